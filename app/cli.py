@@ -1,0 +1,116 @@
+"""The ``oblik`` command line (formats.md): a thin wrapper around the services."""
+import sys
+
+import click
+
+
+def _app():
+    from app import create_app
+
+    return create_app()
+
+
+@click.group()
+def main():
+    """Облік комунальних послуг — командний рядок."""
+
+
+@main.group()
+def db():
+    """База даних."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Create or migrate the database named by OBLIK_DATABASE_URL."""
+    app = _app()
+    with app.app_context():
+        from .services.setup import upgrade_database
+
+        upgrade_database()
+    click.echo("База даних оновлена.")
+
+
+@main.command()
+@click.option("--accounts", type=int, default=None, help="Number of personal accounts (default: a small town)")
+@click.option("--seed", type=int, default=2026)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has buildings")
+def demo(accounts, seed, if_empty):
+    """Load a realistic demo town."""
+    app = _app()
+    with app.app_context():
+        from .services.demo import DemoError, load_demo
+
+        try:
+            summary = load_demo(accounts=accounts, seed=seed, if_empty=if_empty)
+        except DemoError as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+    click.echo(summary)
+
+
+@main.group()
+def user():
+    """Користувачі."""
+
+
+@user.command("create")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "accountant", "operator", "inspector"]))
+@click.option("--buildings", default="", help="Building codes of an inspector, comma-separated")
+@click.option("--email", default=None)
+@click.option("--first-name", default=None)
+@click.option("--last-name", default=None)
+def user_create(username, password, role, buildings, email, first_name, last_name):
+    """Create a user with a role (an inspector with their buildings)."""
+    app = _app()
+    with app.app_context():
+        from .services.users import UserError, create_user
+
+        try:
+            create_user(username, password, role, buildings.split(",") if buildings else (),
+                        email=email, first_name=first_name, last_name=last_name)
+        except UserError as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+    click.echo(f"Користувача {username} створено ({role}).")
+
+
+@main.group()
+def period():
+    """Періоди."""
+
+
+@period.command("open")
+@click.argument("period")
+def period_open(period):
+    """Set the first open period (YYYY-MM) of a new database."""
+    app = _app()
+    with app.app_context():
+        from .services.periods import PeriodError, open_first
+
+        try:
+            open_first(period)
+        except PeriodError as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+    click.echo(f"Відкрито період {period}.")
+
+
+@period.command("current")
+def period_current():
+    """Print the open period, YYYY-MM, alone on a line."""
+    app = _app()
+    with app.app_context():
+        from .services.periods import current_period
+
+        value = current_period()
+    if not value:
+        click.echo("Жоден період не відкрито (oblik period open РРРР-ММ).", err=True)
+        sys.exit(1)
+    click.echo(value)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""SQLAlchemy models of Oblik, by concern.
+
+All models derive from Flask-AppBuilder's ``Model`` so that they share one metadata with
+FAB's security tables (users, roles) and Alembic sees every table.
+"""
+from .catalog import (  # noqa: F401
+    AreaBasis,
+    BenefitCategory,
+    ChargingMethod,
+    MeterType,
+    NetworkNode,
+    Norm,
+    Organisation,
+    Resource,
+    Service,
+    Setting,
+    Tariff,
+    TariffComponent,
+)
+from .registry import (  # noqa: F401
+    Account,
+    AccountService,
+    Beneficiary,
+    Building,
+    Premise,
+    Registration,
+    Resident,
+)
+from .meters import GroupMeterPremise, Meter, MeterEvent, Reading  # noqa: F401
+from .journal import JournalEntry, Payment, Period, Subsidy  # noqa: F401
+from .access import InspectorBuilding  # noqa: F401

@@ -1,0 +1,85 @@
+"""Money: periods, the append-only journal (журнал обліку господарських операцій), payments
+and subsidies as received facts. The journal's rows are protected by database triggers
+(see the migration): UPDATE and DELETE are refused."""
+from flask_appbuilder import Model
+from sqlalchemy import (
+    Column, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func,
+)
+from sqlalchemy.orm import relationship
+
+from .choices import JOURNAL_KINDS, PERIOD_STATUSES
+from .types import MONEY, QUANTITY, enum_check
+
+
+class Period(Model):
+    """Період (calendar month ``YYYY-MM``); exactly one is open."""
+
+    __tablename__ = "period"
+    __table_args__ = (enum_check("status", PERIOD_STATUSES.codes, "ck_period_status"),)
+    id = Column(Integer, primary_key=True)
+    period = Column(String(7), unique=True, nullable=False)
+    status = Column(String(10), nullable=False, default="open")
+    opened_at = Column(DateTime, server_default=func.now())
+    closed_at = Column(DateTime)
+
+    def __repr__(self):
+        return self.period
+
+
+class JournalEntry(Model):
+    """Господарська операція. Never updated or deleted; a mistake gets a reversal."""
+
+    __tablename__ = "journal_entry"
+    __table_args__ = (
+        enum_check("kind", JOURNAL_KINDS.codes, "ck_journal_kind"),
+        Index("ix_journal_account_period", "account_id", "posting_period"),
+        Index("ix_journal_posting_period", "posting_period"),
+    )
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(20), nullable=False)
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False)
+    account = relationship("Account")
+    service_id = Column(Integer, ForeignKey("service.id"))
+    service = relationship("Service")
+    posting_period = Column(String(7), nullable=False)
+    value_date = Column(Date, nullable=False)
+    target_period = Column(String(7), nullable=False)
+    quantity = Column(QUANTITY)
+    amount = Column(MONEY, nullable=False)
+    document = Column(String(100))
+    created_by = Column(String(100))
+    created_at = Column(DateTime, server_default=func.now(), nullable=False)
+
+
+class Payment(Model):
+    """Оплата from a bank register or a cash desk; a fact, never edited after posting."""
+
+    __tablename__ = "payment"
+    id = Column(Integer, primary_key=True)
+    external_id = Column(String(60), unique=True, nullable=False)
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False, index=True)
+    account = relationship("Account")
+    paid_on = Column(Date, nullable=False, index=True)
+    amount = Column(MONEY, nullable=False)
+    source = Column(String(60), nullable=False, default="cash")
+    created_by = Column(String(100))
+    created_at = Column(DateTime, server_default=func.now())
+
+    def __repr__(self):
+        return f"{self.external_id} {self.amount}"
+
+
+class Subsidy(Model):
+    """Субсидія for an account and period (optionally one service): a credit."""
+
+    __tablename__ = "subsidy"
+    __table_args__ = (
+        UniqueConstraint("account_id", "period", "service_id", name="uq_subsidy_key"),
+    )
+    id = Column(Integer, primary_key=True)
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False, index=True)
+    account = relationship("Account")
+    period = Column(String(7), nullable=False)
+    amount = Column(MONEY, nullable=False)
+    service_id = Column(Integer, ForeignKey("service.id"))
+    service = relationship("Service")

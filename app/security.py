@@ -1,0 +1,105 @@
+"""Roles and who may see what — the one place that decides it.
+
+Roles are Flask-AppBuilder *builtin* roles (``FAB_ROLES``): their permissions live here, in
+code under review, not in rows an operator could edit by accident. Views and APIs share one
+permission name per resource (``class_permission_name``) and the API methods map to the
+same actions (list/show/add/edit/delete), so a role's rights are identical on screens and
+on the REST API. Row-level restriction of inspectors lives in ``app.views.scope``.
+"""
+import re
+
+ACTIONS_READ = ("can_list", "can_show")
+ACTIONS_ALL = ("can_list", "can_show", "can_add", "can_edit", "can_delete")
+
+CATALOG = ("Service", "Tariff", "TariffComponent", "Norm", "MeterType", "BenefitCategory",
+           "NetworkNode")
+SETTINGS = ("Organisation", "Setting")
+REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
+            "Beneficiary")
+METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
+MONEY = ("Payment", "Subsidy", "Period")
+CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Security")
+
+ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
+ROLE_LABELS = {
+    "admin": "Адміністратор",
+    "accountant": "Бухгалтер",
+    "operator": "Оператор",
+    "inspector": "Контролер",
+}
+
+# What each role may do with each resource. admin has every permission (FAB admin role).
+ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "accountant": {
+        **{r: ACTIONS_ALL for r in CATALOG + SETTINGS + REGISTRY + METERING},
+        "Payment": ("can_list", "can_show", "can_add"),
+        "Subsidy": ACTIONS_ALL,
+        "Period": ("can_list", "can_show", "can_add"),
+    },
+    "operator": {
+        **{r: ACTIONS_READ for r in CATALOG},
+        **{r: ACTIONS_ALL for r in REGISTRY + METERING},
+        "Payment": ("can_list", "can_show", "can_add"),
+        "Subsidy": ACTIONS_READ,
+        "Period": ACTIONS_READ,
+    },
+    "inspector": {
+        "Building": ACTIONS_READ,
+        "Premise": ACTIONS_READ,
+        "Meter": ACTIONS_READ,
+        "MeterEvent": ACTIONS_READ,
+        "MeterType": ACTIONS_READ,
+        "GroupMeterPremise": ACTIONS_READ,
+        "Reading": ("can_list", "can_show", "can_add"),
+    },
+}
+
+# Every signed-in user may see and edit their own profile and switch language.
+COMMON = [
+    (r"^(ResetMyPasswordView|UserInfoEditView)$", r"^can_this_form_(get|post)$"),
+    (r"^(UserDBModelView|UserOAuthModelView|UserLDAPModelView)$", r"^(can_userinfo|resetmypassword|userinfoedit)$"),
+    (r"^Lookup$", r"^can_lookup$"),
+]
+
+RESOURCE_CATEGORY = {
+    **{r: "Catalogs" for r in CATALOG + SETTINGS},
+    **{r: "Registries" for r in REGISTRY},
+    **{r: "Metering" for r in METERING},
+    **{r: "Money" for r in MONEY},
+}
+
+
+def menu_name(resource: str) -> str:
+    """The menu entry of a resource has its own permission name (FAB keys menu_access by it)."""
+    return f"{resource}Menu"
+
+
+def builtin_roles() -> dict[str, list[tuple[str, str]]]:
+    """``FAB_ROLES``: (view regex, permission regex) pairs per non-admin role."""
+    roles = {}
+    for role, rights in ROLE_RIGHTS.items():
+        pairs = list(COMMON)
+        categories = set()
+        for resource, actions in rights.items():
+            pairs.append((f"^{re.escape(resource)}$", "^(" + "|".join(actions) + ")$"))
+            if "can_list" in actions:
+                pairs.append((f"^{re.escape(menu_name(resource))}$", "^menu_access$"))
+                categories.add(RESOURCE_CATEGORY[resource])
+        for category in sorted(categories):
+            pairs.append((f"^{category}$", "^menu_access$"))
+        roles[role] = pairs
+    return roles
+
+
+def role_of(user) -> str | None:
+    """The highest Oblik role of a user (admin > accountant > operator > inspector)."""
+    names = {r.name for r in getattr(user, "roles", []) or []}
+    for role in ROLE_NAMES:
+        if role in names:
+            return role
+    return None
+
+
+def is_inspector(user) -> bool:
+    """True when the user's widest role is inspector: their data is limited to buildings."""
+    return role_of(user) == "inspector"

@@ -1,0 +1,8 @@
+"""Domain validation: one function per model, shared by forms, the REST API and imports.
+
+``validate(session, obj)`` returns a list of ``FieldError`` (field, Ukrainian message). A
+form shows each message next to its field; the API answers 422 with them; the import
+reports them per row. So a record is accepted by every entry path exactly when it is valid.
+"""
+from .core import FieldError, validate  # noqa: F401
+from . import rules  # noqa: F401  (registers the validators)

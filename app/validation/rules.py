@@ -1,0 +1,298 @@
+"""The validator of each model (what a Ukrainian utility accountant would refuse)."""
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..models import (
+    Account, AccountService, BenefitCategory, Beneficiary, Building, GroupMeterPremise, Meter,
+    MeterEvent, MeterType, NetworkNode, Norm, Organisation, Payment, Premise, Reading,
+    Registration, Resident, Service, Setting, Subsidy, Tariff, TariffComponent,
+)
+from .core import (
+    FieldError, check_date_range, check_edrpou, check_email, check_iban, check_not_negative,
+    check_positive, check_range, check_rnokpp, overlap_condition, validator,
+)
+from .readings import check_reading
+
+
+def _required(errors, obj, *fields):
+    for field in fields:
+        value = getattr(obj, field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.append(FieldError(field, _("This field is required")))
+
+
+def _others(query, model, obj):
+    """Exclude the object itself when it is being edited."""
+    return query.where(model.id != obj.id) if obj.id is not None else query
+
+
+@validator(Organisation)
+def validate_organisation(session, obj):
+    errors = []
+    _required(errors, obj, "name")
+    check_edrpou(errors, "edrpou", obj.edrpou)
+    check_iban(errors, "iban", obj.iban)
+    check_email(errors, "email", obj.email)
+    return errors
+
+
+@validator(Setting)
+def validate_setting(session, obj):
+    errors = []
+    _required(errors, obj, "key", "valid_from", "value")
+    return errors
+
+
+@validator(Service)
+def validate_service(session, obj):
+    errors = []
+    _required(errors, obj, "code", "name", "unit", "method")
+    check_range(errors, "quantity_precision", obj.quantity_precision, 0, 4)
+    if obj.method in ("metered", "group") and not obj.resource:
+        errors.append(FieldError("resource", _("A metered service needs a resource")))
+    return errors
+
+
+@validator(Tariff)
+def validate_tariff(session, obj):
+    errors = []
+    _required(errors, obj, "service", "valid_from")
+    check_positive(errors, "price", obj.price)
+    if obj.components and obj.price is not None:
+        total = sum((Decimal(c.price) for c in obj.components), Decimal(0))
+        if total != Decimal(obj.price):
+            errors.append(FieldError("price", _("The price must equal the sum of its components (%(total)s)", total=total)))
+    return errors
+
+
+@validator(TariffComponent)
+def validate_tariff_component(session, obj):
+    errors = []
+    _required(errors, obj, "tariff", "name")
+    check_positive(errors, "price", obj.price)
+    return errors
+
+
+@validator(Norm)
+def validate_norm(session, obj):
+    errors = []
+    _required(errors, obj, "service", "valid_from", "norm_per_person")
+    check_not_negative(errors, "norm_per_person", obj.norm_per_person)
+    return errors
+
+
+@validator(MeterType)
+def validate_meter_type(session, obj):
+    errors = []
+    _required(errors, obj, "code", "name", "resource")
+    check_range(errors, "digits", obj.digits, 1, 12)
+    check_range(errors, "verification_years", obj.verification_years, 1, 30)
+    return errors
+
+
+@validator(BenefitCategory)
+def validate_benefit_category(session, obj):
+    errors = []
+    _required(errors, obj, "code", "name")
+    if obj.pct is None:
+        errors.append(FieldError("pct", _("This field is required")))
+    check_range(errors, "pct", obj.pct, 0, 100)
+    return errors
+
+
+@validator(NetworkNode)
+def validate_network_node(session, obj):
+    errors = []
+    _required(errors, obj, "code", "name")
+    node, seen = obj.parent, set()
+    while node is not None:
+        if node is obj or (obj.id is not None and node.id == obj.id) or node.id in seen:
+            errors.append(FieldError("parent", _("A node cannot be its own ancestor")))
+            break
+        seen.add(node.id)
+        node = node.parent
+    return errors
+
+
+@validator(Building)
+def validate_building(session, obj):
+    errors = []
+    _required(errors, obj, "code", "address")
+    if obj.floors is not None:
+        check_range(errors, "floors", obj.floors, 1, 200)
+    check_positive(errors, "heated_area", obj.heated_area, required=False)
+    check_not_negative(errors, "common_area", obj.common_area)
+    for field in ("heat_system_share", "heat_common_share", "heat_min_share"):
+        check_range(errors, field, getattr(obj, field), 0, 1)
+    if obj.heat_system_share is not None and obj.heat_common_share is not None:
+        if Decimal(obj.heat_system_share) + Decimal(obj.heat_common_share) >= 1:
+            errors.append(FieldError("heat_common_share", _("System and common shares together must be below 1")))
+    return errors
+
+
+@validator(Premise)
+def validate_premise(session, obj):
+    errors = []
+    _required(errors, obj, "building", "number")
+    check_positive(errors, "total_area", obj.total_area)
+    check_positive(errors, "heated_area", obj.heated_area, required=False)
+    if obj.heated_area is not None and obj.total_area is not None and Decimal(obj.heated_area) > Decimal(obj.total_area):
+        errors.append(FieldError("heated_area", _("The heated area cannot exceed the total area")))
+    return errors
+
+
+@validator(Resident)
+def validate_resident(session, obj):
+    errors = []
+    _required(errors, obj, "resident_id", "full_name")
+    check_rnokpp(errors, "rnokpp", obj.rnokpp)
+    check_email(errors, "email", obj.email)
+    if obj.birth_date and obj.birth_date > date.today():
+        errors.append(FieldError("birth_date", _("The date of birth is in the future")))
+    return errors
+
+
+@validator(Registration)
+def validate_registration(session, obj):
+    errors = []
+    _required(errors, obj, "resident", "premise", "date_from", "kind")
+    check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
+    if errors:
+        return errors
+    query = select(func.count()).select_from(Registration).where(
+        Registration.resident_id == obj.resident.id,
+        Registration.premise_id == obj.premise.id,
+        overlap_condition(Registration.date_from, Registration.date_to, obj.date_from, obj.date_to),
+    )
+    if session.scalar(_others(query, Registration, obj)):
+        errors.append(FieldError("date_from", _("This resident already has a registration in this premise overlapping these dates")))
+    return errors
+
+
+@validator(Account)
+def validate_account(session, obj):
+    errors = []
+    _required(errors, obj, "account_number", "premise", "owner_name", "opened_on")
+    check_rnokpp(errors, "owner_rnokpp", obj.owner_rnokpp)
+    check_email(errors, "email", obj.email)
+    check_date_range(errors, "opened_on", obj.opened_on, "closed_on", obj.closed_on)
+    if errors:
+        return errors
+    query = select(Account.account_number).where(
+        Account.premise_id == obj.premise.id,
+        overlap_condition(Account.opened_on, Account.closed_on, obj.opened_on, obj.closed_on),
+    ).limit(1)
+    other = session.scalar(_others(query, Account, obj))
+    if other:
+        errors.append(FieldError("premise", _("The premise already has an active account %(number)s on these dates", number=other)))
+    return errors
+
+
+@validator(AccountService)
+def validate_account_service(session, obj):
+    errors = []
+    _required(errors, obj, "account", "service", "date_from")
+    check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
+    check_positive(errors, "quantity", obj.quantity)
+    account = obj.account
+    if account is not None and obj.date_from is not None:
+        if obj.date_from < account.opened_on or (account.closed_on and obj.date_from > account.closed_on):
+            errors.append(FieldError("date_from", _("The service starts outside the account's dates")))
+    if not errors:
+        query = select(func.count()).select_from(AccountService).where(
+            AccountService.account_id == account.id,
+            AccountService.service_id == obj.service.id,
+            overlap_condition(AccountService.date_from, AccountService.date_to, obj.date_from, obj.date_to),
+        )
+        if session.scalar(_others(query, AccountService, obj)):
+            errors.append(FieldError("date_from", _("The account already has this service on these dates")))
+    return errors
+
+
+@validator(Beneficiary)
+def validate_beneficiary(session, obj):
+    errors = []
+    _required(errors, obj, "resident", "category", "date_from")
+    check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
+    check_range(errors, "entitled", obj.entitled, 1, 20)
+    return errors
+
+
+@validator(Meter)
+def validate_meter(session, obj):
+    errors = []
+    _required(errors, obj, "serial", "meter_type", "building", "installed_on")
+    check_date_range(errors, "installed_on", obj.installed_on, "removed_on", obj.removed_on)
+    check_date_range(errors, "verified_on", obj.verified_on, "next_verification", obj.next_verification)
+    check_not_negative(errors, "initial_reading", obj.initial_reading)
+    if obj.premise is not None and obj.building is not None and obj.premise.building_id != obj.building.id:
+        errors.append(FieldError("premise", _("The premise is not in the chosen building")))
+    if obj.final_reading is not None and obj.removed_on is None:
+        errors.append(FieldError("removed_on", _("A final reading needs the removal date")))
+    digits = obj.meter_type.digits if obj.meter_type else None
+    for field in ("initial_reading", "final_reading"):
+        value = getattr(obj, field)
+        if digits and value is not None and Decimal(value) >= Decimal(10) ** digits:
+            errors.append(FieldError(field, _("The value has more digits than the meter (%(digits)s)", digits=digits)))
+    if obj.id is not None and obj.installed_on is not None:
+        outside = select(func.count()).select_from(Reading).where(
+            Reading.meter_id == obj.id,
+            (Reading.date < obj.installed_on) | ((Reading.date > obj.removed_on) if obj.removed_on else False),
+        )
+        if session.scalar(outside):
+            errors.append(FieldError("installed_on", _("The meter has readings outside these installation dates")))
+    return errors
+
+
+@validator(MeterEvent)
+def validate_meter_event(session, obj):
+    errors = []
+    _required(errors, obj, "meter", "date", "kind")
+    check_not_negative(errors, "reading", obj.reading)
+    return errors
+
+
+@validator(GroupMeterPremise)
+def validate_group_meter_premise(session, obj):
+    errors = []
+    _required(errors, obj, "meter", "premise")
+    if obj.meter is not None and obj.meter.premise_id is not None:
+        errors.append(FieldError("meter", _("Only a house meter (without a premise) can serve a group")))
+    return errors
+
+
+@validator(Reading)
+def validate_reading(session, obj):
+    errors = []
+    _required(errors, obj, "meter", "date", "value", "source")
+    if errors:
+        return errors
+    return check_reading(session, obj.meter, obj.date, Decimal(obj.value), obj.id)
+
+
+@validator(Payment)
+def validate_payment(session, obj):
+    errors = []
+    _required(errors, obj, "external_id", "account", "paid_on", "source")
+    check_positive(errors, "amount", obj.amount)
+    if obj.paid_on and obj.paid_on > date.today():
+        errors.append(FieldError("paid_on", _("The payment date is in the future")))
+    return errors
+
+
+@validator(Subsidy)
+def validate_subsidy(session, obj):
+    errors = []
+    _required(errors, obj, "account", "period")
+    check_positive(errors, "amount", obj.amount)
+    from ..billing.periods import parse_period
+
+    if obj.period:
+        try:
+            parse_period(obj.period)
+        except ValueError:
+            errors.append(FieldError("period", _("A period is written YYYY-MM")))
+    return errors

@@ -1,0 +1,40 @@
+"""The personal account card (картка особового рахунку): who lives there, the meters with
+their latest readings and the beneficiaries — loaded in a fixed number of queries."""
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Beneficiary, Meter, Reading, Registration
+
+LAST_READINGS = 6
+
+
+def account_card(account) -> dict:
+    session = db.session
+    premise = account.premise
+    today = date.today()
+    registrations = list(session.scalars(
+        select(Registration).where(Registration.premise_id == premise.id)
+        .order_by(Registration.date_from.desc())
+    ))
+    resident_ids = [r.resident_id for r in registrations]
+    beneficiaries = list(session.scalars(
+        select(Beneficiary).where(Beneficiary.resident_id.in_(resident_ids)).order_by(Beneficiary.date_from.desc())
+    )) if resident_ids else []
+    meters = list(session.scalars(select(Meter).where(Meter.premise_id == premise.id).order_by(Meter.serial)))
+    readings = {}
+    if meters:
+        ranked = select(
+            Reading.meter_id, Reading.date, Reading.value, Reading.source,
+            func.row_number().over(partition_by=Reading.meter_id, order_by=Reading.date.desc()).label("n"),
+        ).where(Reading.meter_id.in_([m.id for m in meters])).subquery()
+        for row in session.execute(select(ranked).where(ranked.c.n <= LAST_READINGS).order_by(ranked.c.date.desc())):
+            readings.setdefault(row.meter_id, []).append(row)
+    return {
+        "registrations": registrations,
+        "current": [r for r in registrations if r.date_from <= today and (r.date_to is None or r.date_to >= today)],
+        "beneficiaries": beneficiaries,
+        "meters": meters,
+        "readings": readings,
+    }

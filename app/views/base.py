@@ -1,0 +1,309 @@
+"""The base screen and API classes: every Oblik view and API derives from these, so role
+permissions, the inspector's building scope, Ukrainian fields, formatting, domain validation
+and the "nothing depends on it" delete rule are declared once."""
+from flask import abort, flash, request
+from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, inspect as sa_inspect, select
+from wtforms.validators import InputRequired, Optional
+
+from ..extensions import db
+from ..validation import FieldError, validate
+from .fields import AjaxSelectField, ChoiceField
+from .formatting import format_date, format_decimal
+from .lookup import lookup_name_for
+from .scope import BuildingScopeFilter, scoped_get
+
+VIEW_METHOD_PERMISSIONS = {
+    "list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
+    "download": "show", "action": "edit", "action_post": "edit",
+}
+API_METHOD_PERMISSIONS = {
+    "get_list": "list", "get": "show", "post": "add", "put": "edit", "delete": "delete",
+    "info": "list", "related": "list", "distinct": "list",
+}
+
+
+def dependants(session, item) -> list[tuple[str, int]]:
+    """(table, count) of rows that refer to ``item`` by a foreign key."""
+    table = item.__table__
+    found = []
+    for other in table.metadata.sorted_tables:
+        for fk in other.foreign_keys:
+            if fk.column.table is table and other.name not in ("ab_user",):
+                count = session.scalar(
+                    select(func.count()).select_from(other).where(fk.parent == item.id)
+                )
+                if count:
+                    found.append((other.name, count))
+    return found
+
+
+TABLE_LABELS = {
+    "premise": _l("Premises"), "account": _l("Personal accounts"), "meter": _l("Meters"),
+    "reading": _l("Meter readings"), "registration": _l("Registrations"),
+    "account_service": _l("Account services"), "beneficiary": _l("Beneficiaries"),
+    "tariff": _l("Price lists"), "norm": _l("Consumption norms"), "journal_entry": _l("Journal entries"),
+    "payment": _l("Payments"), "subsidy": _l("Subsidies"), "building": _l("Buildings"),
+    "network_node": _l("Network nodes"), "meter_event": _l("Meter history"),
+    "group_meter_premise": _l("Group metering"), "tariff_component": _l("Tariff components"),
+    "inspector_building": _l("Inspector buildings"),
+}
+
+
+def dependants_message(found) -> str:
+    parts = ", ".join(f"{TABLE_LABELS.get(name, name)}: {count}" for name, count in found)
+    return _("The record cannot be deleted: other records refer to it (%(parts)s)", parts=parts)
+
+
+class ModelFormMixin:
+    """Generates the form fields and list formatters of a model view from its columns."""
+
+    choice_columns: dict = {}
+
+    def _auto_fields(self, columns):
+        fields = {}
+        for col in columns:
+            label = self.label_columns.get(col, col)
+            if self.datamodel.is_relation_many_to_one(col):
+                rel_model = self.datamodel.get_related_model(col)
+                required = _relation_required(self.datamodel.obj, col)
+                fields[col] = AjaxSelectField(
+                    label, validators=[InputRequired()] if required else [Optional()],
+                    lookup=lookup_name_for(rel_model), model=rel_model,
+                )
+            elif col in self.choice_columns:
+                required = not self.datamodel.is_nullable(col)
+                fields[col] = ChoiceField(label, validators=[InputRequired()] if required else [Optional()],
+                                          choices=self.choice_columns[col])
+        return fields
+
+    def _auto_formatters(self):
+        formatters = {}
+        mapper = sa_inspect(self.datamodel.obj)
+        for column in mapper.columns:
+            name = column.key
+            if name in self.choice_columns:
+                choices = self.choice_columns[name]
+                formatters[name] = choices.label
+            elif self.datamodel.is_date(name) or self.datamodel.is_datetime(name):
+                formatters[name] = format_date
+            elif self.datamodel.is_numeric(name) or self.datamodel.is_float(name):
+                formatters[name] = format_decimal
+        formatters.update(self.formatters_columns or {})
+        self.formatters_columns = formatters
+
+
+def _relation_required(model, relation):
+    prop = sa_inspect(model).relationships[relation]
+    return all(not c.nullable for c in prop.local_columns)
+
+
+class OblikModelView(ModelFormMixin, ModelView):
+    """A CRUD screen of one resource (``class_permission_name``)."""
+
+    method_permission_name = VIEW_METHOD_PERMISSIONS
+    base_filters = [["id", BuildingScopeFilter, None]]
+    page_size = 25
+    list_template = "appbuilder/general/model/list.html"
+
+    def _init_forms(self):
+        self.add_form_extra_fields = {**self._auto_fields(self.add_columns or []),
+                                      **(self.add_form_extra_fields or {})}
+        self.edit_form_extra_fields = {**self._auto_fields(self.edit_columns or []),
+                                       **(self.edit_form_extra_fields or {})}
+        self._auto_formatters()
+        super()._init_forms()
+
+    # --- domain validation on the forms -------------------------------------------------
+    def _attach_errors(self, form, item) -> bool:
+        errors = validate(db.session, item)
+        for error in errors:
+            field = form._fields.get(error.field) or form._fields.get(error.field.removesuffix("_id"))
+            if field is not None:
+                field.errors = list(field.errors) + [error.message]
+            else:
+                flash(error.message, "danger")
+        return bool(errors)
+
+    def _add(self):
+        is_valid_form = True
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                with db.session.no_autoflush:
+                    form.populate_obj(item)
+                    invalid = self._attach_errors(form, item)
+                if invalid:
+                    if item in db.session:
+                        db.session.expunge(item)
+                    is_valid_form = False
+                else:
+                    try:
+                        self.pre_add(item)
+                        self.datamodel.add(item, raise_exception=True)
+                        self.post_add(item)
+                        flash(self.add_row_message, "success")
+                        return None
+                    except Exception as e:  # database refused: show it, keep the form
+                        db.session.rollback()
+                        flash(_("The record was not saved: %(error)s", error=_short(e)), "danger")
+                        is_valid_form = False
+            else:
+                is_valid_form = False
+        if is_valid_form:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        is_valid_form = True
+        pages = get_page_args()
+        page_sizes = get_page_size_args()
+        orders = get_order_args()
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        if request.method == "POST":
+            form = self.edit_form.refresh(request.form)
+            self._fill_form_exclude_cols(exclude_cols, form)
+            form._id = pk
+            if form.validate():
+                self.process_form(form, False)
+                with db.session.no_autoflush:
+                    form.populate_obj(item)
+                    invalid = self._attach_errors(form, item)
+                if invalid:
+                    db.session.rollback()
+                    item = self.datamodel.get(pk, self._base_filters)
+                    is_valid_form = False
+                else:
+                    try:
+                        self.pre_update(item)
+                        self.datamodel.edit(item, raise_exception=True)
+                        self.post_update(item)
+                        flash(self.edit_row_message, "success")
+                        return None
+                    except Exception as e:
+                        db.session.rollback()
+                        item = self.datamodel.get(pk, self._base_filters)
+                        flash(_("The record was not saved: %(error)s", error=_short(e)), "danger")
+                        is_valid_form = False
+            else:
+                is_valid_form = False
+        else:
+            form = self.edit_form.refresh(obj=item)
+            self.prefill_form(form, pk)
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        widgets = self._get_related_views_widgets(item, filters={}, orders=orders, pages=pages,
+                                                  page_sizes=page_sizes, widgets=widgets)
+        if is_valid_form:
+            self.update_redirect()
+        return widgets
+
+    def pre_delete(self, item):
+        found = dependants(db.session, item)
+        if found:
+            raise ValueError(dependants_message(found))
+
+
+def _short(error) -> str:
+    text = str(getattr(error, "orig", None) or error)
+    return text.splitlines()[0][:300]
+
+
+class OblikApi(ModelRestApi):
+    """The REST API of one resource, with the same permissions, scope and validation as its
+    screen."""
+
+    method_permission_name = API_METHOD_PERMISSIONS
+    base_filters = [["id", BuildingScopeFilter, None]]
+    allow_browser_login = True
+    page_size = 50
+    max_page_size = 100
+
+    def _init_properties(self):
+        super()._init_properties()
+        scope = [["id", BuildingScopeFilter, None]]
+        for col in set(self.add_columns or []) | set(self.edit_columns or []):
+            if self.datamodel.is_relation(col):
+                self.add_query_rel_fields.setdefault(col, scope)
+                self.edit_query_rel_fields.setdefault(col, scope)
+
+    def _refuse(self, errors):
+        messages = {}
+        for error in errors:
+            messages.setdefault(error.field, []).append(error.message)
+        abort(self.response_422(message=messages))
+
+    def _check(self, item):
+        errors = []
+        mapper = sa_inspect(type(item))
+        for rel in mapper.relationships:
+            if rel.direction.name != "MANYTOONE":
+                continue
+            target = getattr(item, rel.key)
+            if target is not None and scoped_get(db.session, type(target), target.id) is None:
+                errors.append(FieldError(rel.key, _("Not a valid choice")))
+        errors.extend(validate(db.session, item))
+        if errors:
+            db.session.rollback()
+            self._refuse(errors)
+
+    def pre_add(self, item):
+        self._check(item)
+
+    def pre_update(self, item):
+        self._check(item)
+
+    def pre_delete(self, item):
+        found = dependants(db.session, item)
+        if found:
+            abort(self.response_422(message=dependants_message(found)))
+
+
+def model_interface(model):
+    return SQLAInterface(model)
+
+
+def _visible(views):
+    from ..extensions import appbuilder
+
+    return [v for v in views if appbuilder.sm.has_access("can_list", v.class_permission_name)]
+
+
+def _related_visibility(cls):
+    """Related views (tabs on a card) appear only to users allowed to list them."""
+
+    def _get_related_views_widgets(self, item, orders=None, pages=None, page_sizes=None, widgets=None, **args):
+        widgets = widgets or {}
+        widgets["related_views"] = []
+        for view in _visible(self._related_views):
+            order_column, order_direction = orders.get(view.__class__.__name__) or ("", "")
+            widgets["related_views"].append(self._get_related_view_widget(
+                item, view, order_column, order_direction,
+                page=pages.get(view.__class__.__name__),
+                page_size=page_sizes.get(view.__class__.__name__)))
+        return widgets
+
+    def render_template(self, template, **kwargs):
+        if "related_views" in kwargs:
+            kwargs["related_views"] = _visible(kwargs["related_views"])
+        return ModelView.render_template(self, template, **kwargs)
+
+    cls._get_related_views_widgets = _get_related_views_widgets
+    cls.render_template = render_template
+    return cls
+
+
+_related_visibility(OblikModelView)

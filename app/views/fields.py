@@ -1,0 +1,204 @@
+"""Form fields that speak Ukrainian: ``дд.мм.рррр`` dates, decimal commas, and related-record
+pickers that search the server as you type instead of loading a whole table."""
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from flask import url_for
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.forms import FieldConverter
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from wtforms import Field, StringField
+from wtforms.validators import ValidationError
+
+from .formatting import format_date, format_decimal
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
+
+
+def parse_decimal(text) -> Decimal:
+    """``12,5``, ``12.5``, ``1 234,50`` → Decimal; raises ValueError otherwise."""
+    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(text)
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def parse_date(text):
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(str(text).strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class UkDateWidget(BS3TextFieldWidget):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("placeholder", "дд.мм.рррр")
+        kwargs.setdefault("autocomplete", "off")
+        kwargs["class"] = (kwargs.get("class", "") + " oblik-date").strip()
+        return super().__call__(field, **kwargs)
+
+
+class UkDateField(Field):
+    """A date typed as ``дд.мм.рррр`` (ISO accepted too)."""
+
+    widget = UkDateWidget()
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return format_date(self.data)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_date(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Not a valid date: use дд.мм.рррр"))
+
+
+class UkDecimalField(Field):
+    """A decimal typed with a comma or a point."""
+
+    widget = BS3TextFieldWidget()
+
+    def __init__(self, label=None, validators=None, places=None, rounding=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_decimal(self.data)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_decimal(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Not a valid number"))
+
+
+class UkIntegerField(UkDecimalField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            if self.data != self.data.to_integral_value():
+                self.data = None
+                raise ValueError(_l("A whole number is required"))
+            self.data = int(self.data)
+
+
+class AjaxSelectWidget:
+    """A ``<select>`` holding only the chosen option; select2 fetches the rest from
+    ``/lookup/<name>`` page by page as the user types (see static/oblik.js)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        url = url_for("LookupView.lookup", name=field.lookup)
+        options = ['<option value=""></option>']
+        if field.data is not None:
+            options.append(f'<option value="{field.data.id}" selected>{escape(str(field.data))}</option>')
+        return Markup(
+            f'<select class="form-control oblik-ajax" name="{escape(field.name)}" id="{escape(kwargs["id"])}"'
+            f' data-url="{escape(url)}" data-placeholder="{escape(str(_l("Start typing to search")))}"'
+            f' data-allow-clear="{"false" if field.flags.required else "true"}">'
+            + "".join(options) + "</select>"
+        )
+
+
+class AjaxSelectField(Field):
+    """A related record chosen by id; the lookup applies the same role and building scope
+    as the lists, and so does ``pre_validate`` for ids typed by hand."""
+
+    widget = AjaxSelectWidget()
+
+    def __init__(self, label=None, validators=None, lookup=None, model=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.lookup = lookup
+        self.model = model
+
+    def _value(self):
+        return str(self.data.id) if self.data is not None else ""
+
+    def process_formdata(self, valuelist):
+        from ..extensions import db
+        from .scope import scoped_get
+
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            pk = int(valuelist[0])
+        except ValueError:
+            raise ValueError(_l("Not a valid choice"))
+        self.data = scoped_get(db.session, self.model, pk)
+        if self.data is None:
+            raise ValueError(_l("Not a valid choice"))
+
+    def populate_obj(self, obj, name):
+        setattr(obj, name, self.data)
+
+
+class ChoiceField(StringField):
+    """A code from a closed list (``app.models.choices``) shown by its label."""
+
+    def __init__(self, label=None, validators=None, choices=None, **kwargs):
+        from wtforms.widgets import Select
+
+        super().__init__(label, validators, **kwargs)
+        self.choices_obj = choices
+        self.widget = _ChoiceWidget()
+
+    def iter_choices(self):
+        for code, label in self.choices_obj:
+            yield code, label, code == self.data
+
+    def process_formdata(self, valuelist):
+        value = valuelist[0] if valuelist else None
+        self.data = value or None
+
+    def pre_validate(self, form):
+        if self.data and self.data not in self.choices_obj.codes:
+            raise ValidationError(_l("Not a valid choice"))
+
+
+class _ChoiceWidget:
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        html = [f'<select class="form-control my_select2" name="{escape(field.name)}" id="{escape(kwargs["id"])}">']
+        if not field.flags.required:
+            html.append('<option value=""></option>')
+        for code, label, selected in field.iter_choices():
+            sel = " selected" if selected else ""
+            html.append(f'<option value="{escape(code)}"{sel}>{escape(str(label))}</option>')
+        html.append("</select>")
+        return Markup("".join(html))
+
+
+def install_converters():
+    """Make FAB's model forms use these fields for dates and numbers."""
+    table = []
+    for marker, field, widget in FieldConverter.conversion_table:
+        if marker == "is_date":
+            field, widget = UkDateField, UkDateWidget
+        elif marker in ("is_numeric", "is_float"):
+            field, widget = UkDecimalField, BS3TextFieldWidget
+        elif marker == "is_integer":
+            field, widget = UkIntegerField, BS3TextFieldWidget
+        table.append((marker, field, widget))
+    FieldConverter.conversion_table = tuple(table)

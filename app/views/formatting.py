@@ -1,0 +1,47 @@
+"""How values look in the UI: dates ``дд.мм.рррр``, decimals with a comma, enumerations by
+their translated label. Also installs the form field types used for every model form."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import get_locale
+
+
+def uses_comma() -> bool:
+    try:
+        return str(get_locale() or "uk") != "en"
+    except Exception:  # outside a request
+        return True
+
+
+def format_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def format_decimal(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0")
+            whole, frac = text.split(".")
+            # keep kopiyky for money-looking values
+            text = whole if not frac else f"{whole}.{frac}"
+    else:
+        text = str(value)
+    return text.replace(".", ",") if uses_comma() else text
+
+
+def install(app):
+    """Register Jinja filters and the Ukrainian form fields."""
+    app.jinja_env.filters["uk_date"] = format_date
+    app.jinja_env.filters["uk_decimal"] = format_decimal
+    from . import fields
+
+    fields.install_converters()

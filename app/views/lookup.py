@@ -1,0 +1,122 @@
+"""``/lookup/<name>``: the search-as-you-type source of every related-record picker.
+
+Answers select2's ``{results: [{id, text}], pagination: {more}}`` one page (20 rows) at a
+time, searched in the database, limited by the same role permission and building scope as
+the resource's list screen — so a picker never loads a whole table and never shows an
+inspector a foreign building.
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import abort, jsonify, request
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from sqlalchemy import or_, select
+
+from ..extensions import appbuilder, db
+from ..models import (
+    Account, BenefitCategory, Building, Meter, MeterType, NetworkNode, Premise, Resident,
+    Service, Tariff,
+)
+
+PAGE = 20
+
+
+@dataclass(frozen=True)
+class LookupSpec:
+    model: type
+    resource: str
+    search: Callable  # (statement, text) -> statement
+    order: Callable  # () -> list of order_by clauses
+    joins: tuple = ()
+
+
+def _like(text):
+    return f"%{text}%"
+
+
+def _premise_search(stmt, text):
+    for token in text.split():
+        stmt = stmt.where(or_(Building.address.ilike(_like(token)), Building.code == token,
+                              Premise.number == token.removeprefix("кв.").strip()))
+    return stmt
+
+
+LOOKUPS: dict[str, LookupSpec] = {
+    "building": LookupSpec(Building, "Building",
+                           lambda s, t: s.where(or_(Building.code.ilike(f"{t}%"), Building.address.ilike(_like(t)))),
+                           lambda: [Building.address, Building.code]),
+    "premise": LookupSpec(Premise, "Premise", _premise_search,
+                          lambda: [Building.address, Premise.number], joins=(Building,)),
+    "resident": LookupSpec(Resident, "Resident",
+                           lambda s, t: s.where(or_(Resident.full_name.ilike(_like(t)), Resident.resident_id == t)),
+                           lambda: [Resident.full_name]),
+    "account": LookupSpec(Account, "Account",
+                          lambda s, t: s.where(or_(Account.account_number.ilike(f"{t}%"), Account.owner_name.ilike(_like(t)))),
+                          lambda: [Account.account_number]),
+    "meter": LookupSpec(Meter, "Meter", lambda s, t: s.where(Meter.serial.ilike(f"{t}%")), lambda: [Meter.serial]),
+    "service": LookupSpec(Service, "Service",
+                          lambda s, t: s.where(or_(Service.code.ilike(f"{t}%"), Service.name.ilike(_like(t)))),
+                          lambda: [Service.code]),
+    "tariff": LookupSpec(Tariff, "Tariff", lambda s, t: s.join(Service).where(Service.code.ilike(f"{t}%")),
+                         lambda: [Tariff.valid_from.desc()]),
+    "meter_type": LookupSpec(MeterType, "MeterType",
+                             lambda s, t: s.where(or_(MeterType.code.ilike(f"{t}%"), MeterType.name.ilike(_like(t)))),
+                             lambda: [MeterType.code]),
+    "benefit_category": LookupSpec(BenefitCategory, "BenefitCategory",
+                                   lambda s, t: s.where(or_(BenefitCategory.code.ilike(f"{t}%"), BenefitCategory.name.ilike(_like(t)))),
+                                   lambda: [BenefitCategory.code]),
+    "network_node": LookupSpec(NetworkNode, "NetworkNode",
+                               lambda s, t: s.where(or_(NetworkNode.code.ilike(f"{t}%"), NetworkNode.name.ilike(_like(t)))),
+                               lambda: [NetworkNode.code]),
+}
+
+
+def lookup_name_for(model) -> str:
+    for name, spec in LOOKUPS.items():
+        if spec.model is model:
+            return name
+    raise KeyError(f"no lookup for {model.__name__}")
+
+
+def register_lookup(name, spec):
+    LOOKUPS[name] = spec
+
+
+def lookup_page(session, name: str, text: str, page: int):
+    """(rows, more) of the lookup ``name`` for the current user."""
+    from .scope import scope_query
+
+    spec = LOOKUPS[name]
+    stmt = select(spec.model)
+    for join in spec.joins:
+        stmt = stmt.join(join)
+    text = (text or "").strip()[:100]
+    if text:
+        stmt = spec.search(stmt, text)
+    stmt = scope_query(session, spec.model, stmt)
+    stmt = stmt.order_by(*spec.order()).offset(page * PAGE).limit(PAGE + 1)
+    rows = list(session.scalars(stmt))
+    return rows[:PAGE], len(rows) > PAGE
+
+
+class LookupView(BaseView):
+    route_base = "/lookup"
+    class_permission_name = "Lookup"
+    method_permission_name = {"lookup": "lookup"}
+    default_view = "lookup"
+
+    @expose("/<name>/")
+    @has_access
+    def lookup(self, name):
+        spec = LOOKUPS.get(name)
+        if spec is None:
+            abort(404)
+        if not appbuilder.sm.has_access("can_list", spec.resource):
+            abort(403)
+        try:
+            page = max(0, int(request.args.get("page", "1")) - 1)
+        except ValueError:
+            page = 0
+        rows, more = lookup_page(db.session, name, request.args.get("q", ""), page)
+        return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows], pagination={"more": more})

@@ -1,0 +1,54 @@
+"""Оплати: payments as received facts — entered or imported, never edited or deleted."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..models import Payment
+from .base import OblikApi, OblikModelView
+from .labels import LABELS
+
+FACT_PERMISSIONS = ["can_list", "can_show", "can_add"]
+
+
+def _stamp(item):
+    if not item.created_by and getattr(current_user, "is_authenticated", False):
+        item.created_by = current_user.username
+
+
+class PaymentView(OblikModelView):
+    datamodel = SQLAInterface(Payment)
+    class_permission_name = "Payment"
+    base_permissions = FACT_PERMISSIONS
+    label_columns = LABELS
+    list_title = _l("Payments")
+    show_title = add_title = _l("Payment")
+    list_columns = ["external_id", "account", "paid_on", "amount", "source", "created_by"]
+    add_columns = ["external_id", "account", "paid_on", "amount", "source"]
+    show_columns = ["external_id", "account", "paid_on", "amount", "source", "created_by", "created_at"]
+    search_columns = ["external_id", "account", "paid_on", "amount", "source"]
+    order_columns = ["external_id", "paid_on", "amount"]
+    base_order = ("paid_on", "desc")
+
+    def pre_add(self, item):
+        _stamp(item)
+
+
+class PaymentApi(OblikApi):
+    resource_name = "payment"
+    class_permission_name = "Payment"
+    base_permissions = FACT_PERMISSIONS
+    datamodel = SQLAInterface(Payment)
+    list_columns = show_columns = ["id", "external_id", "account.id", "account.account_number", "paid_on",
+                                   "amount", "source", "created_by"]
+    add_columns = ["external_id", "account", "paid_on", "amount", "source"]
+    edit_columns = []
+    search_columns = ["external_id", "account", "paid_on"]
+
+    def pre_add(self, item):
+        _stamp(item)
+        super().pre_add(item)
+
+
+VIEWS = [(PaymentView, "Payment", _l("Payments"), "fa-hand-holding-usd")]
+HIDDEN_VIEWS = []
+APIS = [PaymentApi]

@@ -1,0 +1,172 @@
+"""Реєстри: buildings, premises, residents, registrations, personal accounts, beneficiaries."""
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+
+from ..models import (
+    Account, AccountService, Beneficiary, Building, Premise, Registration, Resident,
+)
+from ..models.choices import (
+    GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, PREMISE_KINDS, REGISTRATION_KINDS,
+)
+from .base import OblikApi, OblikModelView
+from .labels import LABELS
+from .metering import HouseMeterView, MeterView
+
+
+class RegistrationView(OblikModelView):
+    datamodel = SQLAInterface(Registration)
+    class_permission_name = "Registration"
+    label_columns = LABELS
+    list_title = _l("Registrations")
+    show_title = add_title = edit_title = _l("Registration")
+    list_columns = ["resident", "premise", "kind", "date_from", "date_to"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["resident", "premise", "kind", "date_from", "date_to"]
+    order_columns = ["kind", "date_from", "date_to"]
+    choice_columns = {"kind": REGISTRATION_KINDS}
+
+
+class AccountServiceView(OblikModelView):
+    datamodel = SQLAInterface(AccountService)
+    class_permission_name = "AccountService"
+    label_columns = LABELS
+    list_title = _l("Account services")
+    show_title = add_title = edit_title = _l("Account service")
+    list_columns = ["account", "service", "date_from", "date_to", "quantity"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["account", "service", "date_from", "date_to"]
+    order_columns = ["date_from", "date_to", "quantity"]
+
+
+class BeneficiaryView(OblikModelView):
+    datamodel = SQLAInterface(Beneficiary)
+    class_permission_name = "Beneficiary"
+    label_columns = LABELS
+    list_title = _l("Beneficiaries")
+    show_title = add_title = edit_title = _l("Beneficiary")
+    list_columns = ["resident", "category", "entitled", "date_from", "date_to", "certificate"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["resident", "category", "date_from", "date_to"]
+    order_columns = ["entitled", "date_from", "date_to"]
+
+
+class AccountView(OblikModelView):
+    datamodel = SQLAInterface(Account)
+    class_permission_name = "Account"
+    label_columns = LABELS
+    list_title = _l("Personal accounts")
+    show_title = add_title = edit_title = _l("Personal account")
+    list_columns = ["account_number", "owner_name", "premise", "opened_on", "closed_on"]
+    add_columns = edit_columns = show_columns = [
+        "account_number", "premise", "owner_name", "owner_rnokpp", "email", "phone", "opened_on", "closed_on"]
+    search_columns = ["account_number", "owner_name", "premise", "email", "phone", "opened_on", "closed_on"]
+    order_columns = ["account_number", "owner_name", "opened_on", "closed_on"]
+    show_template = "oblik/account_show.html"
+    extra_args = {"registration_kinds": REGISTRATION_KINDS}
+    related_views = [AccountServiceView]
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        from .account_card import account_card
+
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        widgets["card"] = account_card(item)
+        return widgets
+
+
+class PremiseView(OblikModelView):
+    datamodel = SQLAInterface(Premise)
+    class_permission_name = "Premise"
+    label_columns = LABELS
+    list_title = _l("Premises")
+    show_title = add_title = edit_title = _l("Premise")
+    list_columns = ["building", "number", "kind", "total_area", "heated_area", "heating"]
+    add_columns = edit_columns = show_columns = [
+        "building", "number", "kind", "total_area", "heated_area", "heating", "gas_category"]
+    search_columns = ["building", "number", "kind", "total_area", "heating"]
+    order_columns = ["number", "kind", "total_area", "heated_area"]
+    choice_columns = {"kind": PREMISE_KINDS, "heating": HEATING_KINDS, "gas_category": GAS_CATEGORIES}
+    related_views = [AccountView, MeterView, RegistrationView]
+
+
+class BuildingView(OblikModelView):
+    datamodel = SQLAInterface(Building)
+    class_permission_name = "Building"
+    label_columns = LABELS
+    list_title = _l("Buildings")
+    show_title = add_title = edit_title = _l("Building card")
+    list_columns = ["code", "address", "floors", "heated_area", "network_node"]
+    add_columns = edit_columns = show_columns = [
+        "code", "address", "floors", "heated_area", "common_area", "network_node", "imbalance_key",
+        "heat_system_share", "heat_common_share", "heat_min_share"]
+    search_columns = ["code", "address", "floors", "network_node"]
+    order_columns = ["code", "address", "floors", "heated_area"]
+    choice_columns = {"imbalance_key": IMBALANCE_KEYS}
+    related_views = [PremiseView, HouseMeterView]
+
+
+class ResidentView(OblikModelView):
+    datamodel = SQLAInterface(Resident)
+    class_permission_name = "Resident"
+    label_columns = LABELS
+    list_title = _l("Residents")
+    show_title = add_title = edit_title = _l("Resident")
+    list_columns = ["resident_id", "full_name", "birth_date", "phone", "email"]
+    add_columns = edit_columns = show_columns = ["resident_id", "full_name", "rnokpp", "birth_date", "phone", "email"]
+    search_columns = ["resident_id", "full_name", "rnokpp", "birth_date", "phone", "email"]
+    order_columns = ["resident_id", "full_name", "birth_date"]
+    related_views = [RegistrationView, BeneficiaryView]
+
+
+class BuildingApi(OblikApi):
+    resource_name = "building"
+    class_permission_name = "Building"
+    datamodel = SQLAInterface(Building)
+    list_columns = show_columns = ["id", "code", "address", "floors", "heated_area", "common_area",
+                                   "imbalance_key", "heat_system_share", "heat_common_share",
+                                   "heat_min_share", "network_node.id"]
+    add_columns = edit_columns = ["code", "address", "floors", "heated_area", "common_area",
+                                  "imbalance_key", "heat_system_share", "heat_common_share",
+                                  "heat_min_share", "network_node"]
+    search_columns = ["code", "address"]
+
+
+class PremiseApi(OblikApi):
+    resource_name = "premise"
+    class_permission_name = "Premise"
+    datamodel = SQLAInterface(Premise)
+    list_columns = show_columns = ["id", "building.id", "building.code", "number", "kind", "total_area",
+                                   "heated_area", "heating", "gas_category"]
+    add_columns = edit_columns = ["building", "number", "kind", "total_area", "heated_area", "heating", "gas_category"]
+    search_columns = ["building", "number", "kind"]
+
+
+class ResidentApi(OblikApi):
+    resource_name = "resident"
+    class_permission_name = "Resident"
+    datamodel = SQLAInterface(Resident)
+    list_columns = show_columns = ["id", "resident_id", "full_name", "rnokpp", "birth_date", "phone", "email"]
+    add_columns = edit_columns = ["resident_id", "full_name", "rnokpp", "birth_date", "phone", "email"]
+    search_columns = ["resident_id", "full_name", "rnokpp"]
+
+
+class AccountApi(OblikApi):
+    resource_name = "account"
+    class_permission_name = "Account"
+    datamodel = SQLAInterface(Account)
+    list_columns = show_columns = ["id", "account_number", "premise.id", "owner_name", "owner_rnokpp",
+                                   "email", "phone", "opened_on", "closed_on"]
+    add_columns = edit_columns = ["account_number", "premise", "owner_name", "owner_rnokpp", "email",
+                                  "phone", "opened_on", "closed_on"]
+    search_columns = ["account_number", "owner_name", "premise"]
+
+
+VIEWS = [
+    (BuildingView, "Building", _l("Buildings"), "fa-city"),
+    (PremiseView, "Premise", _l("Premises"), "fa-door-open"),
+    (ResidentView, "Resident", _l("Residents"), "fa-users"),
+    (RegistrationView, "Registration", _l("Registrations"), "fa-id-card"),
+    (AccountView, "Account", _l("Personal accounts"), "fa-address-book"),
+    (BeneficiaryView, "Beneficiary", _l("Beneficiaries"), "fa-hand-holding-heart"),
+]
+HIDDEN_VIEWS = [AccountServiceView]
+APIS = [BuildingApi, PremiseApi, ResidentApi, AccountApi]

@@ -1,0 +1,97 @@
+"""Row-level restriction: an inspector (контролер) sees only the buildings assigned to them.
+
+Every list, show, edit, delete, related picker, export and API endpoint goes through
+``BuildingScopeFilter`` (a FAB base filter) or ``scoped_get``; both use ``building_condition``
+— the one place that knows how each model reaches its building.
+"""
+from flask import g
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+from sqlalchemy import false, select
+
+from ..models import (
+    Account, AccountService, Building, GroupMeterPremise, InspectorBuilding, Meter, MeterEvent,
+    Payment, Premise, Reading, Registration, Subsidy,
+)
+from ..security import is_inspector
+
+
+def allowed_building_ids(session) -> list[int] | None:
+    """None = no restriction; else the ids of the current inspector's buildings."""
+    if not getattr(current_user, "is_authenticated", False):
+        return []
+    if not is_inspector(current_user):
+        return None
+    cached = g.get("_oblik_building_ids")
+    if cached is None:
+        cached = list(session.scalars(
+            select(InspectorBuilding.building_id).where(InspectorBuilding.user_id == current_user.id)
+        ))
+        g._oblik_building_ids = cached
+    return cached
+
+
+def _premises_in(ids):
+    return select(Premise.id).where(Premise.building_id.in_(ids))
+
+
+def _meters_in(ids):
+    return select(Meter.id).where(Meter.building_id.in_(ids))
+
+
+def _accounts_in(ids):
+    return select(Account.id).where(Account.premise_id.in_(_premises_in(ids)))
+
+
+BUILDING_PATHS = {
+    Building: lambda ids: Building.id.in_(ids),
+    Premise: lambda ids: Premise.building_id.in_(ids),
+    Meter: lambda ids: Meter.building_id.in_(ids),
+    MeterEvent: lambda ids: MeterEvent.meter_id.in_(_meters_in(ids)),
+    Reading: lambda ids: Reading.meter_id.in_(_meters_in(ids)),
+    GroupMeterPremise: lambda ids: GroupMeterPremise.meter_id.in_(_meters_in(ids)),
+    Registration: lambda ids: Registration.premise_id.in_(_premises_in(ids)),
+    Account: lambda ids: Account.premise_id.in_(_premises_in(ids)),
+    AccountService: lambda ids: AccountService.account_id.in_(_accounts_in(ids)),
+    Payment: lambda ids: Payment.account_id.in_(_accounts_in(ids)),
+    Subsidy: lambda ids: Subsidy.account_id.in_(_accounts_in(ids)),
+}
+
+
+def building_condition(model, ids):
+    """SQL condition limiting ``model`` rows to the buildings ``ids``. Models without a
+    building (catalogs) are not restricted by building; role permissions guard them."""
+    path = BUILDING_PATHS.get(model)
+    if path is None:
+        return None
+    if not ids:
+        return false()
+    return path(ids)
+
+
+def scope_query(session, model, query):
+    ids = allowed_building_ids(session)
+    if ids is None:
+        return query
+    condition = building_condition(model, ids)
+    return query if condition is None else query.filter(condition)
+
+
+def scoped_get(session, model, pk):
+    """The row ``pk`` of ``model`` if the current user may see it, else None."""
+    stmt = select(model).where(model.id == pk)
+    ids = allowed_building_ids(session)
+    if ids is not None:
+        condition = building_condition(model, ids)
+        if condition is not None:
+            stmt = stmt.where(condition)
+    return session.scalars(stmt).first()
+
+
+class BuildingScopeFilter(BaseFilter):
+    """FAB base filter applying ``scope_query``; the value is ignored."""
+
+    name = "Building scope"
+
+    def apply(self, query, value):
+        return scope_query(self.datamodel.session, self.model, query)
