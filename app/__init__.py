@@ -5,7 +5,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from .extensions import appbuilder, db, install_sqlite_pragmas, mail, migrate
+from flask_appbuilder import AppBuilder
+
+from .extensions import db, install_sqlite_pragmas, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         from . import models  # noqa: F401  (register the tables)
         from .views import formatting
 
+        appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         formatting.install(app)
         from .views import register_views

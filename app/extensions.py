@@ -7,7 +7,13 @@ from flask_migrate import Migrate
 db = SQLA()
 migrate = Migrate()
 mail = Mail()
-appbuilder = AppBuilder(update_perms=True)
+
+
+def current_appbuilder() -> AppBuilder:
+    """The AppBuilder of the running app (one per ``create_app``, so tests can make many)."""
+    from flask import current_app
+
+    return current_app.appbuilder
 
 
 def _sqlite_pragmas(dbapi_connection, connection_record):

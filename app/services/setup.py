@@ -4,7 +4,7 @@ from datetime import date
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import appbuilder, db
+from ..extensions import current_appbuilder, db
 from ..models import Setting
 from ..security import ROLE_NAMES
 
@@ -40,6 +40,7 @@ def upgrade_database():
 
 
 def sync_security():
+    appbuilder = current_appbuilder()
     sm = appbuilder.sm
     for role in ROLE_NAMES:
         sm.add_role(role)

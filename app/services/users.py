@@ -1,7 +1,7 @@
 """Creating users with one of Oblik's roles (and an inspector's buildings)."""
 from sqlalchemy import select
 
-from ..extensions import appbuilder, db
+from ..extensions import current_appbuilder, db
 from ..models import Building, InspectorBuilding
 from ..security import ROLE_NAMES
 
@@ -11,7 +11,7 @@ class UserError(Exception):
 
 
 def create_user(username, password, role, buildings=(), email=None, first_name=None, last_name=None):
-    sm = appbuilder.sm
+    sm = current_appbuilder().sm
     if role not in ROLE_NAMES:
         raise UserError(f"Невідома роль {role!r}; можливі: {', '.join(ROLE_NAMES)}")
     if not password or len(password) < 8:

@@ -277,9 +277,10 @@ def model_interface(model):
 
 
 def _visible(views):
-    from ..extensions import appbuilder
+    from ..extensions import current_appbuilder
 
-    return [v for v in views if appbuilder.sm.has_access("can_list", v.class_permission_name)]
+    sm = current_appbuilder().sm
+    return [v for v in views if sm.has_access("can_list", v.class_permission_name)]
 
 
 def _related_visibility(cls):

@@ -13,7 +13,7 @@ from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import or_, select
 
-from ..extensions import appbuilder, db
+from ..extensions import current_appbuilder, db
 from ..models import (
     Account, BenefitCategory, Building, Meter, MeterType, NetworkNode, Premise, Resident,
     Service, Tariff,
@@ -112,7 +112,7 @@ class LookupView(BaseView):
         spec = LOOKUPS.get(name)
         if spec is None:
             abort(404)
-        if not appbuilder.sm.has_access("can_list", spec.resource):
+        if not current_appbuilder().sm.has_access("can_list", spec.resource):
             abort(403)
         try:
             page = max(0, int(request.args.get("page", "1")) - 1)
