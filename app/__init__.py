@@ -42,6 +42,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         formatting.install(app)
+        from .services import meter_history
+
+        meter_history.install()
         from .views import register_views
 
         register_views(appbuilder)

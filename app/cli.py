@@ -77,6 +77,33 @@ def user_create(username, password, role, buildings, email, first_name, last_nam
     click.echo(f"Користувача {username} створено ({role}).")
 
 
+@user.command("ensure-admin")
+@click.option("--username", default="admin")
+def user_ensure_admin(username):
+    """Create the first administrator if there is none, and print the admin login."""
+    import os
+    import secrets
+    from pathlib import Path
+
+    app = _app()
+    with app.app_context():
+        from .services.users import create_user
+        from .extensions import current_appbuilder
+
+        secret_file = Path(app.instance_path) / "admin-password"
+        sm = current_appbuilder().sm
+        if sm.find_user(username=username) is None:
+            password = os.environ.get("OBLIK_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
+            create_user(username, password, "admin", first_name="Адміністратор", last_name="Облік")
+            secret_file.parent.mkdir(parents=True, exist_ok=True)
+            secret_file.write_text(password + "\n")
+            secret_file.chmod(0o600)
+        if secret_file.exists():
+            click.echo(f"Вхід адміністратора: {username} / {secret_file.read_text().strip()}")
+        else:
+            click.echo(f"Адміністратор {username} уже існує (пароль задано раніше).")
+
+
 @main.group()
 def period():
     """Періоди."""

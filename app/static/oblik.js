@@ -17,4 +17,11 @@ $(function () {
       }
     });
   });
+  $("select.oblik-choice").each(function () {
+    var el = $(this);
+    el.select2({
+      theme: "bootstrap", width: "100%", placeholder: "—",
+      allowClear: el.data("allow-clear") === true || el.data("allow-clear") === "true"
+    });
+  });
 });

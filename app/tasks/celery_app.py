@@ -29,11 +29,3 @@ def init_celery(app):
     celery.Task = AppContextTask
     app.extensions["celery"] = celery
     return celery
-
-
-def worker_app():
-    """Entry point for ``celery -A app.tasks.celery_app:worker_app``."""
-    from app import create_app
-
-    create_app()
-    return celery

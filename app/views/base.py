@@ -149,7 +149,7 @@ class OblikModelView(ModelFormMixin, ModelView):
                 else:
                     try:
                         self.pre_add(item)
-                        self.datamodel.add(item, raise_exception=True)
+                        self.datamodel.add(item)
                         self.post_add(item)
                         flash(self.add_row_message, "success")
                         return None
@@ -190,7 +190,7 @@ class OblikModelView(ModelFormMixin, ModelView):
                 else:
                     try:
                         self.pre_update(item)
-                        self.datamodel.edit(item, raise_exception=True)
+                        self.datamodel.edit(item)
                         self.post_update(item)
                         flash(self.edit_row_message, "success")
                         return None

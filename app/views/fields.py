@@ -180,7 +180,8 @@ class ChoiceField(StringField):
 class _ChoiceWidget:
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
-        html = [f'<select class="form-control my_select2" name="{escape(field.name)}" id="{escape(kwargs["id"])}">']
+        html = [f'<select class="form-control oblik-choice" name="{escape(field.name)}" id="{escape(kwargs["id"])}"'
+                f' data-allow-clear="{"false" if field.flags.required else "true"}">']
         if not field.flags.required:
             html.append('<option value=""></option>')
         for code, label, selected in field.iter_choices():
