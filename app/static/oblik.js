@@ -1,11 +1,28 @@
-// Oblik: related-record pickers that search the server as you type (select2 + /lookup/<name>/).
-$(function () {
-  $("select.oblik-ajax").each(function () {
-    var el = $(this);
+// Oblik: related-record pickers that search the server as you type (select2 + /lookup/<name>/),
+// in forms and in the search filters that Flask-AppBuilder adds to the page dynamically.
+(function ($) {
+  "use strict";
+
+  function allowClear(el) {
+    var v = el.data("allow-clear");
+    return v === true || v === "true";
+  }
+
+  function initAjax(el) {
+    if (el.hasClass("select2-hidden-accessible")) { return; }
+    var name = el.attr("name") || "";
+    var chosen = new URLSearchParams(window.location.search).get(name);
+    if (name.indexOf("_flt_") === 0 && chosen && !el.find("option[value='" + chosen + "']").length) {
+      // An active filter: fetch the label of the chosen record.
+      $.getJSON(el.data("url"), { id: chosen }, function (data) {
+        (data.results || []).forEach(function (r) { el.append(new Option(r.text, r.id, true, true)); });
+        el.trigger("change");
+      });
+    }
     el.select2({
       theme: "bootstrap",
       width: "100%",
-      allowClear: el.data("allow-clear") === true || el.data("allow-clear") === "true",
+      allowClear: allowClear(el),
       placeholder: el.data("placeholder") || "",
       minimumInputLength: 0,
       ajax: {
@@ -16,12 +33,24 @@ $(function () {
         processResults: function (data) { return data; }
       }
     });
+  }
+
+  function initChoice(el) {
+    if (el.hasClass("select2-hidden-accessible")) { return; }
+    el.select2({ theme: "bootstrap", width: "100%", placeholder: "—", allowClear: allowClear(el) });
+  }
+
+  function initWithin(root) {
+    $(root).find("select.oblik-ajax").addBack("select.oblik-ajax").each(function () { initAjax($(this)); });
+    $(root).find("select.oblik-choice").addBack("select.oblik-choice").each(function () { initChoice($(this)); });
+  }
+
+  $(function () {
+    initWithin(document.body);  // forms, and search filters already applied
+    new MutationObserver(function (mutations) {
+      mutations.forEach(function (m) {
+        m.addedNodes.forEach(function (node) { if (node.nodeType === 1) { initWithin(node); } });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
   });
-  $("select.oblik-choice").each(function () {
-    var el = $(this);
-    el.select2({
-      theme: "bootstrap", width: "100%", placeholder: "—",
-      allowClear: el.data("allow-clear") === true || el.data("allow-clear") === "true"
-    });
-  });
-});
+})(jQuery);

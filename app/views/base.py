@@ -64,7 +64,7 @@ class ModelFormMixin:
 
     choice_columns: dict = {}
 
-    def _auto_fields(self, columns):
+    def _auto_fields(self, columns, search=False):
         fields = {}
         for col in columns:
             label = self.label_columns.get(col, col)
@@ -72,12 +72,12 @@ class ModelFormMixin:
                 rel_model = self.datamodel.get_related_model(col)
                 required = _relation_required(self.datamodel.obj, col)
                 fields[col] = AjaxSelectField(
-                    label, validators=[InputRequired()] if required else [Optional()],
+                    label, validators=[InputRequired()] if required and not search else [Optional()],
                     lookup=lookup_name_for(rel_model), model=rel_model,
                 )
             elif col in self.choice_columns:
                 required = not self.datamodel.is_nullable(col)
-                fields[col] = ChoiceField(label, validators=[InputRequired()] if required else [Optional()],
+                fields[col] = ChoiceField(label, validators=[InputRequired()] if required and not search else [Optional()],
                                           choices=self.choice_columns[col])
         return fields
 
@@ -115,6 +115,9 @@ class OblikModelView(ModelFormMixin, ModelView):
                                       **(self.add_form_extra_fields or {})}
         self.edit_form_extra_fields = {**self._auto_fields(self.edit_columns or []),
                                        **(self.edit_form_extra_fields or {})}
+        # Search filters on a related column use the same search-as-you-type picker.
+        self.search_form_extra_fields = {**self._auto_fields(self.search_columns or [], search=True),
+                                         **(self.search_form_extra_fields or {})}
         self._auto_formatters()
         super()._init_forms()
 

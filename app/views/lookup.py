@@ -118,5 +118,11 @@ class LookupView(BaseView):
             page = max(0, int(request.args.get("page", "1")) - 1)
         except ValueError:
             page = 0
-        rows, more = lookup_page(db.session, name, request.args.get("q", ""), page)
+        if request.args.get("id", "").isdigit():  # the label of a chosen id (active filters)
+            from .scope import scoped_get
+
+            row = scoped_get(db.session, spec.model, int(request.args["id"]))
+            rows, more = ([row] if row is not None else []), False
+        else:
+            rows, more = lookup_page(db.session, name, request.args.get("q", ""), page)
         return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows], pagination={"more": more})

@@ -82,3 +82,22 @@ def test_inspector_enters_a_reading_only_for_own_building(page, live_server, app
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_load_state("networkidle")
     assert re.search(r"нижч|менш", page.content()), "expected a Ukrainian message about the lower reading"
+
+
+def test_search_filter_on_a_related_column_uses_the_server_picker(page, live_server):
+    sign_in(page, live_server, "operator", PASSWORD)
+    page.goto(f"{live_server}/premiseview/list/")
+    # Open the filter menu and add a filter on the building column.
+    page.click("a[href='#accordion1_href']")
+    page.click("#filter_form .dropdown-toggle")
+    page.locator("#filter_form a.filter[name=building]").click()
+    page.locator("td.filter:has(select.oblik-ajax) .select2-selection").first.click()
+    page.keyboard.type("Франка")
+    page.locator(".select2-results__option", has_text="Франка").first.click()
+    page.locator("#filter_form button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    body = page.locator("table.table").first.inner_text()
+    assert "Франка" in body
+    assert "Шевченка" not in body
+    # The applied filter shows the chosen building's name, fetched from the server.
+    page.locator("td.filter:has(select.oblik-ajax) .select2-selection__rendered", has_text="Франка").first.wait_for(state="attached")
