@@ -36,6 +36,8 @@ def validate_organisation(session, obj):
     check_edrpou(errors, "edrpou", obj.edrpou)
     check_iban(errors, "iban", obj.iban)
     check_email(errors, "email", obj.email)
+    if session.scalar(_others(select(func.count()).select_from(Organisation), Organisation, obj)):
+        errors.append(FieldError("name", _("Only one provider can be described; edit the existing record")))
     return errors
 
 
