@@ -34,3 +34,37 @@ def next_period(period: str) -> str:
 
 def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def previous_period(period: str) -> str:
+    year, month = parse_period(period)
+    return f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+
+
+def days_of(period: str) -> list[date]:
+    """Every day of the month, in order."""
+    start = first_day(period)
+    return [start.replace(day=n) for n in range(1, days_in(period) + 1)]
+
+
+def covers(date_from: date | None, date_to: date | None, day: date) -> bool:
+    """Is ``day`` inside the inclusive range ``date_from … date_to`` (empty = open ended)?"""
+    return (date_from is None or date_from <= day) and (date_to is None or day <= date_to)
+
+
+def clip(date_from: date | None, date_to: date | None, period: str) -> tuple[date, date] | None:
+    """The part of an inclusive date range inside the month, or None if they do not meet."""
+    start = max(date_from, first_day(period)) if date_from else first_day(period)
+    end = min(date_to, last_day(period)) if date_to else last_day(period)
+    return (start, end) if start <= end else None
+
+
+def value_on(entries, day: date, attr: str = "valid_from"):
+    """The entry valid on ``day``: the one with the latest ``valid_from`` ≤ ``day`` (price
+    lists, norms, settings, area changes). None when every entry starts later."""
+    best = None
+    for entry in entries:
+        start = getattr(entry, attr)
+        if start <= day and (best is None or start >= getattr(best, attr)):
+            best = entry
+    return best

@@ -1,0 +1,150 @@
+"""Numbers of the billing engine (billing.md §1): the one place that rounds.
+
+* Money is ``Decimal`` with 2 places (копійки), ``ROUND_HALF_UP``.
+* Quantities are ``Decimal`` rounded to a service's ``quantity_precision`` (default 3).
+* ``float`` is refused everywhere: :func:`to_decimal` raises ``TypeError`` on it.
+* Intermediate products that divide (``q × p × d / D``, area shares, minimum shares) are
+  carried as exact ``fractions.Fraction`` values and rounded once, here. That is why a
+  re-run always yields the same kopiyka and why a half kopiyka is always rounded up,
+  whatever the number of digits in between.
+* :func:`largest_remainder` splits a total into rounded shares that add up to the total
+  exactly (метод найбільших залишків).
+
+Nothing else in the engine calls ``quantize`` by hand.
+"""
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Hashable, Sequence
+
+MONEY_PLACES = 2
+DEFAULT_PRECISION = 3
+
+Number = Decimal | Fraction | int
+
+_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
+
+
+def to_decimal(value) -> Decimal:
+    """``Decimal`` from a Decimal, an int or a text such as ``"12,5"``; never from a float."""
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a number")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        return parse_decimal(value)
+    if isinstance(value, float):
+        raise TypeError(f"float is not allowed in billing, got {value!r}: pass Decimal or str")
+    raise TypeError(f"not a number: {value!r}")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a number as Ukrainian users type it: ``"12,5"``, ``"1 234,50"``, ``"-0.75"``.
+
+    A decimal comma or point is accepted; spaces (also non-breaking and thin ones) and
+    apostrophes group thousands. A text with both a comma and a point is ambiguous and refused.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"not a text: {text!r}")
+    cleaned = text.strip().translate(_SPACES)
+    if not _NUMBER_RE.match(cleaned):
+        raise ValueError(f"not a number: {text!r}")
+    try:
+        return Decimal(cleaned.replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the regex already refuses these
+        raise ValueError(f"not a number: {text!r}") from None
+
+
+def exact(value: Number) -> Fraction:
+    """The exact rational value of a Decimal, int or Fraction (never a float)."""
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"not an exact number: {value!r}")
+    if isinstance(value, (Decimal, int)):
+        return Fraction(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def _round_half_up(value: Number, places: int) -> Decimal:
+    if places < 0:
+        raise ValueError("places must be ≥ 0")
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    fraction = exact(value)
+    scaled = abs(fraction) * 10 ** places
+    units = math.floor(scaled)
+    if scaled - units >= Fraction(1, 2):
+        units += 1
+    if fraction < 0:
+        units = -units
+    return Decimal(units).scaleb(-places)
+
+
+def round_money(value: Number) -> Decimal:
+    """Гривні з копійками: 2 places, half up (``1.005 → 1.01``, ``-1.005 → -1.01``)."""
+    return _round_half_up(value, MONEY_PLACES)
+
+
+def round_qty(value: Number, precision: int = DEFAULT_PRECISION) -> Decimal:
+    """A quantity rounded half up to ``precision`` places (the service's quantity_precision)."""
+    return _round_half_up(value, precision)
+
+
+def largest_remainder(total: Number, weights: Sequence[Number], precision: int = DEFAULT_PRECISION,
+                      tie_keys: Sequence[Hashable] | None = None) -> list[Decimal]:
+    """Split ``total`` in proportion to ``weights`` into shares rounded to ``precision`` that
+    add up to ``round_qty(total, precision)`` exactly.
+
+    Every share is first rounded down (towards zero) to a whole unit of ``10^-precision``;
+    the units left over go one each to the shares with the largest remainders. Equal
+    remainders are broken by ``tie_keys`` (the smaller key first — for premises: building
+    code, then premise number), then by position. Weights must not be negative; all-zero
+    weights can only carry a zero total.
+    """
+    weights = [exact(w) for w in weights]
+    if tie_keys is not None and len(tie_keys) != len(weights):
+        raise ValueError("tie_keys must match weights")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    rounded_total = round_qty(total, precision)
+    total_units = int(rounded_total.scaleb(precision))
+    weight_sum = sum(weights, Fraction(0))
+    if not weights or weight_sum == 0:
+        if total_units != 0:
+            raise ValueError("cannot distribute a non-zero total over zero weights")
+        return [Decimal(0).scaleb(-precision) for _ in weights]
+    sign = -1 if total_units < 0 else 1
+    units_to_share = abs(total_units)
+    raw = [units_to_share * w / weight_sum for w in weights]
+    floors = [math.floor(r) for r in raw]
+    left = units_to_share - sum(floors)
+    keys = list(tie_keys) if tie_keys is not None else [None] * len(weights)
+    order = sorted(range(len(weights)), key=lambda i: (-(raw[i] - floors[i]), _tie(keys[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Decimal(sign * units).scaleb(-precision) for units in floors]
+
+
+def _tie(key):
+    return (0,) if key is None else (1, key)
+
+
+def format_number(value: Number, places: int | None = None) -> str:
+    """A number as the Ukrainian UI writes it: decimal comma, no thousands separator
+    (``12,500``). ``places`` rounds half up first; without it a Decimal keeps its digits."""
+    if places is not None:
+        value = _round_half_up(value, places)
+    elif not isinstance(value, Decimal):  # an exact fraction: at most 4 places, no trailing zeros
+        value = _round_half_up(value, 4).normalize()
+    return format(value, "f").replace(".", ",")
+
+
+def format_money(value: Number) -> str:
+    return format_number(value, MONEY_PLACES)
