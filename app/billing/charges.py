@@ -1,0 +1,265 @@
+"""Charge and imbalance lines of the account services (billing.md §2, §4, §5, §8).
+
+Each subscription is evaluated day by day into (base quantity, price, reduction, what the
+explanation shows); :func:`app.billing.segments.cut` groups equal consecutive days into
+segments; each segment is one line with ``amount = round(q × p × d / D × (1 − r), 2)``.
+``q`` is rounded to the service's precision before it is multiplied, so the accountant
+can redo the line with a calculator from what it shows.
+
+Base quantity by method: ``fixed`` the subscription's quantity; ``area`` the premise's area
+(``area_basis``) of the day; ``persons`` the residents counted that day; ``metered`` (and
+``group`` for anything but heat) the premise's volume of the resource (§4); ``group`` heat
+the premise's share of the house meter (§5); sewerage the cold- plus hot-water volume of
+the premise including their imbalance shares — each water part by its own service's norm
+when not metered; a premise with neither water service nor water meter by the sewerage
+service's own norm. ``one_off``: one line ``quantity × price`` (price of ``date_from``) in
+the month of ``date_from``, not prorated nor reduced.
+
+Water imbalance shares are charged on separate ``imbalance`` lines of each ``metered`` or
+``group`` water service at the same price, prorated by the same days, never reduced.
+A day without a price is not billed (warning).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from .context import Book
+from .data import WATER, AccountService, ChargeLine, ClaimAct, Price, Service
+from .metering import DayVolume, Metering
+from .money import format_money, format_number, round_money, round_qty
+from .reductions import reducible
+from .segments import Segment, cut, segment_amount, segment_quantity
+from .volumes import combine_sources
+
+SOURCE_LABELS = {"actual": "за показниками", "estimated": "оцінка за середньодобовим споживанням",
+                 "true_up": "коригування після оцінок", "norm": "за нормою"}
+RESOURCE_LABELS = {"cold_water": "холодна вода", "hot_water": "гаряча вода", "heat": "тепло",
+                   "gas": "газ", "electricity": "електроенергія", "sewerage": "водовідведення"}
+KEY_LABELS = {"volume": "пропорційно обсягам", "persons": "пропорційно кількості мешканців",
+              "area": "пропорційно площі"}
+HEAT_METHOD_LABELS = {"area": "за опалюваною площею", "units": "за показами розподілювачів / лічильників "
+                      "з мінімальною часткою", "partial": "частковий облік: лічильники, решта за площею",
+                      "area_fallback": "за площею (резервне правило)"}
+
+
+@dataclass(frozen=True)
+class _Day:
+    volume: DayVolume
+    price: Price
+    reduction: Decimal
+    act: ClaimAct | None
+
+    def key(self):
+        return (self.volume.q, self.volume.source, self.volume.detail, self.price.price,
+                self.price.components, self.reduction, self.act.id if self.act else None)
+
+
+class Charges:
+    def __init__(self, book: Book, metering: Metering):
+        self.book, self.metering = book, metering
+
+    def lines(self) -> list[ChargeLine]:
+        lines: list[ChargeLine] = []
+        for sub in self.book.subscriptions:
+            service = self.book.services[sub.service_id]
+            if service.method == "one_off":
+                lines.extend(self._one_off(sub, service))
+                continue
+            lines.extend(self._charge_lines(sub, service))
+            if service.method in ("metered", "group") and service.resource in WATER:
+                lines.extend(self._imbalance_lines(sub, service))
+        return lines
+
+    # --- one line per segment -------------------------------------------------------------
+
+    def _charge_lines(self, sub: AccountService, service: Service) -> list[ChargeLine]:
+        book = self.book
+        premise_id = book.premise_of(sub.account_id)
+        building_id = book.building_of(premise_id)
+        if service.method == "group" and service.resource == "heat" and premise_id not in self.metering.heat:
+            book.warn("no_heat_share", f"послуга {service.code}: приміщення {book.premises[premise_id].number} "
+                      "не має частки обсягу загальнобудинкового лічильника тепла за місяць — не нараховано",
+                      account_id=sub.account_id, service_id=service.id, premise_id=premise_id)
+            return []
+
+        def day_of(day: date) -> _Day | None:
+            price = self._price(service, day, sub.account_id)
+            if price is None:
+                return None
+            volume, reduce_as = self._quantity(service, sub, premise_id, day)
+            reduction, act = (book.acts.reduction(service.id, sub.account_id, building_id, day)
+                              if reducible(service, reduce_as) else (Decimal(0), None))
+            return _Day(volume, price, reduction, act)
+
+        days = {day: day_of(day) for day in book.subscription_days(sub)}
+        segments = cut(days, lambda d: days[d].key() if days[d] else None)
+        return [self._line(sub, service, premise_id, segment, days[segment.date_from], "charge")
+                for segment in segments]
+
+    def _imbalance_lines(self, sub: AccountService, service: Service) -> list[ChargeLine]:
+        premise_id = self.book.premise_of(sub.account_id)
+        share = self.metering.imbalance.get((premise_id, service.resource))
+        if share is None or share.share == 0:
+            return []
+        volume = DayVolume(Fraction(share.share), "imbalance", ("imbalance",))
+        days = {}
+        for day in self.book.subscription_days(sub):
+            price = self._price(service, day, sub.account_id)
+            days[day] = _Day(volume, price, Decimal(0), None) if price else None
+        segments = cut(days, lambda d: days[d].key() if days[d] else None)
+        return [self._line(sub, service, premise_id, segment, days[segment.date_from], "imbalance")
+                for segment in segments]
+
+    def _line(self, sub, service: Service, premise_id: int, segment: Segment, day: _Day, kind: str) -> ChargeLine:
+        book, precision = self.book, service.quantity_precision
+        q = round_qty(day.volume.q, precision)
+        amount = segment_amount(q, day.price.price, segment.days, book.month_days, day.reduction)
+        quantity = segment_quantity(q, segment.days, book.month_days, precision)
+        source = day.volume.source if service.method in ("metered", "group") else None
+        explanation = (self._explain_quantity(service, premise_id, day.volume, q)
+                       + [self._explain_price(service, day.price),
+                          f"Дні: {segment.date_from:%d.%m}–{segment.date_to:%d.%m.%Y}, {segment.days} з "
+                          f"{book.month_days}"])
+        reduction = ""
+        if day.act is not None:
+            what = "ненадання послуги" if day.act.kind == "not_provided" else "неякісне надання"
+            explanation.append(f"Акт-претензія № {day.act.number or day.act.id} ({what}, "
+                               f"{day.act.date_from:%d.%m}–{day.act.date_to:%d.%m.%Y}): зменшення "
+                               f"{format_number((day.reduction * 100).normalize())} %")
+            reduction = f" × (1 − {format_number(day.reduction)})"
+        explanation.append(f"Сума = {format_number(q)} × {format_number(day.price.price)} × {segment.days}/"
+                           f"{book.month_days}{reduction} = {format_money(amount)} грн")
+        return ChargeLine(sub.account_id, service.id, kind, book.period, segment.date_from, segment.date_to,
+                          segment.days, q, quantity, day.price.price, amount, service.method, source,
+                          day.reduction, tuple(explanation))
+
+    def _one_off(self, sub: AccountService, service: Service) -> list[ChargeLine]:
+        book = self.book
+        if not (book.first <= sub.date_from <= book.last):
+            return []
+        price = self._price(service, sub.date_from, sub.account_id)
+        if price is None:
+            return []
+        q = round_qty(sub.quantity, service.quantity_precision)
+        amount = round_money(Fraction(q) * Fraction(price.price))
+        explanation = (f"Разова послуга {sub.date_from:%d.%m.%Y}: кількість {format_number(q)}",
+                       self._explain_price(service, price),
+                       f"Сума = {format_number(q)} × {format_number(price.price)} = {format_money(amount)} грн")
+        return [ChargeLine(sub.account_id, service.id, "charge", book.period, sub.date_from, sub.date_from, 1,
+                           q, q, price.price, amount, service.method, None, Decimal(0), explanation)]
+
+    # --- base quantity of a day -----------------------------------------------------------
+
+    def _quantity(self, service: Service, sub: AccountService, premise_id: int, day: date) -> tuple[DayVolume, str | None]:
+        """The day's base quantity and the source a claim act judges it by."""
+        book, method = self.book, service.method
+        if method == "fixed":
+            return DayVolume(Fraction(sub.quantity), "fixed", ("fixed",)), None
+        if method == "area":
+            return DayVolume(Fraction(book.area_on(premise_id, day, service.area_basis)), "area",
+                             ("area", service.area_basis)), None
+        if method == "persons":
+            persons = book.residents.counted(premise_id, day)
+            return DayVolume(Fraction(persons), "persons", ("persons", persons)), None
+        if service.resource == "heat" and method == "group":
+            return DayVolume(Fraction(self.metering.heat[premise_id].share), "allocation", ("allocation",)), "allocation"
+        if service.resource == "sewerage":
+            return self._sewerage(service, premise_id, day)
+        volume = self.metering.resource_q(premise_id, service.resource, service, day)
+        return volume, volume.source
+
+    def _sewerage(self, service: Service, premise_id: int, day: date) -> tuple[DayVolume, str]:
+        parts = []
+        for resource in WATER:
+            norm_service = self.book.norm_service(premise_id, resource, day)
+            if self.metering.volume(premise_id, resource).meters or norm_service:
+                parts.append(self.metering.resource_q(premise_id, resource, norm_service, day))
+        if not parts:
+            norm = self.metering.norm_q(premise_id, service, day)
+            parts = [DayVolume(norm[0], "norm", ("norm", "sewerage", norm[1], norm[2])) if norm
+                     else DayVolume(Fraction(0), "norm", ("no_norm", "sewerage"))]
+        shares = tuple((r, self.metering.imbalance[(premise_id, r)].share) for r in WATER
+                       if (premise_id, r) in self.metering.imbalance)
+        q = sum((p.q for p in parts), Fraction(0)) + sum((Fraction(s) for _, s in shares), Fraction(0))
+        source = combine_sources(p.source for p in parts)
+        reduce_as = "norm" if all(p.source == "norm" for p in parts) else source
+        return DayVolume(q, source, ("sewerage", tuple(p.detail for p in parts), shares)), reduce_as
+
+    def _price(self, service: Service, day: date, account_id: int) -> Price | None:
+        price = self.book.price_on(service.id, day)
+        if price is None:
+            self.book.warn("no_price", f"послуга {service.code}: немає ціни на частину днів місяця або на весь "
+                           "місяць — дні без ціни не нараховано", service_id=service.id, account_id=account_id)
+        return price
+
+    # --- explanations ---------------------------------------------------------------------
+
+    def _explain_price(self, service: Service, price: Price) -> str:
+        unit = f"/{service.unit}" if service.unit else ""
+        text = f"Тариф {format_number(price.price)} грн{unit} з {price.valid_from:%d.%m.%Y}"
+        if price.components:
+            text += " (" + " + ".join(f"{c.name} {format_number(c.price)}" for c in price.components) + ")"
+        return text
+
+    def _explain_quantity(self, service: Service, premise_id: int, volume: DayVolume, q: Decimal) -> list[str]:
+        unit = service.unit or ""
+        detail = volume.detail
+        if detail[0] == "fixed":
+            return [f"Кількість: {format_number(q)} {unit}".rstrip()]
+        if detail[0] == "area":
+            return [f"{'Опалювана' if detail[1] == 'heated' else 'Загальна'} площа: {format_number(q)} м²"]
+        if detail[0] == "persons":
+            return [f"Мешканців враховано: {detail[1]}"]
+        if detail[0] == "allocation":
+            return self._explain_heat(premise_id, q, unit, service.quantity_precision)
+        if detail[0] == "imbalance":
+            share = self.metering.imbalance[(premise_id, service.resource)]
+            house = round_qty(share.house_volume, service.quantity_precision)
+            return [f"Небаланс будинку (лічильник № {self._serial(share.meter_id)}): Vh {format_number(house)}"
+                    f" − ΣVi {format_number(share.individual_total)} = Δ {format_number(share.difference)} {unit}",
+                    f"Розподіл {KEY_LABELS.get(share.key, share.key)}: частка приміщення {format_number(q)} {unit}"]
+        if detail[0] == "sewerage":
+            lines = [f"Водовідведення = сума обсягів води приміщення: {format_number(q)} {unit}"]
+            for part in detail[1]:
+                lines.extend(self._explain_part(premise_id, part, unit))
+            for resource, share in detail[2]:
+                lines.append(f"+ небаланс ({RESOURCE_LABELS[resource]}): {format_number(share)} {unit}")
+            return lines
+        return [f"Обсяг: {format_number(q)} {unit} ({SOURCE_LABELS.get(volume.source, volume.source)})"] + \
+            self._explain_part(premise_id, detail, unit)
+
+    def _explain_part(self, premise_id: int, detail, unit: str) -> list[str]:
+        kind, resource = detail[0], detail[1]
+        label = RESOURCE_LABELS.get(resource, resource)
+        volume = self.metering.volume(premise_id, resource)
+        if kind == "measured":
+            lines = [f"{label}: {m.reason}" for m in volume.meters]
+            if len(volume.covered) != self.book.month_days:
+                lines.append(f"{label}: лічильники діяли {len(volume.covered)} з {self.book.month_days} днів — "
+                             f"місячна база {format_number(volume.volume)} × {self.book.month_days}/{len(volume.covered)}")
+            return lines
+        if kind == "norm":
+            reason = volume.reason if volume.by_norm else "дні без лічильника"
+            return [f"{label} за нормою: {detail[2]} ос. × {format_number(detail[3])} {unit} "
+                    f"= {format_number(detail[2] * detail[3])} {unit} ({reason})"]
+        return [f"{label}: немає норми споживання — обсяг 0"]
+
+    def _explain_heat(self, premise_id: int, q: Decimal, unit: str, precision: int) -> list[str]:
+        heat = self.metering.heat[premise_id]
+        allocation = heat.allocation
+        source = SOURCE_LABELS.get(heat.house_source, heat.house_source)
+        house = round_qty(heat.house_volume, precision)
+        return [f"Обсяг будинку Vh = {format_number(house)} {unit} (лічильник № "
+                f"{self._serial(heat.meter_id)}, {source})",
+                f"Vs (внутрішньобудинкова система та місця загального користування) = {format_number(allocation.vs)}: "
+                f"частка за загальною площею {format_number(allocation.system_parts.get(premise_id, 0))}",
+                f"Vr = {format_number(allocation.vr)} розподілено {HEAT_METHOD_LABELS.get(allocation.method)}: "
+                f"частка {format_number(allocation.room_parts.get(premise_id, 0))}",
+                f"Частка приміщення (метод найбільших залишків): {format_number(q)} {unit}"]
+
+    def _serial(self, meter_id: int) -> str:
+        meter = self.book.meters.get(meter_id)
+        return (meter.serial or str(meter.id)) if meter else str(meter_id)
