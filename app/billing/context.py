@@ -63,6 +63,10 @@ class Book:
             if self.subscription_days(sub) or (service.method == "one_off" and self._one_off_in_month(sub)):
                 self.subscriptions.append(sub)
         self.min_persons = int(self.settings.get("min_persons_for_norm", self.last))
+        self._by_premise: dict[int, list[AccountService]] = defaultdict(list)
+        for sub in self.subscriptions:
+            self._by_premise[self.accounts[sub.account_id].premise_id].append(sub)
+        self._norm_services: dict[tuple[int, str, date], Service | None] = {}
 
     # --- ordering -------------------------------------------------------------------------
 
@@ -115,22 +119,22 @@ class Book:
         return self.first <= sub.date_from <= self.last
 
     def premise_subscriptions(self, premise_id: int, resource: str, methods=VOLUME_METHODS) -> list[AccountService]:
-        return [s for s in self.subscriptions
-                if self.accounts[s.account_id].premise_id == premise_id
-                and self.services[s.service_id].resource == resource
+        return [s for s in self._by_premise.get(premise_id, ())
+                if self.services[s.service_id].resource == resource
                 and self.services[s.service_id].method in methods]
 
     def norm_service(self, premise_id: int, resource: str, day: date) -> Service | None:
         """The premise's subscribed metered/group service of ``resource`` active on ``day``
         (first by code): its norm bills that resource's norm volume."""
-        for sub in self.premise_subscriptions(premise_id, resource):
-            if day in self.subscription_days(sub):
-                return self.services[sub.service_id]
-        return None
+        key = (premise_id, resource, day)
+        if key not in self._norm_services:
+            self._norm_services[key] = next(
+                (self.services[sub.service_id] for sub in self.premise_subscriptions(premise_id, resource)
+                 if day in self.subscription_days(sub)), None)
+        return self._norm_services[key]
 
     def has_resource_service(self, premise_id: int, resource: str) -> bool:
-        return any(self.accounts[s.account_id].premise_id == premise_id
-                   and self.services[s.service_id].resource == resource for s in self.subscriptions)
+        return any(self.services[s.service_id].resource == resource for s in self._by_premise.get(premise_id, ()))
 
     # --- meters ---------------------------------------------------------------------------
 

@@ -147,6 +147,9 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
             since = period_of(start_date)
             unread = [h for p, h in sorted(history.items()) if p >= since and h.reading_date is None]
             subtracted = sum((h.volume for h in unread), Decimal(0))
+            if house and not unread and since < previous_period(period):
+                warnings.append(f"загальнобудинковий лічильник № {meter.serial or meter.id}: попередній показник "
+                                f"від {start_date:%d.%m.%Y} — обсяг місяця охоплює кілька місяців")
             rolled = " (перехід через нуль)" if end < start else ""
             reason = (f"лічильник № {meter.serial or meter.id}: {format_number(end)} − {format_number(start)}"
                       f"{rolled} = {format_number(used)}")

@@ -156,3 +156,12 @@ def test_overdue_verification_bills_the_norm():
 def test_rollover_through_the_engine():
     result = run(flats(50), [flat_meter(11, 1, digits=5)], read(11, 99990, 5), subscribe(1, 1))
     assert result.lines[0].base_quantity == D(15) and result.lines[0].amount == D("450.00")
+
+
+def test_water_house_meter_estimate_is_recorded_for_the_next_true_up():
+    history = [MeterMonth(100, "2024-05", D(62), "actual", 31, date(2024, 5, 31), D(0), D(62))]
+    meters = [Meter(100, "cold_water", 1, LONG_AGO, serial="HW")]
+    result = run(flats(50), meters, [Reading(100, MAY_31, 62)], subscribe(1, 1), residents(1, 1), history)
+    assert by(result.lines, kind="imbalance") == []
+    (house,) = result.meter_volumes
+    assert (house.meter_id, house.volume, house.source, house.reading_date) == (100, D(60), "estimated", None)

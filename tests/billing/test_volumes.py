@@ -150,3 +150,13 @@ def test_line_source_is_the_weakest_part():
     assert combine_sources(["actual", "estimated", "true_up"]) == "estimated"
     assert combine_sources(["actual", "true_up"]) == "true_up"
     assert combine_sources(["estimated", "norm"]) == "norm"
+
+
+def test_house_meter_reading_spanning_months_without_history_warns():
+    house = Meter(9, "cold_water", 1, date(2020, 1, 1), serial="H")
+    v = meter_month(house, [Reading(9, date(2024, 4, 30), 10), Reading(9, date(2024, 6, 30), 70)], [], JUNE, house=True)
+    assert v.volume == 60 and any("кілька місяців" in w for w in v.warnings)
+    history = [month(9, "2024-05", D(30), "estimated", read=False)]
+    v = meter_month(house, [Reading(9, date(2024, 4, 30), 10), Reading(9, date(2024, 6, 30), 70)], history, JUNE,
+                    house=True)
+    assert (v.status, v.volume, v.warnings) == ("true_up", D(30), ())
