@@ -17,7 +17,10 @@ class FieldError:
 
 
 def validator(model):
-    """Register ``fn(session, obj) -> list[FieldError]`` as the validator of ``model``."""
+    """Register ``fn(obj, facts) -> list[FieldError]`` as the validator of ``model``.
+
+    ``facts`` (``app.validation.facts``) answers the questions about other records; the
+    validator itself never queries, so forms, the API and imports run the same code."""
 
     def register(fn):
         _VALIDATORS[model] = fn
@@ -27,11 +30,20 @@ def validator(model):
 
 
 def validate(session, obj) -> list[FieldError]:
+    """The errors of ``obj`` as a form or the API would show them (facts from ``session``)."""
+    from .facts import SessionFacts
+
     fn = _VALIDATORS.get(type(obj))
     if fn is None:
         return []
     with session.no_autoflush:
-        return fn(session, obj)
+        return fn(obj, SessionFacts(session))
+
+
+def validate_with(facts, obj) -> list[FieldError]:
+    """The errors of ``obj`` with the facts supplied by the caller (the import's bulk facts)."""
+    fn = _VALIDATORS.get(type(obj))
+    return fn(obj, facts) if fn is not None else []
 
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")

@@ -3,7 +3,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from ..models import (
     Account, AccountService, BenefitCategory, Beneficiary, Building, GroupMeterPremise, Meter,
@@ -12,8 +11,9 @@ from ..models import (
 )
 from .core import (
     FieldError, check_date_range, check_edrpou, check_email, check_iban, check_not_negative,
-    check_positive, check_range, check_rnokpp, overlap_condition, validator,
+    check_positive, check_range, check_rnokpp, validator,
 )
+from .facts import first_overlap
 from .readings import check_reading
 
 
@@ -24,32 +24,27 @@ def _required(errors, obj, *fields):
             errors.append(FieldError(field, _("This field is required")))
 
 
-def _others(query, model, obj):
-    """Exclude the object itself when it is being edited."""
-    return query.where(model.id != obj.id) if obj.id is not None else query
-
-
 @validator(Organisation)
-def validate_organisation(session, obj):
+def validate_organisation(obj, facts):
     errors = []
     _required(errors, obj, "name")
     check_edrpou(errors, "edrpou", obj.edrpou)
     check_iban(errors, "iban", obj.iban)
     check_email(errors, "email", obj.email)
-    if session.scalar(_others(select(func.count()).select_from(Organisation), Organisation, obj)):
+    if facts.organisation_count(obj.id):
         errors.append(FieldError("name", _("Only one provider can be described; edit the existing record")))
     return errors
 
 
 @validator(Setting)
-def validate_setting(session, obj):
+def validate_setting(obj, facts):
     errors = []
     _required(errors, obj, "key", "valid_from", "value")
     return errors
 
 
 @validator(Service)
-def validate_service(session, obj):
+def validate_service(obj, facts):
     errors = []
     _required(errors, obj, "code", "name", "unit", "method")
     check_range(errors, "quantity_precision", obj.quantity_precision, 0, 4)
@@ -59,7 +54,7 @@ def validate_service(session, obj):
 
 
 @validator(Tariff)
-def validate_tariff(session, obj):
+def validate_tariff(obj, facts):
     errors = []
     _required(errors, obj, "service", "valid_from")
     check_positive(errors, "price", obj.price)
@@ -71,7 +66,7 @@ def validate_tariff(session, obj):
 
 
 @validator(TariffComponent)
-def validate_tariff_component(session, obj):
+def validate_tariff_component(obj, facts):
     errors = []
     _required(errors, obj, "tariff", "name")
     check_positive(errors, "price", obj.price)
@@ -79,7 +74,7 @@ def validate_tariff_component(session, obj):
 
 
 @validator(Norm)
-def validate_norm(session, obj):
+def validate_norm(obj, facts):
     errors = []
     _required(errors, obj, "service", "valid_from", "norm_per_person")
     check_not_negative(errors, "norm_per_person", obj.norm_per_person)
@@ -87,7 +82,7 @@ def validate_norm(session, obj):
 
 
 @validator(MeterType)
-def validate_meter_type(session, obj):
+def validate_meter_type(obj, facts):
     errors = []
     _required(errors, obj, "code", "name", "resource")
     check_range(errors, "digits", obj.digits, 1, 12)
@@ -96,7 +91,7 @@ def validate_meter_type(session, obj):
 
 
 @validator(BenefitCategory)
-def validate_benefit_category(session, obj):
+def validate_benefit_category(obj, facts):
     errors = []
     _required(errors, obj, "code", "name")
     if obj.pct is None:
@@ -106,7 +101,7 @@ def validate_benefit_category(session, obj):
 
 
 @validator(NetworkNode)
-def validate_network_node(session, obj):
+def validate_network_node(obj, facts):
     errors = []
     _required(errors, obj, "code", "name")
     node, seen = obj.parent, set()
@@ -120,7 +115,7 @@ def validate_network_node(session, obj):
 
 
 @validator(Building)
-def validate_building(session, obj):
+def validate_building(obj, facts):
     errors = []
     _required(errors, obj, "code", "address")
     if obj.floors is not None:
@@ -136,7 +131,7 @@ def validate_building(session, obj):
 
 
 @validator(Premise)
-def validate_premise(session, obj):
+def validate_premise(obj, facts):
     errors = []
     _required(errors, obj, "building", "number")
     check_positive(errors, "total_area", obj.total_area)
@@ -147,7 +142,7 @@ def validate_premise(session, obj):
 
 
 @validator(Resident)
-def validate_resident(session, obj):
+def validate_resident(obj, facts):
     errors = []
     _required(errors, obj, "resident_id", "full_name")
     check_rnokpp(errors, "rnokpp", obj.rnokpp)
@@ -158,24 +153,20 @@ def validate_resident(session, obj):
 
 
 @validator(Registration)
-def validate_registration(session, obj):
+def validate_registration(obj, facts):
     errors = []
     _required(errors, obj, "resident", "premise", "date_from", "kind")
     check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
     if errors:
         return errors
-    query = select(func.count()).select_from(Registration).where(
-        Registration.resident_id == obj.resident.id,
-        Registration.premise_id == obj.premise.id,
-        overlap_condition(Registration.date_from, Registration.date_to, obj.date_from, obj.date_to),
-    )
-    if session.scalar(_others(query, Registration, obj)):
+    spans = facts.registration_spans(obj.resident.id, obj.premise.id)
+    if first_overlap(spans, obj.id, obj.date_from, obj.date_to):
         errors.append(FieldError("date_from", _("This resident already has a registration in this premise overlapping these dates")))
     return errors
 
 
 @validator(Account)
-def validate_account(session, obj):
+def validate_account(obj, facts):
     errors = []
     _required(errors, obj, "account_number", "premise", "owner_name", "opened_on")
     check_rnokpp(errors, "owner_rnokpp", obj.owner_rnokpp)
@@ -183,18 +174,14 @@ def validate_account(session, obj):
     check_date_range(errors, "opened_on", obj.opened_on, "closed_on", obj.closed_on)
     if errors:
         return errors
-    query = select(Account.account_number).where(
-        Account.premise_id == obj.premise.id,
-        overlap_condition(Account.opened_on, Account.closed_on, obj.opened_on, obj.closed_on),
-    ).limit(1)
-    other = session.scalar(_others(query, Account, obj))
+    other = first_overlap(facts.premise_accounts(obj.premise.id), obj.id, obj.opened_on, obj.closed_on)
     if other:
-        errors.append(FieldError("premise", _("The premise already has an active account %(number)s on these dates", number=other)))
+        errors.append(FieldError("premise", _("The premise already has an active account %(number)s on these dates", number=other.label)))
     return errors
 
 
 @validator(AccountService)
-def validate_account_service(session, obj):
+def validate_account_service(obj, facts):
     errors = []
     _required(errors, obj, "account", "service", "date_from")
     check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
@@ -204,18 +191,14 @@ def validate_account_service(session, obj):
         if obj.date_from < account.opened_on or (account.closed_on and obj.date_from > account.closed_on):
             errors.append(FieldError("date_from", _("The service starts outside the account's dates")))
     if not errors:
-        query = select(func.count()).select_from(AccountService).where(
-            AccountService.account_id == account.id,
-            AccountService.service_id == obj.service.id,
-            overlap_condition(AccountService.date_from, AccountService.date_to, obj.date_from, obj.date_to),
-        )
-        if session.scalar(_others(query, AccountService, obj)):
+        spans = facts.account_service_spans(account.id, obj.service.id)
+        if first_overlap(spans, obj.id, obj.date_from, obj.date_to):
             errors.append(FieldError("date_from", _("The account already has this service on these dates")))
     return errors
 
 
 @validator(Beneficiary)
-def validate_beneficiary(session, obj):
+def validate_beneficiary(obj, facts):
     errors = []
     _required(errors, obj, "resident", "category", "date_from")
     check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
@@ -224,7 +207,7 @@ def validate_beneficiary(session, obj):
 
 
 @validator(Meter)
-def validate_meter(session, obj):
+def validate_meter(obj, facts):
     errors = []
     _required(errors, obj, "serial", "meter_type", "building", "installed_on")
     check_date_range(errors, "installed_on", obj.installed_on, "removed_on", obj.removed_on)
@@ -239,18 +222,16 @@ def validate_meter(session, obj):
         value = getattr(obj, field)
         if digits and value is not None and Decimal(value) >= Decimal(10) ** digits:
             errors.append(FieldError(field, _("The value has more digits than the meter (%(digits)s)", digits=digits)))
-    if obj.id is not None and obj.installed_on is not None:
-        outside = select(func.count()).select_from(Reading).where(
-            Reading.meter_id == obj.id,
-            (Reading.date < obj.installed_on) | ((Reading.date > obj.removed_on) if obj.removed_on else False),
-        )
-        if session.scalar(outside):
+    bounds = facts.meter_reading_dates(obj.id) if obj.id is not None and obj.installed_on is not None else None
+    if bounds:
+        first, last = bounds
+        if first < obj.installed_on or (obj.removed_on is not None and last > obj.removed_on):
             errors.append(FieldError("installed_on", _("The meter has readings outside these installation dates")))
     return errors
 
 
 @validator(MeterEvent)
-def validate_meter_event(session, obj):
+def validate_meter_event(obj, facts):
     errors = []
     _required(errors, obj, "meter", "date", "kind")
     check_not_negative(errors, "reading", obj.reading)
@@ -258,7 +239,7 @@ def validate_meter_event(session, obj):
 
 
 @validator(GroupMeterPremise)
-def validate_group_meter_premise(session, obj):
+def validate_group_meter_premise(obj, facts):
     errors = []
     _required(errors, obj, "meter", "premise")
     if obj.meter is not None and obj.meter.premise_id is not None:
@@ -267,16 +248,16 @@ def validate_group_meter_premise(session, obj):
 
 
 @validator(Reading)
-def validate_reading(session, obj):
+def validate_reading(obj, facts):
     errors = []
     _required(errors, obj, "meter", "date", "value", "source")
     if errors:
         return errors
-    return check_reading(session, obj.meter, obj.date, Decimal(obj.value), obj.id)
+    return check_reading(facts, obj.meter, obj.date, Decimal(obj.value), obj.id)
 
 
 @validator(Payment)
-def validate_payment(session, obj):
+def validate_payment(obj, facts):
     errors = []
     _required(errors, obj, "external_id", "account", "paid_on", "source")
     check_positive(errors, "amount", obj.amount)
@@ -286,7 +267,7 @@ def validate_payment(session, obj):
 
 
 @validator(Subsidy)
-def validate_subsidy(session, obj):
+def validate_subsidy(obj, facts):
     errors = []
     _required(errors, obj, "account", "period")
     check_positive(errors, "amount", obj.amount)
