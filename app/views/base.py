@@ -8,6 +8,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect as sa_inspect, select
+from werkzeug.exceptions import HTTPException
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
@@ -256,12 +257,25 @@ class OblikApi(ModelRestApi):
             if rel.direction.name != "MANYTOONE":
                 continue
             target = getattr(item, rel.key)
-            if target is not None and scoped_get(db.session, type(target), target.id) is None:
-                errors.append(FieldError(rel.key, _("Not a valid choice")))
-        errors.extend(validate(db.session, item))
+            with db.session.no_autoflush:
+                if target is not None and scoped_get(db.session, type(target), target.id) is None:
+                    errors.append(FieldError(rel.key, _("Not a valid choice")))
+        if not errors:  # an unknown or foreign id is a bare placeholder: nothing to validate on it
+            errors.extend(validate(db.session, item))
         if errors:
             db.session.rollback()
             self._refuse(errors)
+
+    # FAB's ``@safe`` turns any exception raised by pre_add/pre_update/pre_delete into a 500;
+    # answer the prepared response of ``abort(response)`` (the 422 of ``_refuse``) instead.
+    def post_headless(self):
+        return _answered(super().post_headless)
+
+    def put_headless(self, pk):
+        return _answered(super().put_headless, pk)
+
+    def delete_headless(self, pk):
+        return _answered(super().delete_headless, pk)
 
     def pre_add(self, item):
         self._check(item)
@@ -273,6 +287,15 @@ class OblikApi(ModelRestApi):
         found = dependants(db.session, item)
         if found:
             abort(self.response_422(message=dependants_message(found)))
+
+
+def _answered(method, *args):
+    try:
+        return method(*args)
+    except HTTPException as refused:
+        if refused.response is None:
+            raise
+        return refused.response
 
 
 def model_interface(model):
