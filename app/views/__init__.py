@@ -25,3 +25,15 @@ def register_views(appbuilder):
     appbuilder.add_view(access.InspectorBuildingView, menu_name("InspectorBuilding"), label=_l("Inspector buildings"),
                         icon="fa-user-shield", category="Security", category_label=_l("Security"))
     appbuilder.add_view_no_menu(LookupView)
+    limit_api_login(appbuilder)
+
+
+def limit_api_login(appbuilder):
+    """FAB rate-limits only the login screen; ``POST /api/v1/security/login`` checks the same
+    password and gets the same limit (``AUTH_RATE_LIMIT``), or it would invite guessing."""
+    sm = appbuilder.sm
+    if not sm.is_auth_limited:
+        return
+    for baseview in appbuilder.baseviews:
+        if isinstance(baseview, sm.security_api):
+            sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(baseview.blueprint)
