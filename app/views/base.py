@@ -244,6 +244,12 @@ class OblikApi(ModelRestApi):
                 self.add_query_rel_fields.setdefault(col, scope)
                 self.edit_query_rel_fields.setdefault(col, scope)
 
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""  # FAB translates "", which is the catalogue's header
+        return info
+
     def _refuse(self, errors):
         messages = {}
         for error in errors:
