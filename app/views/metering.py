@@ -2,13 +2,12 @@
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from ..models import GroupMeterPremise, Meter, MeterEvent, Reading
 from ..models.choices import METER_EVENT_KINDS, READING_SOURCES
 from .base import OblikApi, OblikModelView
 from .labels import LABELS
-from .scope import BuildingScopeFilter
+from .scope import BuildingScopeFilter, request_user
 
 
 class HouseMetersOnly(BaseFilter):
@@ -33,8 +32,9 @@ class MeterEventView(OblikModelView):
 
 
 def _stamp_reading(item):
-    if not item.entered_by and getattr(current_user, "is_authenticated", False):
-        item.entered_by = current_user.username
+    user = request_user()  # the browser's or the API token's
+    if not item.entered_by and user is not None:
+        item.entered_by = user.username
 
 
 class ReadingView(OblikModelView):

@@ -1,18 +1,19 @@
 """Оплати: payments as received facts — entered or imported, never edited or deleted."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
 from ..models import Payment
 from .base import OblikApi, OblikModelView
 from .labels import LABELS
+from .scope import request_user
 
 FACT_PERMISSIONS = ["can_list", "can_show", "can_add"]
 
 
 def _stamp(item):
-    if not item.created_by and getattr(current_user, "is_authenticated", False):
-        item.created_by = current_user.username
+    user = request_user()  # the browser's or the API token's
+    if not item.created_by and user is not None:
+        item.created_by = user.username
 
 
 class PaymentView(OblikModelView):

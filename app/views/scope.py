@@ -16,16 +16,28 @@ from ..models import (
 from ..security import is_inspector
 
 
+def request_user():
+    """The signed-in user of this request — the browser session's, else the REST API's JWT
+    user (FAB sets ``g.user`` when it verifies the token; flask-login knows nothing of it)."""
+    if getattr(current_user, "is_authenticated", False):
+        return current_user
+    user = g.get("user")
+    if user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False):
+        return user
+    return None
+
+
 def allowed_building_ids(session) -> list[int] | None:
     """None = no restriction; else the ids of the current inspector's buildings."""
-    if not getattr(current_user, "is_authenticated", False):
+    user = request_user()
+    if user is None:
         return []
-    if not is_inspector(current_user):
+    if not is_inspector(user):
         return None
     cached = g.get("_oblik_building_ids")
     if cached is None:
         cached = list(session.scalars(
-            select(InspectorBuilding.building_id).where(InspectorBuilding.user_id == current_user.id)
+            select(InspectorBuilding.building_id).where(InspectorBuilding.user_id == user.id)
         ))
         g._oblik_building_ids = cached
     return cached
