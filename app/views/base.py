@@ -12,9 +12,10 @@ from werkzeug.exceptions import HTTPException
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
+from ..models.types import MONEY
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField
-from .formatting import format_date, format_decimal
+from .formatting import format_blank, format_date, format_decimal, format_money
 from .lookup import lookup_name_for
 from .scope import BuildingScopeFilter, scoped_get
 
@@ -93,9 +94,17 @@ class ModelFormMixin:
             elif self.datamodel.is_date(name) or self.datamodel.is_datetime(name):
                 formatters[name] = format_date
             elif self.datamodel.is_numeric(name) or self.datamodel.is_float(name):
-                formatters[name] = format_decimal
+                formatters[name] = format_money if _is_money(column.type) else format_decimal
+            else:
+                formatters[name] = format_blank
+        for relation in mapper.relationships:
+            formatters[relation.key] = format_blank
         formatters.update(self.formatters_columns or {})
         self.formatters_columns = formatters
+
+
+def _is_money(column_type) -> bool:
+    return (getattr(column_type, "precision", None), getattr(column_type, "scale", None)) == (MONEY.precision, MONEY.scale)
 
 
 def _relation_required(model, relation):

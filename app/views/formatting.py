@@ -38,6 +38,19 @@ def format_decimal(value) -> str:
     return text.replace(".", ",") if uses_comma() else text
 
 
+def format_money(value) -> str:
+    """Гривні з копійками: always two places (``250,40``, not ``250,4``)."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).quantize(Decimal("0.01")), "f")
+    return text.replace(".", ",") if uses_comma() else text
+
+
+def format_blank(value):
+    """An empty value is shown empty, not as ``None``."""
+    return "" if value is None else value
+
+
 def install(app):
     """Register Jinja filters and the Ukrainian form fields."""
     app.jinja_env.filters["uk_date"] = format_date
