@@ -38,6 +38,7 @@ class PaymentApi(OblikApi):
     resource_name = "payment"
     class_permission_name = "Payment"
     base_permissions = FACT_PERMISSIONS
+    include_route_methods = {"get", "get_list", "post", "info"}  # no PUT/DELETE routes, none in the spec
     datamodel = SQLAInterface(Payment)
     list_columns = show_columns = ["id", "external_id", "account.id", "account.account_number", "paid_on",
                                    "amount", "source", "created_by"]
