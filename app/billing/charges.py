@@ -22,6 +22,7 @@ A day without a price is not billed (warning).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -31,7 +32,7 @@ from .data import WATER, AccountService, ChargeLine, ClaimAct, Price, Service
 from .metering import DayVolume, Metering
 from .money import format_money, format_number, round_money, round_qty
 from .reductions import reducible
-from .segments import Segment, cut, segment_amount, segment_quantity
+from .segments import Segment, segment_amount, segment_quantity
 from .volumes import combine_sources
 
 SOURCE_LABELS = {"actual": "за показниками", "estimated": "оцінка за середньодобовим споживанням",
@@ -52,9 +53,42 @@ class _Day:
     reduction: Decimal
     act: ClaimAct | None
 
+    @cached_property
+    def _key(self):
+        return self.key()
+
     def key(self):
         return (self.volume.q, self.volume.source, self.volume.detail, self.price.price,
                 self.price.components, self.reduction, self.act.id if self.act else None)
+
+
+def runs_of(days, change_days, day_of) -> list[tuple[Segment, "_Day"]]:
+    """The segments of a line over its ``days`` (ascending), each with the value of its first
+    day — what :func:`app.billing.segments.cut` gives for ``{day: day_of(day)}`` keyed by
+    ``_Day.key()``, but calling ``day_of`` only on the first day, after a gap and on the days
+    in ``change_days``: nothing a line depends on changes between two change days (see
+    :meth:`app.billing.context.Book.change_days`), so the days in between continue the
+    segment. ``EVERY_DAY = True`` evaluates every day (the tests compare both)."""
+    runs = []
+    start = previous = value = key = None
+    previous_ordinal = -2
+    for day in days:
+        ordinal = day.toordinal()
+        gap = ordinal != previous_ordinal + 1
+        if gap or EVERY_DAY or day in change_days:
+            day_value = day_of(day)
+            day_key = day_value._key if day_value is not None else None
+            if gap or day_key is None or day_key != key:
+                if key is not None:
+                    runs.append((Segment(start, previous, (previous - start).days + 1, key), value))
+                start, value, key = (day, day_value, day_key) if day_key is not None else (None, None, None)
+        previous, previous_ordinal = day, ordinal
+    if key is not None:
+        runs.append((Segment(start, previous, (previous - start).days + 1, key), value))
+    return runs
+
+
+EVERY_DAY = False  # tests set it to compare the shortcut with the plain day-by-day walk
 
 
 class Charges:
@@ -94,10 +128,8 @@ class Charges:
                               if reducible(service, reduce_as) else (Decimal(0), None))
             return _Day(volume, price, reduction, act)
 
-        days = {day: day_of(day) for day in book.subscription_days(sub)}
-        segments = cut(days, lambda d: days[d].key() if days[d] else None)
-        return [self._line(sub, service, premise_id, segment, days[segment.date_from], "charge")
-                for segment in segments]
+        runs = runs_of(book.subscription_days(sub), book.change_days(premise_id), day_of)
+        return [self._line(sub, service, premise_id, segment, value, "charge") for segment, value in runs]
 
     def _imbalance_lines(self, sub: AccountService, service: Service) -> list[ChargeLine]:
         premise_id = self.book.premise_of(sub.account_id)
@@ -105,13 +137,13 @@ class Charges:
         if share is None or share.share == 0:
             return []
         volume = DayVolume(Fraction(share.share), "imbalance", ("imbalance",))
-        days = {}
-        for day in self.book.subscription_days(sub):
+
+        def day_of(day: date) -> _Day | None:
             price = self._price(service, day, sub.account_id)
-            days[day] = _Day(volume, price, Decimal(0), None) if price else None
-        segments = cut(days, lambda d: days[d].key() if days[d] else None)
-        return [self._line(sub, service, premise_id, segment, days[segment.date_from], "imbalance")
-                for segment in segments]
+            return _Day(volume, price, Decimal(0), None) if price else None
+
+        runs = runs_of(self.book.subscription_days(sub), self.book.change_days(premise_id), day_of)
+        return [self._line(sub, service, premise_id, segment, value, "imbalance") for segment, value in runs]
 
     def _line(self, sub, service: Service, premise_id: int, segment: Segment, day: _Day, kind: str) -> ChargeLine:
         book, precision = self.book, service.quantity_precision

@@ -63,6 +63,15 @@ def parse_decimal(text: str) -> Decimal:
 
 def exact(value: Number) -> Fraction:
     """The exact rational value of a Decimal, int or Fraction (never a float)."""
+    kind = type(value)
+    if kind is Fraction:
+        return value
+    if kind is Decimal:
+        if not value.is_finite():
+            raise TypeError(f"not a finite number: {value!r}")
+        return Fraction(*value.as_integer_ratio())  # two ints: Fraction's fast path
+    if kind is int:
+        return Fraction(value, 1)
     if isinstance(value, Fraction):
         return value
     if isinstance(value, bool) or isinstance(value, float):
@@ -78,13 +87,30 @@ def _round_half_up(value: Number, places: int) -> Decimal:
     if isinstance(value, Decimal):
         return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     fraction = exact(value)
-    scaled = abs(fraction) * 10 ** places
-    units = math.floor(scaled)
-    if scaled - units >= Fraction(1, 2):
+    return round_ratio(fraction.numerator, fraction.denominator, places)
+
+
+def round_ratio(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator / denominator`` (integers, denominator > 0) rounded half up to ``places``:
+    the integer form of the rounding, for the hot paths that multiply integer ratios."""
+    units, remainder = divmod(abs(numerator) * 10 ** places, denominator)
+    if 2 * remainder >= denominator:
         units += 1
-    if fraction < 0:
+    if numerator < 0:
         units = -units
     return Decimal(units).scaleb(-places)
+
+
+def ratio(value: Number) -> tuple[int, int]:
+    """The exact value of a Decimal, int or Fraction as ``(numerator, denominator)`` integers
+    (denominator > 0); refuses a float like :func:`exact`."""
+    kind = type(value)
+    if kind is Decimal and value.is_finite():
+        return value.as_integer_ratio()
+    if kind is int:
+        return value, 1
+    fraction = exact(value)
+    return fraction.numerator, fraction.denominator
 
 
 def round_money(value: Number) -> Decimal:

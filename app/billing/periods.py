@@ -2,22 +2,32 @@
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def parse_period(text: str) -> tuple[int, int]:
+    if type(text) is str:
+        return _parse_period(text)
+    return _parse_period.__wrapped__(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse_period(text: str) -> tuple[int, int]:
     match = _PERIOD_RE.match((text or "").strip())
     if not match:
         raise ValueError(f"not a period YYYY-MM: {text!r}")
     return int(match.group(1)), int(match.group(2))
 
 
+@lru_cache(maxsize=1024)
 def first_day(period: str) -> date:
     year, month = parse_period(period)
     return date(year, month, 1)
 
 
+@lru_cache(maxsize=1024)
 def last_day(period: str) -> date:
     year, month = parse_period(period)
     return date(year, month, calendar.monthrange(year, month)[1])
@@ -42,9 +52,14 @@ def previous_period(period: str) -> str:
 
 
 def days_of(period: str) -> list[date]:
-    """Every day of the month, in order."""
+    """Every day of the month, in order (a new list; the days are computed once per month)."""
+    return list(_days_of(period))
+
+
+@lru_cache(maxsize=256)
+def _days_of(period: str) -> tuple[date, ...]:
     start = first_day(period)
-    return [start.replace(day=n) for n in range(1, days_in(period) + 1)]
+    return tuple(start.replace(day=n) for n in range(1, days_in(period) + 1))
 
 
 def covers(date_from: date | None, date_to: date | None, day: date) -> bool:

@@ -30,6 +30,9 @@ class Residents:
         for registration in registrations:
             self._by_premise[registration.premise_id].append(registration)
 
+    def registrations(self, premise_id: int) -> list[Registration]:
+        return self._by_premise.get(premise_id, [])
+
     def counted(self, premise_id: int, day: date) -> int:
         present, absent = set(), set()
         for reg in self._by_premise.get(premise_id, ()):

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Callable, Hashable, Iterable
 
-from .money import Number, exact, round_money, round_qty
+from .money import Number, exact, ratio, round_money, round_qty, round_ratio
 from .periods import clip, days_of
 
 
@@ -49,21 +49,23 @@ def cut(days: Iterable[date], key_of: Callable[[date], Hashable | None]) -> list
     """Group consecutive days with an equal key; a day whose key is None is not billed."""
     segments: list[Segment] = []
     start = prev = key = None
+    prev_ordinal = None
     for day in sorted(days):
         day_key = key_of(day)
+        ordinal = day.toordinal()
         if day_key is None:
             continued = False
         else:
-            continued = prev is not None and day == prev + timedelta(days=1) and day_key == key
+            continued = prev is not None and ordinal == prev_ordinal + 1 and (day_key is key or day_key == key)
         if not continued and start is not None:
             segments.append(Segment(start, prev, (prev - start).days + 1, key))
             start = None
         if day_key is None:
-            prev = key = None
+            prev = key = prev_ordinal = None
             continue
         if start is None:
             start, key = day, day_key
-        prev = day
+        prev, prev_ordinal = day, ordinal
     if start is not None:
         segments.append(Segment(start, prev, (prev - start).days + 1, key))
     return segments
@@ -72,9 +74,13 @@ def cut(days: Iterable[date], key_of: Callable[[date], Hashable | None]) -> list
 def segment_amount(q: Number, price: Number, days: int, month_days: int,
                    reduction: Number = 0) -> Decimal:
     """``round(q × p × d / D × (1 − r), 2)``, computed exactly and rounded once."""
-    return round_money(exact(q) * exact(price) * days / month_days * (1 - exact(reduction)))
+    qn, qd = ratio(q)
+    pn, pd = ratio(price)
+    rn, rd = ratio(reduction)
+    return round_ratio(qn * pn * days * (rd - rn), qd * pd * month_days * rd, 2)
 
 
 def segment_quantity(q: Number, days: int, month_days: int, precision: int) -> Decimal:
     """``round(q × d / D, precision)``."""
-    return round_qty(exact(q) * days / month_days, precision)
+    qn, qd = ratio(q)
+    return round_ratio(qn * days, qd * month_days, precision)
