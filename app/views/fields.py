@@ -9,6 +9,7 @@ from flask_appbuilder.forms import FieldConverter
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import Field, StringField
+from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
 
 from .formatting import format_date, format_decimal
@@ -39,10 +40,11 @@ def parse_date(text):
 
 class UkDateWidget(BS3TextFieldWidget):
     def __call__(self, field, **kwargs):
-        kwargs.setdefault("placeholder", "дд.мм.рррр")
+        # BS3TextFieldWidget would overwrite the class and put the label as the placeholder.
+        kwargs["placeholder"] = "дд.мм.рррр"
         kwargs.setdefault("autocomplete", "off")
-        kwargs["class"] = (kwargs.get("class", "") + " oblik-date").strip()
-        return super().__call__(field, **kwargs)
+        kwargs["class"] = "form-control oblik-date"
+        return TextInput.__call__(self, field, **kwargs)
 
 
 class UkDateField(Field):
