@@ -26,6 +26,7 @@ def register_views(appbuilder):
                         icon="fa-user-shield", category="Security", category_label=_l("Security"))
     appbuilder.add_view_no_menu(LookupView)
     limit_api_login(appbuilder)
+    protect_forms(appbuilder)
 
 
 def limit_api_login(appbuilder):
@@ -37,3 +38,21 @@ def limit_api_login(appbuilder):
     for baseview in appbuilder.baseviews:
         if isinstance(baseview, sm.security_api):
             sm.limiter.limit(sm.auth_rate_limit, methods=["POST"])(baseview.blueprint)
+
+
+def protect_forms(appbuilder):
+    """``WTF_CSRF_ENABLED`` alone checks only WTForms forms: a delete (a bare POST, or a GET
+    FAB still accepts when no CSRF extension is installed) went through without a token, and
+    FAB's delete form carries ``csrf_token`` only when the extension is there. CSRFProtect
+    checks every unsafe request of the screens; the REST API (token-authenticated,
+    ``csrf_exempt``) stays exempt — FAB exempts APIs itself only once the extension exists."""
+    from flask import current_app
+    from flask_appbuilder.api import BaseApi
+    from flask_wtf.csrf import CSRFProtect
+
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    csrf = CSRFProtect(current_app)
+    for baseview in appbuilder.baseviews:
+        if isinstance(baseview, BaseApi) and baseview.csrf_exempt and baseview.blueprint is not None:
+            csrf.exempt(baseview.blueprint)
