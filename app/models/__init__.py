@@ -29,3 +29,4 @@ from .registry import (  # noqa: F401
 from .meters import GroupMeterPremise, Meter, MeterEvent, Reading  # noqa: F401
 from .journal import JournalEntry, Payment, Period, Subsidy  # noqa: F401
 from .access import InspectorBuilding  # noqa: F401
+from .imports import ImportRecord  # noqa: F401
