@@ -229,6 +229,34 @@ class OblikModelView(ModelFormMixin, ModelView):
         if found:
             raise ValueError(dependants_message(found))
 
+    def _get_list_widget(self, filters, **kwargs):
+        return super()._get_list_widget(typed_filters(self.datamodel, filters), **kwargs)
+
+
+def typed_filters(datamodel, filters):
+    """The search values as typed on a Ukrainian screen (``01.11.2026``, ``10,5``) made
+    unambiguous for FAB's filters, which parse a date with dateutil month first (01.11.2026
+    would find 11 January) and compare a decimal with a comma as text (finding nothing)."""
+    from .fields import parse_date, parse_decimal
+
+    def typed(column, value):
+        if not isinstance(value, str) or not value.strip():
+            return value
+        try:
+            if datamodel.is_date(column):
+                return parse_date(value).isoformat()
+            if datamodel.is_numeric(column) or datamodel.is_float(column):
+                return str(parse_decimal(value))
+        except ValueError:
+            pass  # FAB's own handling of a value it cannot read
+        return value
+
+    result = filters.copy()
+    result.values = [[typed(flt.column_name, v) for v in value] if isinstance(value, list)
+                     else typed(flt.column_name, value)
+                     for flt, value in zip(result.filters, result.values)]
+    return result
+
 
 def _short(error) -> str:
     text = str(getattr(error, "orig", None) or error)
