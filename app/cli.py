@@ -139,5 +139,10 @@ def period_current():
     click.echo(value)
 
 
+from .cli_billing import register as _register_billing  # noqa: E402
+
+_register_billing(main, period)
+
+
 if __name__ == "__main__":
     main()

@@ -18,7 +18,9 @@ REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "Accou
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
 MONEY = ("Payment", "Subsidy", "Period")
-CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Security")
+# Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
+BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Accruals", "Security")
 
 ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
 ROLE_LABELS = {
@@ -35,6 +37,12 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Payment": ("can_list", "can_show", "can_add"),
         "Subsidy": ACTIONS_ALL,
         "Period": ("can_list", "can_show", "can_add"),
+        # the accountant runs the billing, closes periods and approves claim acts
+        "Billing": ("can_list", "can_run", "can_close"),
+        "Journal": ("can_list",),
+        "ClaimAct": ACTIONS_ALL + ("can_approve",),
+        "ClaimActTarget": ACTIONS_ALL,
+        "AreaChange": ACTIONS_ALL,
     },
     "operator": {
         **{r: ACTIONS_READ for r in CATALOG},
@@ -42,6 +50,13 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Payment": ("can_list", "can_show", "can_add"),
         "Subsidy": ACTIONS_READ,
         "Period": ACTIONS_READ,
+        # the operator sees the billing and the journal but neither runs nor closes; drafts
+        # claim acts (an accountant approves them) and records area changes
+        "Billing": ("can_list",),
+        "Journal": ("can_list",),
+        "ClaimAct": ACTIONS_ALL,
+        "ClaimActTarget": ACTIONS_ALL,
+        "AreaChange": ACTIONS_ALL,
     },
     "inspector": {
         "Building": ACTIONS_READ,
@@ -66,6 +81,7 @@ RESOURCE_CATEGORY = {
     **{r: "Registries" for r in REGISTRY},
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
+    **{r: "Accruals" for r in BILLING},
 }
 
 

@@ -30,3 +30,7 @@ from .meters import GroupMeterPremise, Meter, MeterEvent, Reading  # noqa: F401
 from .journal import JournalEntry, Payment, Period, Subsidy  # noqa: F401
 from .access import InspectorBuilding  # noqa: F401
 from .imports import ImportRecord  # noqa: F401
+from .billing import (  # noqa: F401
+    AreaChange, BillingBuilding, BillingChange, BillingLock, BillingRun, BillingWarning, ChargeLine, ClaimAct,
+    ClaimActTarget, ClosingBalance, MeterMonth, MeterMonthDraft, PaymentPosting, SubsidyPosting,
+)

@@ -49,6 +49,8 @@ class JournalEntry(Model):
     document = Column(String(100))
     created_by = Column(String(100))
     created_at = Column(DateTime, server_default=func.now(), nullable=False)
+    # A recalculation corrects the target period's charge, imbalance or benefit (billing.md §10).
+    detail_kind = Column(String(20))
 
 
 class Payment(Model):

@@ -4,7 +4,7 @@ laptop runs background jobs with no server installed. Tasks run inside the Flask
 """
 from celery import Celery, Task
 
-celery = Celery("oblik", include=["app.tasks.housekeeping"])
+celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing"])
 
 
 def init_celery(app):

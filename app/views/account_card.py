@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Beneficiary, Meter, Reading, Registration
+from .billing_card import billing_card
 
 LAST_READINGS = 6
 
@@ -37,4 +38,5 @@ def account_card(account) -> dict:
         "beneficiaries": beneficiaries,
         "meters": meters,
         "readings": readings,
+        "billing": billing_card(account),
     }

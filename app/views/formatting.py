@@ -55,6 +55,7 @@ def install(app):
     """Register Jinja filters and the Ukrainian form fields."""
     app.jinja_env.filters["uk_date"] = format_date
     app.jinja_env.filters["uk_decimal"] = format_decimal
+    app.jinja_env.filters["uk_money"] = format_money
     from . import fields
 
     fields.install_converters()

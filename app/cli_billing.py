@@ -1,0 +1,121 @@
+"""The billing commands of ``oblik`` (formats.md): ``billing run``, ``period close``, ``report``.
+
+Thin wrappers around :mod:`app.services.billing_run`, :mod:`app.services.period_close` and
+:mod:`app.services.reports`; registered on the main group by :func:`register`."""
+import os
+import sys
+import time
+
+import click
+
+
+def _app():
+    from app import create_app
+
+    return create_app()
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in a container
+        return "cli"
+
+
+def register(main, period_group):
+    @main.group()
+    def billing():
+        """Розрахунок (нарахування) за період."""
+
+    @billing.command("run")
+    @click.option("--period", default=None, help="The open period, YYYY-MM (default: the open one)")
+    @click.option("--building", "building_code", default=None, help="Bill one building (its code)")
+    @click.option("--jobs", type=int, default=None,
+                  help="Processes billing buildings in parallel (default: the CPUs on PostgreSQL, 1 on SQLite)")
+    @click.option("--quiet", is_flag=True, help="No progress on stderr")
+    def billing_run(period, building_code, jobs, quiet):
+        """Compute the open period's draft: charges, imbalance, benefits and recalculations."""
+        app = _app()
+        with app.app_context():
+            from flask_babel import gettext as _
+
+            from .extensions import db
+            from .services.billing_run import BillingError, run_billing
+
+            if jobs is None:
+                jobs = (os.cpu_count() or 1) if db.engine.dialect.name == "postgresql" else 1
+            started = time.monotonic()
+
+            def progress(done, total):
+                if not quiet:
+                    click.echo(_("Chunks of buildings: %(done)s of %(total)s", done=done, total=total), err=True)
+
+            try:
+                run = run_billing(period, building_code, _user(), jobs=max(1, jobs), progress=progress)
+            except BillingError as error:
+                click.echo(str(error), err=True)
+                sys.exit(1)
+            seconds = max(time.monotonic() - started, 1e-6)
+            if run.status != "done":
+                click.echo(run.message or _("The billing run failed."), err=True)
+                sys.exit(1)
+            click.echo(_("Billed %(period)s: %(buildings)s buildings, %(accounts)s accounts, %(lines)s charge lines, "
+                         "%(warnings)s warnings in %(seconds)s s (%(rate)s accounts/s).",
+                         period=run.period, buildings=run.buildings_done, accounts=run.accounts, lines=run.lines,
+                         warnings=run.warnings, seconds=f"{seconds:.1f}", rate=f"{run.accounts / seconds:.0f}"))
+
+    @period_group.command("close")
+    @click.argument("period")
+    def period_close(period):
+        """Freeze the open period P into the journal and open the next month."""
+        app = _app()
+        with app.app_context():
+            from flask_babel import gettext as _
+
+            from .services.billing_run import BillingError
+            from .services.period_close import close_period
+
+            try:
+                summary = close_period(period, _user())
+            except BillingError as error:
+                click.echo(str(error), err=True)
+                sys.exit(1)
+            click.echo(_("Period %(period)s closed: %(entries)s journal entries, %(payments)s payments, "
+                         "%(subsidies)s subsidies posted. Open period: %(next)s.",
+                         period=summary.period, entries=summary.entries, payments=summary.payments,
+                         subsidies=summary.subsidies, next=summary.next_period))
+
+    @main.command("report")
+    @click.argument("kind")
+    @click.option("--period", required=True, help="YYYY-MM")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
+    @click.option("--output", type=click.Path(dir_okay=False), default=None, help="File (default: standard output)")
+    def report(kind, period, fmt, output):
+        """Reports: charges, turnover."""
+        app = _app()
+        with app.app_context():
+            from .services.reports import ReportError, build_report
+            from .services.reports.writers import write_csv, write_xlsx
+
+            try:
+                built = build_report(kind, period)
+            except ReportError as error:
+                click.echo(str(error), err=True)
+                sys.exit(2)
+            if fmt == "xlsx":
+                if output:
+                    write_xlsx(built, output)
+                else:
+                    import io
+
+                    buffer = io.BytesIO()
+                    write_xlsx(built, buffer)
+                    sys.stdout.buffer.write(buffer.getvalue())
+                    sys.stdout.flush()
+            elif output:
+                with open(output, "w", encoding="utf-8", newline="") as stream:
+                    write_csv(built, stream)
+            else:
+                write_csv(built, sys.stdout)

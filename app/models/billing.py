@@ -1,0 +1,322 @@
+"""Розрахунок: what a billing run needs beyond the registries and what it produces.
+
+* Inputs the registries lack: claim acts (акти-претензії) with what they cover, dated area
+  changes of premises, and the per-meter volumes billed each month (``MeterMonth``: the
+  engine's ``meter_volumes``, next month's ``meter_history``).
+* The run's draft: charge lines with their explanation (``ChargeLine``), warnings, the draft
+  meter volumes, one ``BillingBuilding`` row per building billed (what data it saw), and the
+  run itself (``BillingRun``) with its progress.
+* ``BillingLock``: one row per period while a run or a close is going — the database's
+  unique key refuses a second one, on SQLite and PostgreSQL alike.
+* ``BillingChange``: the change log written by database triggers (see migration 0003) on
+  every table the engine reads: which building (empty = all) and from which day (empty = all
+  time). It tells a close that data changed since the run, and a run which closed months to
+  recalculate.
+* ``ClosingBalance``: сальдо на кінець періоду per account and service (empty service = the
+  account's advance), stored when a period closes.
+"""
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
+    Text, UniqueConstraint, func,
+)
+from sqlalchemy.orm import relationship
+
+from .choices import Choices
+from .types import MONEY, PCT, PRICE, QUANTITY, READING, enum_check
+
+# Big tables: 64-bit keys on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY) there.
+BIG_ID = BigInteger().with_variant(Integer, "sqlite")
+
+CLAIM_KINDS = Choices(("not_provided", _l("Service not provided")), ("poor_quality", _l("Poor quality")))
+CLAIM_STATUSES = Choices(("draft", _l("Draft")), ("approved", _l("Approved")))
+LINE_KINDS = Choices(
+    ("charge", _l("Charge")),
+    ("imbalance", _l("Imbalance")),
+    ("benefit", _l("Benefit")),
+    ("recalculation", _l("Recalculation")),
+)
+VOLUME_SOURCES = Choices(
+    ("actual", _l("Actual readings")),
+    ("estimated", _l("Estimated")),
+    ("norm", _l("By norm")),
+    ("true_up", _l("True-up after estimates")),
+    ("imbalance", _l("Imbalance share")),
+    ("allocation", _l("House meter share")),
+)
+RUN_STATUSES = Choices(
+    ("running", _l("Running")),
+    ("done", _l("Done")),
+    ("failed", _l("Failed")),
+)
+
+
+class ClaimAct(Model):
+    """Акт-претензія: a service not provided or provided poorly, for some days, to some
+    buildings, network nodes or accounts (``ClaimActTarget``). Only approved acts reduce
+    charges (billing.md §8)."""
+
+    __tablename__ = "claim_act"
+    __table_args__ = (
+        enum_check("kind", CLAIM_KINDS.codes, "ck_claim_act_kind"),
+        enum_check("status", CLAIM_STATUSES.codes, "ck_claim_act_status"),
+    )
+    id = Column(Integer, primary_key=True)
+    number = Column(String(50), unique=True, nullable=False)
+    act_date = Column(Date, nullable=False)
+    service_id = Column(Integer, ForeignKey("service.id"), nullable=False, index=True)
+    service = relationship("Service")
+    kind = Column(String(20), nullable=False, default="not_provided")
+    reduction_pct = Column(PCT)
+    date_from = Column(Date, nullable=False)
+    date_to = Column(Date, nullable=False)
+    status = Column(String(10), nullable=False, default="draft")
+    approved_by = Column(String(100))
+    approved_at = Column(DateTime)
+    note = Column(Text)
+    targets = relationship("ClaimActTarget", back_populates="act", cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"№ {self.number}"
+
+
+class ClaimActTarget(Model):
+    """What a claim act covers: a building, a network node (every building downstream of it)
+    or a single personal account — one of the three per row."""
+
+    __tablename__ = "claim_act_target"
+    __table_args__ = (
+        CheckConstraint("(CASE WHEN building_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN network_node_id IS NULL "
+                        "THEN 0 ELSE 1 END) + (CASE WHEN account_id IS NULL THEN 0 ELSE 1 END) = 1",
+                        name="ck_claim_act_target_one"),
+    )
+    id = Column(Integer, primary_key=True)
+    act_id = Column(Integer, ForeignKey("claim_act.id", ondelete="CASCADE"), nullable=False, index=True)
+    act = relationship("ClaimAct", back_populates="targets")
+    building_id = Column(Integer, ForeignKey("building.id"), index=True)
+    building = relationship("Building")
+    network_node_id = Column(Integer, ForeignKey("network_node.id"), index=True)
+    network_node = relationship("NetworkNode")
+    account_id = Column(Integer, ForeignKey("account.id"), index=True)
+    account = relationship("Account")
+
+    def __repr__(self):
+        return str(self.building or self.network_node or self.account or "")
+
+
+class AreaChange(Model):
+    """A premise's areas from ``valid_from`` on (re-measurement, conversion of a loggia…);
+    before the first change the premise's own areas apply."""
+
+    __tablename__ = "area_change"
+    __table_args__ = (UniqueConstraint("premise_id", "valid_from", name="uq_area_change_premise_from"),)
+    id = Column(Integer, primary_key=True)
+    premise_id = Column(Integer, ForeignKey("premise.id"), nullable=False, index=True)
+    premise = relationship("Premise")
+    valid_from = Column(Date, nullable=False)
+    total_area = Column(QUANTITY, nullable=False)
+    heated_area = Column(QUANTITY)
+    document = Column(String(100))
+
+    def __repr__(self):
+        return f"{self.premise} {self.valid_from}"
+
+
+class _MeterMonthColumns:
+    meter_id = Column(Integer, ForeignKey("meter.id"), nullable=False)
+    period = Column(String(7), nullable=False)
+    volume = Column(QUANTITY, nullable=False)
+    source = Column(String(10), nullable=False)
+    days = Column(Integer, nullable=False)
+    reading_date = Column(Date)
+    start_value = Column(READING)
+    end_value = Column(READING)
+
+
+class MeterMonth(_MeterMonthColumns, Model):
+    """The volume billed for a meter in a closed month (the engine's ``MeterMonth``)."""
+
+    __tablename__ = "meter_month"
+    __table_args__ = (UniqueConstraint("meter_id", "period", name="uq_meter_month"),)
+    id = Column(BIG_ID, primary_key=True)
+
+
+class MeterMonthDraft(_MeterMonthColumns, Model):
+    """The volumes of the open period's draft — and of the closed months its recalculations
+    computed again; they replace ``MeterMonth`` rows when the period closes."""
+
+    __tablename__ = "meter_month_draft"
+    __table_args__ = (
+        UniqueConstraint("meter_id", "period", name="uq_meter_month_draft"),
+        Index("ix_meter_month_draft_building", "building_id"),
+    )
+    id = Column(BIG_ID, primary_key=True)
+    building_id = Column(Integer, ForeignKey("building.id"), nullable=False)
+
+
+class BillingRun(Model):
+    """One billing run (Розрахунок за період): a whole period or one building."""
+
+    __tablename__ = "billing_run"
+    __table_args__ = (enum_check("status", RUN_STATUSES.codes, "ck_billing_run_status"),)
+    id = Column(Integer, primary_key=True)
+    period = Column(String(7), nullable=False, index=True)
+    building_id = Column(Integer, ForeignKey("building.id"))
+    building = relationship("Building")
+    status = Column(String(10), nullable=False, default="running")
+    started_by = Column(String(100))
+    started_at = Column(DateTime, nullable=False, server_default=func.now())
+    finished_at = Column(DateTime)
+    task_id = Column(String(50))
+    buildings_total = Column(Integer, nullable=False, default=0)
+    buildings_done = Column(Integer, nullable=False, default=0)
+    chunks_total = Column(Integer, nullable=False, default=0)
+    chunks_done = Column(Integer, nullable=False, default=0)
+    accounts = Column(Integer, nullable=False, default=0)
+    lines = Column(Integer, nullable=False, default=0)
+    warnings = Column(Integer, nullable=False, default=0)
+    message = Column(Text)
+
+    def __repr__(self):
+        return f"{self.period} № {self.id}"
+
+
+class BillingLock(Model):
+    """Held while a run or a close of ``period`` is going; the primary key refuses a second
+    holder. ``heartbeat_at`` moves on as the holder works; a lock silent for long is stale
+    (its process died) and may be taken over."""
+
+    __tablename__ = "billing_lock"
+    period = Column(String(7), primary_key=True)
+    holder = Column(String(10), nullable=False)  # run | close
+    run_id = Column(Integer)
+    acquired_by = Column(String(100))
+    acquired_at = Column(DateTime, nullable=False)
+    heartbeat_at = Column(DateTime, nullable=False)
+
+
+class BillingBuilding(Model):
+    """A building's draft of ``period``: which run computed it, the change-log position it
+    saw (``change_mark``), and from which closed month it recalculated."""
+
+    __tablename__ = "billing_building"
+    __table_args__ = (UniqueConstraint("period", "building_id", name="uq_billing_building"),)
+    id = Column(Integer, primary_key=True)
+    period = Column(String(7), nullable=False)
+    building_id = Column(Integer, ForeignKey("building.id"), nullable=False, index=True)
+    building = relationship("Building")
+    run_id = Column(Integer, ForeignKey("billing_run.id"))
+    change_mark = Column(BIG_ID, nullable=False, default=0)
+    computed_at = Column(DateTime, nullable=False, server_default=func.now())
+    accounts = Column(Integer, nullable=False, default=0)
+    lines = Column(Integer, nullable=False, default=0)
+    warnings = Column(Integer, nullable=False, default=0)
+    charged = Column(MONEY, nullable=False, default=0)
+    recalculated = Column(MONEY, nullable=False, default=0)
+    recalculated_from = Column(String(7))
+
+
+class BillingWarning(Model):
+    """A warning of a run (missing house reading, overdue verification, estimate, fallback…);
+    ``target_period`` differs from ``period`` for a recalculated month."""
+
+    __tablename__ = "billing_warning"
+    __table_args__ = (Index("ix_billing_warning_period_building", "period", "building_id"),)
+    id = Column(BIG_ID, primary_key=True)
+    period = Column(String(7), nullable=False)
+    target_period = Column(String(7), nullable=False)
+    building_id = Column(Integer, ForeignKey("building.id"), nullable=False)
+    building = relationship("Building")
+    code = Column(String(40), nullable=False)
+    message = Column(Text, nullable=False)
+    premise_id = Column(Integer)
+    account_id = Column(Integer)
+    service_id = Column(Integer)
+    meter_id = Column(Integer)
+
+
+class ChargeLine(Model):
+    """Рядок нарахування of ``period`` (the posting period): the open period's draft, or the
+    lines a closed period froze into the journal. A ``recalculation`` line corrects
+    ``target_period`` by ``detail_kind`` (charge, imbalance or benefit)."""
+
+    __tablename__ = "charge_line"
+    __table_args__ = (
+        Index("ix_charge_line_period_building", "period", "building_id"),
+        Index("ix_charge_line_account_period", "account_id", "period"),
+        enum_check("kind", LINE_KINDS.codes, "ck_charge_line_kind"),
+    )
+    id = Column(BIG_ID, primary_key=True)
+    period = Column(String(7), nullable=False)
+    target_period = Column(String(7), nullable=False)
+    building_id = Column(Integer, ForeignKey("building.id"), nullable=False)
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False)
+    account = relationship("Account")
+    service_id = Column(Integer, ForeignKey("service.id"), nullable=False)
+    service = relationship("Service")
+    kind = Column(String(20), nullable=False)
+    detail_kind = Column(String(20))
+    seq = Column(Integer, nullable=False, default=0)
+    date_from = Column(Date)
+    date_to = Column(Date)
+    days = Column(Integer)
+    base_quantity = Column(QUANTITY)
+    quantity = Column(QUANTITY)
+    price = Column(PRICE)
+    amount = Column(MONEY, nullable=False)
+    method = Column(String(20))
+    source = Column(String(20))
+    reduction = Column(Numeric(9, 6))
+    beneficiary_id = Column(Integer)
+    explanation = Column(Text)
+
+    @property
+    def explanation_lines(self):
+        return (self.explanation or "").split("\n") if self.explanation else []
+
+
+class ClosingBalance(Model):
+    """Сальдо на кінець періоду of an account per service (empty service = advance)."""
+
+    __tablename__ = "closing_balance"
+    __table_args__ = (
+        Index("ix_closing_balance_period", "period"),
+        Index("ix_closing_balance_account", "account_id", "period"),
+    )
+    id = Column(BIG_ID, primary_key=True)
+    period = Column(String(7), nullable=False)
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False)
+    service_id = Column(Integer, ForeignKey("service.id"))
+    amount = Column(MONEY, nullable=False)
+
+
+class BillingChange(Model):
+    """A change of billing data (written by triggers): building (empty = every building)
+    and the first day it affects (empty = all time)."""
+
+    __tablename__ = "billing_change"
+    id = Column(BIG_ID, primary_key=True)
+    building_id = Column(Integer, index=True)
+    day = Column(Date)
+    source = Column(String(30), nullable=False)
+    created_at = Column(DateTime, nullable=False, server_default=func.now())
+
+
+class SubsidyPosting(Model):
+    """Marks a subsidy posted to the journal (subsidies are facts; the journal holds
+    the credit)."""
+
+    __tablename__ = "subsidy_posting"
+    subsidy_id = Column(Integer, ForeignKey("subsidy.id"), primary_key=True)
+    period = Column(String(7), nullable=False)
+
+
+class PaymentPosting(Model):
+    """Marks a payment posted to the journal (the entries carry its external id)."""
+
+    __tablename__ = "payment_posting"
+    payment_id = Column(Integer, ForeignKey("payment.id"), primary_key=True)
+    period = Column(String(7), nullable=False)
+    advance = Column(MONEY, nullable=False, default=0)
+    spread = Column(Boolean, nullable=False, default=True)
