@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations/uk/LC_MESSAGES/messages.mo
 
 translations/uk/LC_MESSAGES/messages.mo: translations/uk/LC_MESSAGES/messages.po | $(STAMP)
-	$(BIN)/pybabel compile -q -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D messages >/dev/null
 
 translations: $(STAMP)
 	$(BIN)/python translations/update.py
