@@ -87,7 +87,7 @@ def seed_town():
         for n in (1, 2):
             premise = Premise(building=building, number=str(n), kind="apartment", total_area=Decimal("52.3"),
                               heated_area=Decimal("52.3"), heating="central")
-            resident = Resident(resident_id=f"R-{code}-{n}", full_name=f"Мешканець {code} {n}", rnokpp="3183501239")
+            resident = Resident(resident_id=f"R-{code}-{n}", full_name=f"Мешканець {code} {n}", rnokpp="3183501233")
             db.session.add_all([
                 premise, resident,
                 Registration(resident=resident, premise=premise, date_from=date(2020, 1, 1), kind="registered"),

@@ -34,17 +34,12 @@ def worker(tmp_path):
 
 
 def test_worker_runs_a_task_through_the_broker(app, worker):
-    from app.tasks.celery_app import celery
-    from app.tasks.housekeeping import housekeeping
+    from celery import Celery
 
     broker, backend = worker
-    saved = dict(celery.conf)
-    celery.conf.update(broker_url=broker, result_backend=backend, task_always_eager=False)
-    try:
-        result = housekeeping.delay()
-        value = result.get(timeout=90)
-    finally:
-        celery.conf.update(broker_url=saved["broker_url"], result_backend=saved["result_backend"],
-                           task_always_eager=saved["task_always_eager"])
+    # A client of its own: the app's Celery instance may have cached another backend.
+    client = Celery("oblik-test-client", broker=broker, backend=backend)
+    result = client.send_task("oblik.housekeeping")
+    value = result.get(timeout=90)
     assert value["buildings"] >= 2  # the worker read the same database as the test
     assert result.status == "SUCCESS"
