@@ -296,6 +296,7 @@ class BillingChange(Model):
     and the first day it affects (empty = all time)."""
 
     __tablename__ = "billing_change"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are positions in the log: never reused
     id = Column(BIG_ID, primary_key=True)
     building_id = Column(Integer, index=True)
     day = Column(Date)

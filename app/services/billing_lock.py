@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models import BillingLock
@@ -30,13 +30,13 @@ def acquire(session, period: str, holder: str, run_id: int | None = None, user: 
     """Take the period's lock or raise :class:`BillingBusy`. Commits."""
     moment = now()
     session.execute(delete(BillingLock).where(BillingLock.period == period, BillingLock.heartbeat_at < moment - STALE))
-    session.add(BillingLock(period=period, holder=holder, run_id=run_id, acquired_by=user, acquired_at=moment,
-                            heartbeat_at=moment))
     try:
+        session.execute(insert(BillingLock).values(period=period, holder=holder, run_id=run_id, acquired_by=user,
+                                                   acquired_at=moment, heartbeat_at=moment))
         session.commit()
     except IntegrityError:
         session.rollback()
-        current = session.get(BillingLock, period)
+        current = session.get(BillingLock, period, populate_existing=True)
         raise BillingBusy(busy_message(period, current)) from None
 
 

@@ -3,6 +3,7 @@ configured it uses kombu's SQLAlchemy transport on a SQLite file under ``instanc
 laptop runs background jobs with no server installed. Tasks run inside the Flask app context.
 """
 from celery import Celery, Task
+from flask import current_app, has_app_context
 
 celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing"])
 
@@ -23,7 +24,11 @@ def init_celery(app):
 
     class AppContextTask(Task):
         def __call__(self, *args, **kwargs):
-            with app.app_context():
+            # A task run eagerly (tests, OBLIK_CELERY_EAGER) runs in the app of its caller — a
+            # process may hold several apps (tests make one per database) — in a context of
+            # its own, so it has its own database session.
+            target = current_app._get_current_object() if has_app_context() else app
+            with target.app_context():
                 return self.run(*args, **kwargs)
 
     celery.Task = AppContextTask

@@ -22,7 +22,7 @@ down_revision = '0002'
 branch_labels = None
 depends_on = None
 
-GLOBAL = "SELECT NULL AS building_id"
+GLOBAL = "SELECT CAST(NULL AS INTEGER) AS building_id"
 VIA_METER = "SELECT building_id FROM meter WHERE id = {r}.meter_id"
 VIA_PREMISE = "SELECT building_id FROM premise WHERE id = {r}.premise_id"
 VIA_ACCOUNT = ("SELECT p.building_id FROM account a JOIN premise p ON p.id = a.premise_id "
@@ -31,12 +31,12 @@ ACT_BUILDINGS = (
     "SELECT t.building_id FROM claim_act_target t WHERE t.act_id = {r}.id AND t.building_id IS NOT NULL "
     "UNION SELECT p.building_id FROM claim_act_target t JOIN account a ON a.id = t.account_id "
     "JOIN premise p ON p.id = a.premise_id WHERE t.act_id = {r}.id "
-    "UNION SELECT NULL FROM claim_act_target t WHERE t.act_id = {r}.id AND t.network_node_id IS NOT NULL"
+    "UNION SELECT CAST(NULL AS INTEGER) FROM claim_act_target t WHERE t.act_id = {r}.id AND t.network_node_id IS NOT NULL"
 )
 TARGET_BUILDINGS = (
     "SELECT {r}.building_id AS building_id WHERE {r}.building_id IS NOT NULL "
     "UNION SELECT p.building_id FROM account a JOIN premise p ON p.id = a.premise_id WHERE a.id = {r}.account_id "
-    "UNION SELECT NULL WHERE {r}.network_node_id IS NOT NULL"
+    "UNION SELECT CAST(NULL AS INTEGER) WHERE {r}.network_node_id IS NOT NULL"
 )
 
 # table: (buildings it concerns, the row's first day (None = all time), date columns — a
@@ -185,7 +185,8 @@ def upgrade():
     sa.Column('day', sa.Date(), nullable=True),
     sa.Column('source', sa.String(length=30), nullable=False),
     sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sqlite_autoincrement=True,  # ids are positions in the log: never reused after a purge
     )
     with op.batch_alter_table('billing_change', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_billing_change_building_id'), ['building_id'], unique=False)
