@@ -580,7 +580,7 @@ class Town:
         surname = self._masculine(surname) if male else self._feminine(surname)
         age = (self.today - birth).days / 365.25
         adult = age >= 18
-        rnokpp = make_rnokpp(r, birth, male) if r.random() < (0.8 if adult else 0.35) else None
+        rnokpp = make_rnokpp(r, birth, male) if r.random() < (0.74 if adult else 0.3) else None
         phone = self._phone() if adult and adult_contacts and r.random() < 0.6 else None
         email = self._email(surname, first, birth) if adult and adult_contacts and r.random() < 0.25 else None
         self.resident_seq += 1
