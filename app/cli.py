@@ -139,6 +139,23 @@ def period_current():
     click.echo(value)
 
 
+@main.command("import")
+@click.argument("kind")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row, write nothing")
+def import_(kind, file, dry_run):
+    """Import FILE (CSV or XLSX) of KIND: buildings, premises, residents, registrations, accounts,
+    services, tariffs, norms, account_services, meter_types, meters, readings, payments,
+    benefit_categories, beneficiaries, subsidies. Exit 0 written, 1 rows rejected (nothing
+    written; the report on stderr), 2 unreadable file or a key column missing."""
+    app = _app()
+    with app.app_context():
+        from .services.imports import import_file
+
+        code = import_file(kind, file, dry_run, out=click.echo, err=lambda line: click.echo(line, err=True))
+    sys.exit(code)
+
+
 from .cli_billing import register as _register_billing  # noqa: E402
 
 _register_billing(main, period)

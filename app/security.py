@@ -18,9 +18,14 @@ REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "Accou
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
 MONEY = ("Payment", "Subsidy", "Period")
+# Імпорт: who may open it; *what* a user may import is decided per row by the rights above
+# (a kind needs ``can_add`` on its resource, an update ``can_edit``) and by the inspector's
+# buildings — so an inspector imports readings of their own buildings only.
+IMPORTS = ("Import",)
+IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
-CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Accruals", "Security")
+CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Security")
 
 ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
 ROLE_LABELS = {
@@ -37,6 +42,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Payment": ("can_list", "can_show", "can_add"),
         "Subsidy": ACTIONS_ALL,
         "Period": ("can_list", "can_show", "can_add"),
+        "Import": IMPORT_RIGHTS,
         # the accountant runs the billing, closes periods and approves claim acts
         "Billing": ("can_list", "can_run", "can_close"),
         "Journal": ("can_list",),
@@ -50,6 +56,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Payment": ("can_list", "can_show", "can_add"),
         "Subsidy": ACTIONS_READ,
         "Period": ACTIONS_READ,
+        "Import": IMPORT_RIGHTS,
         # the operator sees the billing and the journal but neither runs nor closes; drafts
         # claim acts (an accountant approves them) and records area changes
         "Billing": ("can_list",),
@@ -66,6 +73,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "MeterType": ACTIONS_READ,
         "GroupMeterPremise": ACTIONS_READ,
         "Reading": ("can_list", "can_show", "can_add"),
+        "Import": IMPORT_RIGHTS,
     },
 }
 
@@ -81,6 +89,7 @@ RESOURCE_CATEGORY = {
     **{r: "Registries" for r in REGISTRY},
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
+    **{r: "Imports" for r in IMPORTS},
     **{r: "Accruals" for r in BILLING},
 }
 

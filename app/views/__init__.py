@@ -1,7 +1,7 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, billing, catalog, metering, money, registry
+from . import access, billing, catalog, imports, metering, money, registry
 from ..security import menu_name
 from .lookup import LookupView
 
@@ -10,6 +10,7 @@ CATEGORIES = [
     ("Registries", _l("Registries"), "fa-archive", registry),
     ("Metering", _l("Metering"), "fa-tachometer-alt", metering),
     ("Money", _l("Payments"), "fa-money-bill", money),
+    ("Imports", _l("Import"), "fa-file-import", imports),
     ("Accruals", _l("Billing"), "fa-calculator", billing),
 ]
 

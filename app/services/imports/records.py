@@ -1,0 +1,209 @@
+"""Every import is recorded (``ImportRecord``): who, when, which file (name, size, SHA-256),
+the kind, the counts, the status and the rejected-row report — and, while a background task
+works on it, its progress.
+
+The life of an upload in the UI: ``uploaded`` → (check) ``ready`` | ``rejected`` | ``failed``
+→ (commit) ``committing`` → ``committed`` | ``rejected`` | ``failed``; or ``cancelled``. The
+command line records ``checked`` (``--dry-run``) or ``committed`` / ``rejected`` / ``failed``.
+The file is kept in the record only until it is written or cancelled. Each step is
+idempotent: a step whose status has passed does nothing (a task delivered twice is harmless).
+"""
+import hashlib
+import logging
+import os
+from time import monotonic
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ...extensions import db
+from ...models import ImportRecord
+from .actors import Actor, actor_for
+from .engine import Importer, Outcome
+from .errors import FileRefused, ImportNotAllowed
+from .files import Limits, read_table
+from .kinds import KINDS
+
+log = logging.getLogger(__name__)
+FINAL = ("ready", "checked", "rejected", "failed", "committed", "cancelled")
+
+
+def setting(name, default):
+    """An import setting: the app's config, else the environment, else ``default``."""
+    if name in current_app.config:
+        return current_app.config[name]
+    return os.environ.get(name, default)
+
+
+def limits() -> Limits:
+    return Limits.from_settings(setting)
+
+
+def max_problems() -> int:
+    return int(setting("OBLIK_IMPORT_MAX_PROBLEMS", 100_000))
+
+
+def check_kind(kind: str, actor: Actor):
+    """Refuse an unknown kind or a kind the actor may not import (``can_add`` on its resource)."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise FileRefused(_("Unknown kind of import «%(kind)s»; one of: %(kinds)s",
+                            kind=kind, kinds=", ".join(KINDS)), "unknown_kind")
+    if not actor.may(spec.resource, "can_add"):
+        raise ImportNotAllowed(_("You may not import %(kind)s", kind=str(spec.label).lower()))
+    return spec
+
+
+def create_record(actor: Actor, kind: str, file_name: str, data: bytes, *, channel="web", dry_run=False,
+                  keep_content=True) -> ImportRecord:
+    record = ImportRecord(
+        kind=kind, file_name=(file_name or "—")[:255], file_size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        user_id=actor.user_id, username=actor.username[:128], channel=channel, dry_run=dry_run,
+        status="uploaded", progress_done=0, problems_truncated=False,
+        content=data if keep_content else None,
+    )
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+def _progress_writer(record_id):
+    """A callback storing the progress through its own connection (visible at once), at most
+    twice a second; never during the write itself (SQLite has one writer at a time)."""
+    last = [0.0]
+
+    def write(done, total, force=False):
+        now = monotonic()
+        if not force and now - last[0] < 0.5:
+            return
+        last[0] = now
+        with db.engine.begin() as connection:
+            connection.execute(update(ImportRecord.__table__).where(ImportRecord.id == record_id)
+                               .values(progress_done=done // 2, progress_total=total // 2))
+
+    return write
+
+
+def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
+    """Check (``write=False``) or import the file of a record, and store the outcome in it.
+    Writing and the record's final state are one transaction: all rows, or none."""
+    session = db.session
+    record = session.get(ImportRecord, record_id)
+    spec = KINDS[record.kind]
+    try:
+        check_kind(record.kind, actor)
+        table = read_table(data, record.file_name, limits())
+        importer = Importer(session, spec, actor, dry_run=not write,
+                            progress=_progress_writer(record_id) if progress else None,
+                            max_problems=max_problems())
+        outcome = importer.run(table)
+    except (FileRefused, ImportNotAllowed) as refused:
+        session.rollback()
+        _refused(record_id, refused)
+        return refused if isinstance(refused, FileRefused) else FileRefused(str(refused), "forbidden")
+    except IntegrityError as e:  # another user wrote the same keys meanwhile
+        session.rollback()
+        refused = FileRefused(_("The database refused the rows (it changed meanwhile); nothing was written: "
+                                "%(error)s", error=str(e.orig).splitlines()[0][:300]), "database")
+        _refused(record_id, refused)
+        return refused
+    except Exception:
+        session.rollback()
+        log.exception("Import %s failed", record_id)
+        _refused(record_id, FileRefused(_("The import stopped on an unexpected error; nothing was written"), "error"))
+        raise
+    record = session.get(ImportRecord, record_id)
+    _store(record, outcome, write)
+    session.commit()
+    return outcome
+
+
+def _store(record: ImportRecord, outcome: Outcome, write: bool):
+    record.total_rows = outcome.total
+    record.created, record.updated = outcome.created, outcome.updated
+    record.unchanged, record.rejected = outcome.unchanged, outcome.rejected
+    record.progress_done = record.progress_total = outcome.total
+    record.warnings = [str(w) for w in outcome.warnings]
+    record.problems = [p.as_dict() for p in outcome.problems]
+    record.problems_truncated = outcome.problems_total > len(outcome.problems)
+    record.sample = outcome.sample
+    record.message = None
+    if outcome.rejected:
+        record.status = "rejected"
+    elif write:
+        record.status = "committed"
+    else:
+        record.status = "checked" if record.dry_run else "ready"
+    if record.status != "ready":
+        record.content = None
+    record.finished_at = func.now()
+
+
+def _refused(record_id, refused):
+    db.session.execute(update(ImportRecord.__table__).where(ImportRecord.id == record_id).values(
+        status="failed", message=str(refused), content=None, finished_at=func.now()))
+    db.session.commit()
+
+
+def _claim(record_id, from_statuses, to_status) -> bool:
+    """Move a record from one status to the next, atomically: only one caller wins."""
+    result = db.session.execute(update(ImportRecord.__table__)
+                                .where(ImportRecord.id == record_id, ImportRecord.status.in_(from_statuses))
+                                .values(status=to_status))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _actor_of(record: ImportRecord) -> Actor:
+    if record.user is None:
+        raise ImportNotAllowed(_("The user who uploaded the file no longer exists"))
+    return actor_for(db.session, record.user)
+
+
+def check_record(record_id: int, progress=True):
+    """The preview: check every row of an uploaded file, write nothing."""
+    if not _claim(record_id, ("uploaded",), "checking"):
+        return None
+    record = db.session.get(ImportRecord, record_id)
+    data = record.content
+    try:
+        actor = _actor_of(record)
+    except ImportNotAllowed as e:
+        _refused(record_id, e)
+        return None
+    return run(record_id, data, actor, write=False, progress=progress)
+
+
+def claim_commit(record_id: int) -> bool:
+    return _claim(record_id, ("ready",), "committing")
+
+
+def commit_record(record_id: int, progress=True):
+    """Write a checked file (checked again: the database may have changed since)."""
+    record = db.session.get(ImportRecord, record_id)
+    if record is None or record.status != "committing":
+        return None
+    data = record.content
+    try:
+        actor = _actor_of(record)
+    except ImportNotAllowed as e:
+        _refused(record_id, e)
+        return None
+    return run(record_id, data, actor, write=True, progress=progress)
+
+
+def cancel_record(record_id: int) -> bool:
+    result = db.session.execute(update(ImportRecord.__table__)
+                                .where(ImportRecord.id == record_id, ImportRecord.status.in_(("uploaded", "ready")))
+                                .values(status="cancelled", content=None, finished_at=func.now()))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def previous_import(record: ImportRecord) -> ImportRecord | None:
+    """An earlier written import of the very same file (same SHA-256 and kind)."""
+    return db.session.scalar(select(ImportRecord).where(
+        ImportRecord.sha256 == record.sha256, ImportRecord.kind == record.kind,
+        ImportRecord.status == "committed", ImportRecord.id != record.id).order_by(ImportRecord.id.desc()).limit(1))

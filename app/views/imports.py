@@ -1,0 +1,220 @@
+"""Імпорт: choose a kind, download its template, upload a file, look at the preview (counts,
+the first rows as stored, every rejected row), then write it or cancel; the history of
+imports with their reports. Large files are checked and written by a Celery task while the
+page shows a progress bar (it may be left and opened again from the history).
+
+Thin: the work is ``app.services.imports``; this module only speaks HTTP.
+"""
+import csv
+import io
+import logging
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.validators import ValidationError
+
+from ..extensions import db
+from ..models import ImportRecord
+from ..models.imports import IMPORT_RUNNING, IMPORT_STATUSES
+from ..services.imports import KINDS, FileRefused, ImportNotAllowed, actor_for, records
+from ..services.imports.template import build_template, column_format
+from ..security import is_inspector
+from ..tasks import imports as tasks
+
+log = logging.getLogger(__name__)
+HISTORY_PAGE = 30
+PROBLEMS_SHOWN = 1000
+
+
+def _actor():
+    return actor_for(db.session, current_user)
+
+
+def _importable(actor):
+    return [kind for kind in KINDS.values() if actor.may(kind.resource, "can_add")]
+
+
+def _check_csrf():
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except (ValidationError, CSRFError):
+            abort(400, _("The form has expired: open the page again"))
+
+
+def _visible_records():
+    stmt = select(ImportRecord)
+    if is_inspector(current_user):
+        stmt = stmt.where(ImportRecord.user_id == current_user.id)
+    return stmt
+
+
+def _record_or_404(record_id):
+    record = db.session.scalar(_visible_records().where(ImportRecord.id == record_id))
+    if record is None:
+        abort(404)
+    return record
+
+
+def _async_bytes() -> int:
+    return int(records.setting("OBLIK_IMPORT_ASYNC_BYTES", 1_000_000))
+
+
+def _dispatch(task, record_id, fallback):
+    """Run ``task`` on a Celery worker; with no broker reachable, run it here and now."""
+    try:
+        result = task.delay(record_id)
+    except Exception:  # the broker is down: the user should not lose the upload
+        log.exception("Celery is unreachable; import %s runs in the web process", record_id)
+        flash(_("The background worker is unreachable: the file was processed while you waited"), "warning")
+        fallback(record_id, progress=False)
+        return
+    db.session.execute(ImportRecord.__table__.update().where(ImportRecord.id == record_id)
+                       .values(task_id=str(result.id)[:50]))
+    db.session.commit()
+
+
+class ImportView(BaseView):
+    route_base = "/imports"
+    class_permission_name = "Import"
+    method_permission_name = {
+        "index": "list", "template": "list", "show": "show", "progress": "show", "report": "show",
+        "upload": "add", "commit": "add", "cancel": "add",
+    }
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):
+        actor = _actor()
+        try:
+            page = max(0, int(request.args.get("page", "0")))
+        except ValueError:
+            page = 0
+        history = list(db.session.scalars(_visible_records().order_by(ImportRecord.id.desc())
+                                          .offset(page * HISTORY_PAGE).limit(HISTORY_PAGE + 1)))
+        return self.render_template(
+            "oblik/imports/index.html", kinds=_importable(actor), history=history[:HISTORY_PAGE],
+            more=len(history) > HISTORY_PAGE, page=page, statuses=IMPORT_STATUSES, all_kinds=KINDS,
+            chosen=request.args.get("kind", ""), csrf_token=generate_csrf(), column_format=column_format,
+            max_mb=records.limits().max_bytes // (1024 * 1024))
+
+    @expose("/template/<kind>")
+    @has_access
+    def template(self, kind):
+        spec = KINDS.get(kind)
+        if spec is None or spec not in _importable(_actor()):
+            abort(404)
+        return Response(build_template(spec), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=oblik-{kind}.xlsx"})
+
+    @expose("/upload", methods=["POST"])
+    @has_access
+    def upload(self):
+        try:
+            _check_csrf()
+            kind = request.form.get("kind", "")
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            flash(_("The file is too large: at most %(limit)s MB", limit=records.limits().max_bytes // (1024 * 1024)),
+                  "danger")
+            return redirect(url_for("ImportView.index"))
+        actor = _actor()
+        try:
+            records.check_kind(kind, actor)
+        except (FileRefused, ImportNotAllowed) as e:
+            flash(str(e), "danger")
+            return redirect(url_for("ImportView.index"))
+        if upload is None or not upload.filename:
+            flash(_("Choose a file to import"), "danger")
+            return redirect(url_for("ImportView.index", kind=kind))
+        limit = records.limits().max_bytes
+        data = upload.stream.read(limit + 1)
+        record = records.create_record(actor, kind, upload.filename, data, channel="web")
+        if len(data) > _async_bytes():
+            _dispatch(tasks.check_import, record.id, records.check_record)
+        else:
+            records.check_record(record.id, progress=False)
+        return redirect(url_for("ImportView.show", record_id=record.id))
+
+    @expose("/<int:record_id>")
+    @has_access
+    def show(self, record_id):
+        record = _record_or_404(record_id)
+        problems = record.problems or []
+        return self.render_template(
+            "oblik/imports/show.html", record=record, kind=KINDS.get(record.kind), statuses=IMPORT_STATUSES,
+            running=record.status in IMPORT_RUNNING, problems=problems[:PROBLEMS_SHOWN],
+            problems_hidden=max(0, len(problems) - PROBLEMS_SHOWN), sample=record.sample or [],
+            previous=records.previous_import(record), csrf_token=generate_csrf(),
+            may_commit=record.status == "ready" and record.user_id == current_user.id,
+            may_cancel=record.status in ("uploaded", "ready") and record.user_id == current_user.id)
+
+    @expose("/<int:record_id>/progress")
+    @has_access
+    def progress(self, record_id):
+        record = _record_or_404(record_id)
+        total = record.progress_total or 0
+        done = min(record.progress_done or 0, total) if total else 0
+        return jsonify(status=record.status, status_label=str(IMPORT_STATUSES.label(record.status)),
+                       running=record.status in IMPORT_RUNNING, done=done, total=total,
+                       percent=int(100 * done / total) if total else 0)
+
+    @expose("/<int:record_id>/commit", methods=["POST"])
+    @has_access
+    def commit(self, record_id):
+        _check_csrf()
+        record = _record_or_404(record_id)
+        if record.user_id != current_user.id:
+            abort(403)
+        if not records.claim_commit(record_id):
+            flash(_("This import cannot be written now (status: %(status)s)",
+                    status=IMPORT_STATUSES.label(record.status)), "warning")
+            return redirect(url_for("ImportView.show", record_id=record_id))
+        if record.file_size > _async_bytes():
+            _dispatch(tasks.commit_import, record_id, records.commit_record)
+        else:
+            records.commit_record(record_id, progress=False)
+        record = db.session.get(ImportRecord, record_id)
+        db.session.refresh(record)
+        if record.status == "committed":
+            flash(_("Written: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
+                    created=record.created, updated=record.updated, unchanged=record.unchanged), "success")
+        elif record.status in ("rejected", "failed"):
+            flash(_("Nothing was written: the data changed since the preview, see the report"), "danger")
+        return redirect(url_for("ImportView.show", record_id=record_id))
+
+    @expose("/<int:record_id>/cancel", methods=["POST"])
+    @has_access
+    def cancel(self, record_id):
+        _check_csrf()
+        record = _record_or_404(record_id)
+        if record.user_id != current_user.id:
+            abort(403)
+        if records.cancel_record(record_id):
+            flash(_("The import was cancelled: nothing was written"), "info")
+        return redirect(url_for("ImportView.show", record_id=record_id))
+
+    @expose("/<int:record_id>/report.csv")
+    @has_access
+    def report(self, record_id):
+        record = _record_or_404(record_id)
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";")
+        writer.writerow([_("Row"), _("Column"), _("Value"), _("Reason")])
+        for problem in record.problems or []:
+            writer.writerow([problem["row"], problem["column"], problem["value"], problem["message"]])
+        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename=oblik-import-{record_id}-report.csv"})
+
+
+VIEWS = [(ImportView, "Import", _l("Import"), "fa-file-import")]
+HIDDEN_VIEWS = []
+APIS = []
