@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -69,6 +69,11 @@ def runs_of(days, change_days, day_of) -> list[tuple[Segment, "_Day"]]:
     in ``change_days``: nothing a line depends on changes between two change days (see
     :meth:`app.billing.context.Book.change_days`), so the days in between continue the
     segment. ``EVERY_DAY = True`` evaluates every day (the tests compare both)."""
+    if not days:
+        return []
+    first, last = days[0], days[-1]
+    if not EVERY_DAY and (last - first).days + 1 == len(days):
+        return _runs_of_range(first, last, change_days, day_of)
     runs = []
     start = previous = value = key = None
     previous_ordinal = -2
@@ -88,12 +93,34 @@ def runs_of(days, change_days, day_of) -> list[tuple[Segment, "_Day"]]:
     return runs
 
 
+def _runs_of_range(first, last, change_days, day_of) -> list:
+    """:func:`runs_of` for the consecutive days ``first … last``: ``day_of`` on ``first`` and on
+    each change day inside; a value lasts until the next change day."""
+    points = [first] + sorted(d for d in change_days if first < d <= last)
+    runs = []
+    start = value = key = None
+    for n, day in enumerate(points):
+        day_value = day_of(day)
+        day_key = day_value._key if day_value is not None else None
+        if day_key is not None and day_key == key:
+            continue  # the segment goes on
+        if key is not None:
+            end = day - ONE_DAY
+            runs.append((Segment(start, end, (end - start).days + 1, key), value))
+        start, value, key = (day, day_value, day_key) if day_key is not None else (None, None, None)
+    if key is not None:
+        runs.append((Segment(start, last, (last - start).days + 1, key), value))
+    return runs
+
+
 EVERY_DAY = False  # tests set it to compare the shortcut with the plain day-by-day walk
+ONE_DAY = timedelta(days=1)
 
 
 class Charges:
     def __init__(self, book: Book, metering: Metering):
         self.book, self.metering = book, metering
+        self._price_texts: dict = {}
 
     def lines(self) -> list[ChargeLine]:
         lines: list[ChargeLine] = []
@@ -230,6 +257,13 @@ class Charges:
     # --- explanations ---------------------------------------------------------------------
 
     def _explain_price(self, service: Service, price: Price) -> str:
+        key = (service.id, price)
+        text = self._price_texts.get(key)
+        if text is None:
+            text = self._price_texts[key] = self._price_text(service, price)
+        return text
+
+    def _price_text(self, service: Service, price: Price) -> str:
         unit = f"/{service.unit}" if service.unit else ""
         text = f"Тариф {format_number(price.price)} грн{unit} з {price.valid_from:%d.%m.%Y}"
         if price.components:

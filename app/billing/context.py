@@ -35,6 +35,7 @@ class Book:
         self.acts = ClaimActs(inputs.claim_acts, inputs.buildings, inputs.network_nodes)
         self.meters = {m.id: m for m in inputs.meters}
         self._warnings: list[BillingWarning] = []
+        self._warning_set: set[BillingWarning] = set()
         self._sort_keys: dict[int, tuple] = {}
         self._premise_subs: dict[tuple, list[AccountService]] = {}
         self._sub_days: dict[AccountService, list[date]] = {}
@@ -228,7 +229,8 @@ class Book:
 
     def warn(self, code: str, message: str, **ids) -> None:
         warning = BillingWarning(code, message, **ids)
-        if warning not in self._warnings:
+        if warning not in self._warning_set:
+            self._warning_set.add(warning)
             self._warnings.append(warning)
 
     @property

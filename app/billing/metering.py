@@ -25,7 +25,7 @@ from typing import Hashable
 from .allocation import HeatAllocation, HeatPremise, WaterPremise, allocate_heat, distribute_imbalance
 from .context import Book
 from .data import WATER, HouseBalance, Service
-from .money import format_number, round_qty
+from .money import format_number, ratio, round_qty
 from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume
 
 
@@ -65,6 +65,7 @@ class Metering:
         self.imbalance: dict[tuple[int, str], ImbalanceShare] = {}
         self.heat: dict[int, HeatShare] = {}
         self.balances: list[HouseBalance] = []
+        self._month_volumes: dict[tuple[int, str], Fraction] = {}
         self._measure()
         for meter in sorted(book.meters.values(), key=lambda m: m.id):
             if meter.is_house_meter and meter.id in self.meters:
@@ -106,7 +107,8 @@ class Metering:
                            premise_id=premise_id, service_id=service.id)
             return None
         persons = self.book.residents.for_norm(premise_id, day, self.book.min_persons)
-        return Fraction(persons) * Fraction(per_person), persons, per_person
+        numerator, denominator = ratio(per_person)
+        return Fraction(persons * numerator, denominator), persons, per_person
 
     def resource_q(self, premise_id: int, resource: str, norm_service: Service | None, day: date) -> DayVolume:
         volume = self.volume(premise_id, resource)
@@ -119,16 +121,29 @@ class Metering:
 
     def month_volume(self, premise_id: int, resource: str) -> Fraction:
         """The premise's volume of the month: measured, plus norm on the subscribed days
-        not measured."""
+        not measured. The day's norm is computed on the premise's change days only and
+        carried over to the days in between (see ``Book.change_days``)."""
+        key = (premise_id, resource)
+        found = self._month_volumes.get(key)
+        if found is not None:
+            return found
         volume = self.volume(premise_id, resource)
         total = Fraction(0) if volume.by_norm else Fraction(volume.volume)
+        change = self.book.change_days(premise_id)
+        runs, computed = [], False  # [norm of the day, days] — consecutive days with one norm
         for day in self.book.days:
             if volume.is_measured_on(day):
+                computed = False
                 continue
-            service = self.book.norm_service(premise_id, resource, day)
-            norm = self.norm_q(premise_id, service, day) if service else None
-            if norm is not None:
-                total += norm[0] / self.book.month_days
+            if not computed or day in change:
+                service = self.book.norm_service(premise_id, resource, day)
+                norm = self.norm_q(premise_id, service, day) if service else None
+                runs.append([norm[0] if norm is not None else None, 0])
+                computed = True
+            runs[-1][1] += 1
+        norm_days = sum((value * days for value, days in runs if value is not None), Fraction(0))
+        total += norm_days / self.book.month_days
+        self._month_volumes[key] = total
         return total
 
     # --- §5 water -------------------------------------------------------------------------

@@ -134,6 +134,10 @@ def largest_remainder(total: Number, weights: Sequence[Number], precision: int =
     code, then premise number), then by position. Weights must not be negative; all-zero
     weights can only carry a zero total.
     """
+    if len(weights) == 1 and exact(weights[0]) > 0:  # the only share is the whole
+        if tie_keys is not None and len(tie_keys) != 1:
+            raise ValueError("tie_keys must match weights")
+        return [round_qty(total, precision)]
     weights = [exact(w) for w in weights]
     if tie_keys is not None and len(tie_keys) != len(weights):
         raise ValueError("tie_keys must match weights")

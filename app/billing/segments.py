@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Callable, Hashable, Iterable
 
 from .money import Number, exact, ratio, round_money, round_qty, round_ratio
-from .periods import clip, days_of
+from .periods import days_of
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,15 @@ class Segment:
 def active_days(period: str, *ranges: tuple[date | None, date | None]) -> list[date]:
     """The days of the month inside every one of the inclusive ``(date_from, date_to)`` ranges."""
     days = days_of(period)
+    start, end = days[0], days[-1]
     for date_from, date_to in ranges:
-        window = clip(date_from, date_to, period)
-        if window is None:
-            return []
-        days = [d for d in days if window[0] <= d <= window[1]]
-    return days
+        if date_from is not None and date_from > start:
+            start = date_from
+        if date_to is not None and date_to < end:
+            end = date_to
+    if start > end:
+        return []
+    return days[start.day - 1:end.day]
 
 
 def cut(days: Iterable[date], key_of: Callable[[date], Hashable | None]) -> list[Segment]:

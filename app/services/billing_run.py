@@ -15,6 +15,8 @@ gives the lock back.
 """
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import traceback
@@ -171,7 +173,7 @@ def store_building(session, run_id, period, building_id, mark, result, recalc, a
             rows.append(dict(line, period=period, building_id=building_id, seq=base + seq))
             recalculated += line["amount"]
     if rows:
-        session.execute(insert(ChargeLine.__table__), rows)
+        bulk_insert(session, ChargeLine.__table__, rows)
     warnings = [_warning_row(period, period, building_id, w) for w in result.warnings]
     warnings += [dict(period=period, target_period=period, building_id=building_id, code="catalog", message=text,
                       premise_id=None, account_id=None, service_id=None, meter_id=None) for text in catalog_warnings]
@@ -179,12 +181,12 @@ def store_building(session, run_id, period, building_id, mark, result, recalc, a
         for month, month_warnings in recalc.warnings.items():
             warnings += [_warning_row(period, month, building_id, w) for w in month_warnings]
     if warnings:
-        session.execute(insert(BillingWarning.__table__), warnings)
+        bulk_insert(session, BillingWarning.__table__, warnings)
     volumes = {}
     for volume in (recalc.volumes if recalc else []) + list(result.meter_volumes):
         volumes[(volume.meter_id, volume.period)] = volume
     if volumes:
-        session.execute(insert(MeterMonthDraft.__table__), [dict(
+        bulk_insert(session, MeterMonthDraft.__table__, [dict(
             building_id=building_id, meter_id=v.meter_id, period=v.period, volume=v.volume, source=v.source,
             days=v.days, reading_date=v.reading_date, start_value=v.start, end_value=v.end)
             for v in volumes.values()])
@@ -193,6 +195,33 @@ def store_building(session, run_id, period, building_id, mark, result, recalc, a
                                 accounts=accounts, lines=len(rows), warnings=len(warnings), charged=charged,
                                 recalculated=recalculated, recalculated_from=recalc.start if recalc else None))
     return len(rows), len(warnings)
+
+
+def bulk_insert(session, table, rows: list[dict]) -> None:
+    """Insert many rows in the session's transaction: PostgreSQL's COPY (several times faster
+    than INSERT for the tens of thousands of lines of a chunk), an executemany elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_copy_value(row[c]) for c in columns])
+    buffer.seek(0)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.copy_expert(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
+    finally:
+        cursor.close()
+
+
+def _copy_value(value):
+    """A value for COPY … csv: None (and an empty text) → an unquoted empty field, NULL."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return value
 
 
 def _line_row(period, building_id, seq, line) -> dict:
