@@ -14,6 +14,29 @@ os.environ["OBLIK_CELERY_EAGER"] = "1"
 os.environ.setdefault("OBLIK_BROKER_URL", "memory://")
 os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
 
+
+
+def _compile_translations():
+    """The .mo is built at install; compile it here too when the .po is newer, so a test
+    run never shows stale Ukrainian."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parent.parent / "translations/uk/LC_MESSAGES/messages.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as f:
+            catalog = read_po(f, locale="uk")
+        tmp = mo.with_suffix(".mo.tmp")
+        with tmp.open("wb") as f:
+            write_mo(f, catalog)
+        tmp.replace(mo)
+
+
+_compile_translations()
+
 DATABASE_URL = os.environ.get("OBLIK_TEST_DATABASE_URL") or f"sqlite:///{_TMP}/test.db"
 PASSWORD = "secret-pass-1"
 ROLES = ("admin", "accountant", "operator", "inspector")

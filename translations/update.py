@@ -41,7 +41,7 @@ UK_PO = HERE / "uk" / "LC_MESSAGES" / f"{DOMAIN}.po"
 # Oblik uses _, gettext, ngettext, lazy_gettext and ``lazy_gettext as _l``; FAB also uses
 # ``gettext as __`` and lazy_formatter_gettext (same list as translations/fab.pot was made with).
 KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext", "_l", "lazy_ngettext:1,2", "__",
-            "lazy_formatter_gettext")
+            "lazy_formatter_gettext", "N_")
 WIDTH = 76
 
 # A call with a literal first argument, e.g. _l("Text"): the safety net for calls babel cannot

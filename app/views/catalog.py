@@ -1,6 +1,7 @@
 """Довідники: services, price lists, norms, meter types, benefit categories, the
 communication scheme, the provider and dated settings."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from ..models import (
@@ -117,6 +118,7 @@ class SettingView(OblikModelView):
     list_title = _l("Billing settings")
     show_title = add_title = edit_title = _l("Billing setting")
     list_columns = ["key", "valid_from", "value", "description"]
+    formatters_columns = {"description": lambda text: gettext(text) if text else ""}
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["key", "valid_from"]
     order_columns = ["key", "valid_from"]
