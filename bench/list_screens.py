@@ -1,0 +1,278 @@
+"""How fast are the list screens, searches, pickers and the API on a big database?
+
+    .venv/bin/python bench/list_screens.py --accounts 100000 [--database-url URL] [--repeat 20]
+
+Creates the database (SQLite file or PostgreSQL database) unless it already holds a demo town
+of that many active accounts, migrates it, loads ``oblik demo --accounts N`` (printing the
+load time), logs in as an administrator through the Flask test client and requests each
+screen ``--repeat`` times after one warm-up request. Prints p50/p95/max in milliseconds, the
+number of SQL statements per request (an N+1 shows up here) and, for every slow screen
+(p95 > ``--slow`` ms), its slowest SQL statements with their time — the place to look first.
+See bench/README.md.
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_PASSWORD = "bench-password-1"
+
+
+def screens(ids):
+    """(label, URL) of what is measured; ``ids`` are real ids found in the database."""
+    return [
+        ("Home page (counts)", "/"),
+        ("Buildings", "/buildingview/list/"),
+        ("Premises", "/premiseview/list/"),
+        ("Accounts", "/accountview/list/"),
+        ("Accounts, page 100", "/accountview/list/?page_AccountView=100"),
+        ("Accounts: owner starts with «Шевч»", "/accountview/list/?_flt_0_owner_name=Шевч"),
+        ("Accounts: owner contains «Олена»", "/accountview/list/?_flt_2_owner_name=Олена"),
+        ("Accounts: number = …", f"/accountview/list/?_flt_3_account_number={ids['account_number']}"),
+        ("Accounts: number starts with «0150»", "/accountview/list/?_flt_0_account_number=0150"),
+        ("Account card", f"/accountview/show/{ids['account']}"),
+        ("Residents", "/residentview/list/"),
+        ("Residents: name contains «Коваль»", "/residentview/list/?_flt_2_full_name=Коваль"),
+        ("Meters", "/meterview/list/"),
+        ("Meters: serial starts with …", f"/meterview/list/?_flt_0_serial={ids['serial'][:6]}"),
+        ("Readings (2M rows)", "/readingview/list/"),
+        ("Readings, page 1000", "/readingview/list/?page_ReadingView=1000"),
+        ("Readings of one meter", f"/readingview/list/?_flt_0_meter={ids['meter']}"),
+        ("Lookup premise «Шевченка»", "/lookup/premise/?q=Шевченка"),
+        ("Lookup premise «Шевченка 12»", "/lookup/premise/?q=Шевченка%2012"),
+        ("Lookup account «010»", "/lookup/account/?q=010"),
+        ("Lookup resident «Ковал»", "/lookup/resident/?q=Ковал"),
+        ("Lookup meter by serial", f"/lookup/meter/?q={ids['serial'][:5]}"),
+        ("API readings (page_size 50)", "/api/v1/reading/?q=(page_size:50)"),
+        ("API accounts (page_size 50)", "/api/v1/account/?q=(page_size:50)"),
+    ]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--accounts", type=int, default=100_000, help="personal accounts of the demo town")
+    parser.add_argument("--database-url", default=None,
+                        help="SQLAlchemy URL; default: a SQLite file bench-<N>.db in the bench directory")
+    parser.add_argument("--dir", default=os.environ.get("OBLIK_INSTANCE_DIR") or os.path.join(tempfile.gettempdir(), "oblik-bench"),
+                        help="instance directory (secret key, default SQLite file); default /tmp/oblik-bench")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per screen (after one warm-up)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--slow", type=float, default=500, help="p95 in ms above which a screen is explained")
+    parser.add_argument("--fresh", action="store_true", help="empty the database first (drops everything in it)")
+    parser.add_argument("--only", default=None, help="measure only screens whose label contains this text")
+    parser.add_argument("--role", default="admin", choices=("admin", "accountant", "operator", "inspector"),
+                        help="log in with this role (an inspector gets the first 20 buildings)")
+    return parser.parse_args()
+
+
+def ensure_database(url, fresh):
+    """Create the PostgreSQL database or the SQLite file's directory; ``fresh`` empties it."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    if parsed.get_backend_name() == "postgresql":
+        admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{parsed.database}"'))
+        admin.dispose()
+        if fresh:
+            engine = sa.create_engine(parsed)
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+            engine.dispose()
+
+
+def prepare(app, accounts, seed, role):
+    """Migrate, load the demo unless the same town is already there, make the bench user."""
+    from sqlalchemy import func, inspect, select
+
+    from app.extensions import db
+    from app.models import Account, Building
+    from app.services.demo import load_demo
+    from app.services.setup import upgrade_database
+    from app.services.users import create_user
+
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade_database()  # idempotent: a reused database follows the code's schema
+        migrated = time.perf_counter()
+        tables = inspect(db.engine).get_table_names()
+        active = 0
+        if "account" in tables:
+            active = db.session.scalar(select(func.count()).select_from(Account).where(Account.closed_on.is_(None)))
+        if active == accounts:
+            print(f"Database already holds {active} active accounts: loading skipped (use --fresh to reload).")
+        else:
+            if "building" in tables and db.session.scalar(select(Building.id).limit(1)) is not None:
+                sys.exit(f"The database has other data ({active} active accounts, not {accounts}): "
+                         "use --fresh or another --database-url.")
+            summary = load_demo(accounts=accounts, seed=seed)
+            loaded = time.perf_counter()
+            print(summary)
+            print(f"Migration {migrated - started:.1f} s; demo load {loaded - migrated:.1f} s "
+                  f"({accounts} accounts).")
+        username = f"bench-{role}"
+        sm = app.appbuilder.sm
+        user = sm.find_user(username=username)
+        if user is None:
+            buildings = db.session.scalars(select(Building.code).order_by(Building.code).limit(20)).all() \
+                if role == "inspector" else ()
+            create_user(username, BENCH_PASSWORD, role, buildings=buildings)
+        else:
+            sm.reset_password(user.id, BENCH_PASSWORD)
+        return username
+
+
+def sample_ids(app):
+    """An account, a meter and a serial of the 10th building (inside an inspector's scope)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Account, Building, Meter, Premise
+
+    with app.app_context():
+        codes = db.session.scalars(select(Building.code).order_by(Building.code).limit(10)).all()
+        building = db.session.scalar(select(Building.id).where(Building.code == codes[-1]))
+        account = db.session.execute(select(Account.id, Account.account_number).join(Premise).where(
+            Premise.building_id == building, Account.closed_on.is_(None)).order_by(Account.id).limit(1)).one()
+        meter = db.session.execute(select(Meter.id, Meter.serial).where(
+            Meter.building_id == building, Meter.premise_id.is_not(None)).order_by(Meter.id).limit(1)).one()
+        return {"account": account.id, "account_number": account.account_number, "meter": meter.id,
+                "serial": meter.serial}
+
+
+class StatementLog:
+    """Counts and times the SQL statements of one request."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.active = False
+        self.statements = []
+        self._started = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        if self.active:
+            self._started[id(cursor)] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        if self.active and id(cursor) in self._started:
+            self.statements.append((time.perf_counter() - self._started.pop(id(cursor)), statement, parameters))
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * pct / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def measure(app, client, log, url, repeat):
+    times, counts, sql_ms, slowest = [], [], [], defaultdict(list)
+    status = size = None
+    for i in range(repeat + 1):
+        log.statements = []
+        log.active = True
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        log.active = False
+        status, size = response.status_code, len(response.data)
+        if i == 0:
+            continue  # warm-up: templates, caches
+        times.append(elapsed)
+        counts.append(len(log.statements))
+        sql_ms.append(sum(seconds for seconds, _, _ in log.statements) * 1000)
+        for seconds, statement, parameters in log.statements:
+            slowest[" ".join(statement.split())].append((seconds * 1000, parameters))
+    return {"times": times, "queries": statistics.median(counts), "sql_ms": statistics.median(sql_ms),
+            "status": status, "size": size, "statements": slowest}
+
+
+def main():
+    args = parse_args()
+    os.environ.setdefault("OBLIK_INSTANCE_DIR", args.dir)
+    os.environ.setdefault("OBLIK_SECRET_KEY", "bench-secret-key")
+    os.environ["OBLIK_CELERY_EAGER"] = "1"
+    os.environ.setdefault("OBLIK_BROKER_URL", "memory://")
+    os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
+    url = args.database_url or f"sqlite:///{Path(args.dir) / f'bench-{args.accounts}.db'}"
+    ensure_database(url, args.fresh)
+
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMITED": False,
+        "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
+    })
+    print(f"Database: {url.split('@')[-1]}")
+    username = prepare(app, args.accounts, args.seed, args.role)
+    ids = sample_ids(app)
+
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": BENCH_PASSWORD})
+    if response.status_code != 302 or "/login" in response.headers.get("Location", ""):
+        sys.exit(f"Login failed: HTTP {response.status_code} → {response.headers.get('Location')}")
+    with app.app_context():
+        log = StatementLog(db.engine)
+
+    print(f"Logged in as {username} ({args.role}); {args.repeat} requests per screen after a warm-up; "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.")
+    results = []
+    for label, path in screens(ids):
+        if args.only and args.only.lower() not in label.lower():
+            continue
+        result = measure(app, client, log, path, args.repeat)
+        results.append((label, path, result))
+        t = result["times"]
+        print(f"  {label:40s} p50 {percentile(t, 50):7.1f} ms  p95 {percentile(t, 95):7.1f} ms  "
+              f"SQL {result['queries']:4.0f} ({result['sql_ms']:.1f} ms)  HTTP {result['status']}",
+              file=sys.stderr, flush=True)
+
+    print()
+    print(f"{'screen':40s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} {'SQL/req':>7s} {'SQL ms':>7s} "
+          f"{'HTTP':>4s} {'KB':>5s}")
+    print("-" * 96)
+    for label, path, result in results:
+        t = result["times"]
+        flag = "  ← slow" if percentile(t, 95) > args.slow else ""
+        print(f"{label:40s} {percentile(t, 50):8.1f} {percentile(t, 95):8.1f} {max(t):8.1f} "
+              f"{result['queries']:7.0f} {result['sql_ms']:7.1f} {result['status']:4d} {result['size'] / 1024:5.0f}{flag}")
+    print()
+    for label, path, result in results:
+        slow = percentile(result["times"], 95) > args.slow
+        if not (slow or result["status"] >= 500):
+            continue  # fast, or refused to this role (403)
+        print(f"== {label}: {path} (HTTP {result['status']})")
+        ranked = sorted(result["statements"].items(), key=lambda kv: -sum(ms for ms, _ in kv[1]))
+        for statement, runs in ranked[:3]:
+            per_request = len(runs) / args.repeat
+            print(f"   {statistics.median(ms for ms, _ in runs):8.1f} ms median × {per_request:.0f}/request: "
+                  f"{statement[:400]}")
+            print(f"            parameters: {str(runs[0][1])[:200]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
