@@ -81,6 +81,12 @@ def _dispatch(task, record_id, fallback):
     db.session.commit()
 
 
+def _too_large(error):
+    limit = min(records.limits().max_bytes, current_app.config.get("MAX_CONTENT_LENGTH") or records.limits().max_bytes)
+    flash(_("The file is too large: at most %(limit)s MB", limit=limit // (1024 * 1024)), "danger")
+    return redirect(url_for("ImportView.index"))
+
+
 class ImportView(BaseView):
     route_base = "/imports"
     class_permission_name = "Import"
@@ -89,6 +95,13 @@ class ImportView(BaseView):
         "upload": "add", "commit": "add", "cancel": "add",
     }
     default_view = "index"
+
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint, static_folder=static_folder)
+        # An upload over the request limit (OBLIK_MAX_UPLOAD_MB) is refused before any view
+        # runs (the CSRF check reads the form): answer with the form and a clear message.
+        blueprint.register_error_handler(RequestEntityTooLarge, _too_large)
+        return blueprint
 
     @expose("/")
     @has_access
@@ -122,10 +135,8 @@ class ImportView(BaseView):
             _check_csrf()
             kind = request.form.get("kind", "")
             upload = request.files.get("file")
-        except RequestEntityTooLarge:
-            flash(_("The file is too large: at most %(limit)s MB", limit=records.limits().max_bytes // (1024 * 1024)),
-                  "danger")
-            return redirect(url_for("ImportView.index"))
+        except RequestEntityTooLarge as error:
+            return _too_large(error)
         actor = _actor()
         try:
             records.check_kind(kind, actor)

@@ -105,3 +105,39 @@ def _check_stored(session, kind, town):
         amounts = sorted(session.scalars(select(Subsidy.amount).join(Subsidy.account)
                                          .where(Account.account_number == f"{p}-A1")))
         assert amounts == [Decimal("120.50"), Decimal("812.00")]
+
+
+@pytest.mark.parametrize("kind", ["premises", "accounts", "tariffs", "meters", "readings", "payments", "subsidies"])
+def test_xlsx_with_numbers_and_dates_typed_as_text(ctx, kind):
+    """Spreadsheets where «52,3» and «28.11.2026» are text cells, not numbers or dates."""
+    from .helpers import write_xlsx
+
+    town = Town()
+    done = set()
+    for dependency in DEPENDS[kind]:
+        load(town, dependency, done)
+    rows = town.rows(kind)
+    outcome = run(kind, write_xlsx(rows, as_text=True), "text-cells.xlsx")
+    assert outcome.rejected == 0 and outcome.created == len(rows), [p.as_dict() for p in outcome.problems]
+    _check_stored(ctx, kind, town)
+    again = run(kind, encode(rows, "utf8-comma"))  # the same rows from a CSV: unchanged
+    assert again.unchanged == len(rows)
+
+
+def test_meter_removal_by_import_is_in_the_meter_history(ctx):
+    """An import changing a meter writes its history like the form does (app.services.meter_history)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from app.models import Meter, MeterEvent
+
+    town = Town()
+    load(town, "meters")
+    rows = town.rows("meters")
+    rows[2].update(removed_on=date(2026, 10, 31), final_reading=Decimal("240"))
+    before = counts(ctx)
+    outcome = run("meters", encode(rows, "utf8-comma"))
+    assert (outcome.updated, outcome.unchanged) == (1, 2)
+    assert counts(ctx)["meter_event"] == before["meter_event"] + 1
+    event = ctx.scalar(select(MeterEvent).join(Meter).where(Meter.serial == f"{town.p}-HM", MeterEvent.kind == "removal"))
+    assert (event.date, event.reading) == (date(2026, 10, 31), Decimal("240"))

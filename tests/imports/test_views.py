@@ -204,3 +204,13 @@ def test_progress_endpoint_and_running_page(db, client_as):
     page = client.get(f"/imports/{record_id}").get_data(as_text=True)
     assert 'id="import-progress"' in page
     assert client.get(f"/imports/{record_id}/progress").get_json()["percent"] == 50
+
+
+def test_upload_over_the_request_limit(app, db, client_as, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 10_000)
+    client = client_as("operator")
+    before = db.counts()
+    response = client.post("/imports/upload", data={"kind": "buildings", "file": (io.BytesIO(b"code\n" + b"x\n" * 20000), "big.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/imports/")
+    assert db.counts() == before

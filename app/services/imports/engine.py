@@ -7,8 +7,9 @@
 4. each row becomes the model object a form would build — a new one, or the existing record
    with the file's columns changed — and the shared validator checks it against the facts
    of the database and of the rows accepted before it (readings: per meter in date order);
-5. if any row was rejected nothing is written; else every new row is inserted and every
-   changed row updated with executemany statements, in the caller's transaction.
+5. if any row was rejected nothing is written; else every new row is inserted (executemany,
+   or COPY on PostgreSQL) and every changed row updated (executemany), in the caller's
+   transaction — the caller commits it together with the import's record.
 
 Re-importing is idempotent: a row equal to its record is *unchanged*; payments and
 subsidies are never updated (a different row with the same key is rejected).
@@ -18,7 +19,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from time import monotonic
 
 from flask_babel import gettext as _
 from sqlalchemy import Date, bindparam, insert, select, update

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import and_, func, select
 
-from ...models import Account, AccountService, Meter, Reading, Registration
+from ...models import Account, AccountService, Reading, Registration
 from ...validation.facts import Neighbours, ReadingPoint, Span
 from .refs import chunks
 

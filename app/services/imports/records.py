@@ -27,7 +27,6 @@ from .files import Limits, read_table
 from .kinds import KINDS
 
 log = logging.getLogger(__name__)
-FINAL = ("ready", "checked", "rejected", "failed", "committed", "cancelled")
 
 
 def setting(name, default):
@@ -115,6 +114,10 @@ def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=Fals
         _refused(record_id, FileRefused(_("The import stopped on an unexpected error; nothing was written"), "error"))
         raise
     record = session.get(ImportRecord, record_id)
+    session.refresh(record)
+    if record.status == "cancelled":  # cancelled while a task was checking it: leave it so
+        session.rollback()
+        return outcome
     _store(record, outcome, write)
     session.commit()
     return outcome

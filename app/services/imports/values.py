@@ -150,5 +150,8 @@ def display(value) -> str:
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
     return str(value)
