@@ -121,6 +121,8 @@ class Charges:
     def __init__(self, book: Book, metering: Metering):
         self.book, self.metering = book, metering
         self._price_texts: dict = {}
+        self._day_texts: dict = {}
+        self._part_texts: dict = {}
 
     def lines(self) -> list[ChargeLine]:
         lines: list[ChargeLine] = []
@@ -179,9 +181,7 @@ class Charges:
         quantity = segment_quantity(q, segment.days, book.month_days, precision)
         source = day.volume.source if service.method in ("metered", "group") else None
         explanation = (self._explain_quantity(service, premise_id, day.volume, q)
-                       + [self._explain_price(service, day.price),
-                          f"Дні: {segment.date_from:%d.%m}–{segment.date_to:%d.%m.%Y}, {segment.days} з "
-                          f"{book.month_days}"])
+                       + [self._explain_price(service, day.price), self._explain_days(segment)])
         reduction = ""
         if day.act is not None:
             what = "ненадання послуги" if day.act.kind == "not_provided" else "неякісне надання"
@@ -297,7 +297,22 @@ class Charges:
         return [f"Обсяг: {format_number(q)} {unit} ({SOURCE_LABELS.get(volume.source, volume.source)})"] + \
             self._explain_part(premise_id, detail, unit)
 
+    def _explain_days(self, segment: Segment) -> str:
+        key = (segment.date_from, segment.date_to)
+        text = self._day_texts.get(key)
+        if text is None:
+            text = self._day_texts[key] = (f"Дні: {segment.date_from:%d.%m}–{segment.date_to:%d.%m.%Y}, "
+                                           f"{segment.days} з {self.book.month_days}")
+        return text
+
     def _explain_part(self, premise_id: int, detail, unit: str) -> list[str]:
+        key = (premise_id, detail, unit)
+        lines = self._part_texts.get(key)
+        if lines is None:
+            lines = self._part_texts[key] = tuple(self._part_text(premise_id, detail, unit))
+        return list(lines)
+
+    def _part_text(self, premise_id: int, detail, unit: str) -> list[str]:
         kind, resource = detail[0], detail[1]
         label = RESOURCE_LABELS.get(resource, resource)
         volume = self.metering.volume(premise_id, resource)

@@ -38,7 +38,8 @@ class Book:
         self._warning_set: set[BillingWarning] = set()
         self._sort_keys: dict[int, tuple] = {}
         self._premise_subs: dict[tuple, list[AccountService]] = {}
-        self._sub_days: dict[AccountService, list[date]] = {}
+        self._sub_days: dict[int, list[date]] = {}
+        self._sub_keep: list[AccountService] = []
 
         self._prices: dict[int, list[Price]] = defaultdict(list)
         for price in inputs.prices:
@@ -118,11 +119,13 @@ class Book:
 
     def subscription_days(self, sub: AccountService) -> list[date]:
         """Days of the month the account is open and the subscription runs."""
-        if sub not in self._sub_days:
+        days = self._sub_days.get(id(sub))  # by identity: hashing the record costs more than the days
+        if days is None:
             account = self.accounts[sub.account_id]
-            self._sub_days[sub] = active_days(self.period, (account.opened_on, account.closed_on),
-                                              (sub.date_from, sub.date_to))
-        return self._sub_days[sub]
+            days = self._sub_days[id(sub)] = active_days(self.period, (account.opened_on, account.closed_on),
+                                                         (sub.date_from, sub.date_to))
+            self._sub_keep.append(sub)  # the id stays this record's while the book lives
+        return days
 
     def _one_off_in_month(self, sub: AccountService) -> bool:
         return self.first <= sub.date_from <= self.last

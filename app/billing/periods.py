@@ -56,6 +56,11 @@ def days_of(period: str) -> list[date]:
     return list(_days_of(period))
 
 
+def month_days(period: str) -> tuple[date, ...]:
+    """Every day of the month, in order — one shared tuple per month (do not keep a copy)."""
+    return _days_of(period)
+
+
 @lru_cache(maxsize=256)
 def _days_of(period: str) -> tuple[date, ...]:
     start = first_day(period)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Callable, Hashable, Iterable
 
 from .money import Number, exact, ratio, round_money, round_qty, round_ratio
-from .periods import days_of
+from .periods import days_of, month_days  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Segment:
 
 def active_days(period: str, *ranges: tuple[date | None, date | None]) -> list[date]:
     """The days of the month inside every one of the inclusive ``(date_from, date_to)`` ranges."""
-    days = days_of(period)
+    days = month_days(period)
     start, end = days[0], days[-1]
     for date_from, date_to in ranges:
         if date_from is not None and date_from > start:
@@ -45,7 +45,7 @@ def active_days(period: str, *ranges: tuple[date | None, date | None]) -> list[d
             end = date_to
     if start > end:
         return []
-    return days[start.day - 1:end.day]
+    return list(days[start.day - 1:end.day])
 
 
 def cut(days: Iterable[date], key_of: Callable[[date], Hashable | None]) -> list[Segment]:

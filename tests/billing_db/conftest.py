@@ -13,6 +13,7 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from tests.conftest import DATABASE_URL, PASSWORD, ROLES, login, make_app
 
@@ -155,9 +156,22 @@ def bdb_any(request, app):
         db.session.rollback()
 
 
+class _FreshClient(FlaskClient):
+    """The tests keep the billing app's context pushed (to read the database), so Flask reuses
+    it for each request — and its ``g`` with the previous request's user. A request of a
+    real browser starts with an empty ``g``: so does each request of this client."""
+
+    def open(self, *args, **kwargs):
+        from flask import g
+
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture()
 def web(bdb):
     """``web("accountant")`` → a test client of the billing app, logged in."""
+    bdb.test_client_class = _FreshClient
 
     def make(role):
         return login(bdb.test_client(), role)
