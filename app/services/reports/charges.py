@@ -3,6 +3,7 @@ account_number, service_code, kind, target_period, quantity, price, amount, esti
 from sqlalchemy import case, select
 
 from ...models import Account, ChargeLine, Service
+from ..billing_data import trim
 from . import Report
 
 COLUMNS = ["account_number", "service_code", "kind", "target_period", "quantity", "price", "amount", "estimated"]
@@ -19,7 +20,7 @@ def charges_report(session, period: str) -> Report:
 
     def rows():
         for r in session.execute(stmt):
-            yield (r[0], r[1], r[2], r[3], r[4], r[5], r[6], 1 if r[7] == "estimated" else 0)
+            yield (r[0], r[1], r[2], r[3], trim(r[4]), trim(r[5], 2), r[6], 1 if r[7] == "estimated" else 0)
 
     return Report("charges", period, COLUMNS, rows(), money_columns=("price", "amount"),
                   quantity_columns=("quantity",))

@@ -1,0 +1,115 @@
+"""The command line of formats.md — ``oblik billing run``, ``oblik period close``, ``oblik report``
+— and the reports: charges, turnover with its closing identity on every row, CSV and XLSX
+safe from formula injection."""
+import csv
+import io
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from app.cli import main
+from app.extensions import db
+from app.models import Account, Payment
+from app.services.billing_run import run_billing
+from app.services.period_close import close_period
+from app.services.reports import build_report
+from app.services.reports.writers import render, safe_text
+
+from .town import NOVEMBER, OCTOBER, create_town
+
+
+@pytest.fixture()
+def oblik(bdb, monkeypatch):
+    monkeypatch.setenv("OBLIK_DATABASE_URL", bdb.config["SQLALCHEMY_DATABASE_URI"])
+
+    def invoke(*args):
+        db.session.commit()
+        result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+        db.session.expire_all()
+        return result
+
+    return invoke
+
+
+def test_billing_run_period_close_and_current(oblik, tmp_path):
+    create_town()
+    result = oblik("billing", "run", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "2026-10" in result.stdout and "3" in result.stdout
+    assert oblik("billing", "run", "--period", "2026-09").exit_code == 1
+    assert oblik("billing", "run", "--building", "E1", "--quiet").exit_code == 0
+    assert oblik("period", "close", "2026-09").exit_code == 1
+    result = oblik("period", "close", OCTOBER)
+    assert result.exit_code == 0, result.output
+    assert oblik("period", "current").stdout.strip() == NOVEMBER
+    result = oblik("report", "charges", "--period", OCTOBER, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["account_number", "service_code", "kind", "target_period", "quantity", "price", "amount",
+                       "estimated"]
+    assert len(rows) == 16
+    path = tmp_path / "turnover.xlsx"
+    assert oblik("report", "turnover", "--period", OCTOBER, "--format", "xlsx", "--output", path).exit_code == 0
+    sheet = load_workbook(path).active
+    assert [c.value for c in sheet[1]][0] == "account_number" and sheet.max_row == 4
+    assert oblik("report", "debtors-of-mars", "--period", OCTOBER).exit_code == 2
+
+
+def test_turnover_rows_always_satisfy_the_closing_identity(bdb):
+    session = db.session
+    ids = create_town()
+    run_billing()
+    close_period(OCTOBER)
+    session.add(Payment(external_id="T-1", account_id=ids["accounts"][1], paid_on=date(2026, 11, 3),
+                        amount=D("20000.00")))
+    session.commit()
+    run_billing()
+    close_period(NOVEMBER)
+    for period in (OCTOBER, NOVEMBER, "2026-12"):
+        report = build_report("turnover", period)
+        rows = list(report.rows)
+        assert rows, period
+        for row in rows:
+            number, opening, charged, recalculated, benefits, subsidies, paid, written_off, closing = row
+            assert closing == opening + charged + recalculated + benefits + subsidies + paid + written_off
+    november = {r[0]: r for r in build_report("turnover", NOVEMBER).rows}
+    first = november["E1-001"]
+    assert first[1] == D("10682.50") and first[6] == D("-20000.00")
+    december = {r[0]: r for r in build_report("turnover", "2026-12").rows}
+    assert december["E1-001"][1] == first[8]  # the next opening is this closing
+
+
+def test_charges_report_marks_estimates_and_recalculations(bdb):
+    session = db.session
+    ids = create_town()
+    run_billing()
+    close_period(OCTOBER)
+    from .test_recalculation import november_changes
+
+    november_changes(ids)
+    run_billing()
+    rows = list(build_report("charges", NOVEMBER).rows)
+    estimated = [r for r in rows if r[7] == 1]
+    assert [(r[0], r[1], r[2]) for r in estimated] == [("E1-003", "CW", "charge")]
+    recalculations = [r for r in rows if r[2] == "recalculation"]
+    assert {(r[0], r[3], r[6]) for r in recalculations} >= {("E1-003", OCTOBER, D("20.42")),
+                                                            ("E1-001", OCTOBER, D("-7.35"))}
+
+
+def test_reports_never_let_a_cell_become_a_formula(bdb):
+    session = db.session
+    ids = create_town()
+    account = session.get(Account, ids["accounts"][1])
+    account.account_number = "=HYPERLINK(\"http://evil\",\"x\")"
+    session.commit()
+    run_billing()
+    rows = list(csv.reader(io.StringIO(render(build_report("charges", OCTOBER), "csv").decode("utf-8"))))
+    assert {r[0] for r in rows[1:]} >= {"'=HYPERLINK(\"http://evil\",\"x\")", "E1-002"}
+    assert rows[1][4:7] == ["6", "30.00", "180.00"]
+    sheet = load_workbook(io.BytesIO(render(build_report("charges", OCTOBER), "xlsx"))).active
+    values = [c.value for c in sheet["A"]]
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in values
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+    assert safe_text("-12") == "'-12" and safe_text("@cmd") == "'@cmd" and safe_text("E1") == "E1"
