@@ -21,6 +21,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     import sqlite3
 
     if isinstance(dbapi_connection, sqlite3.Connection):
+        # SQLite lowercases only ASCII: make lower() (used by ILIKE) know Cyrillic, so that
+        # «шевч» finds «Шевченка» in every search and picker.
+        dbapi_connection.create_function("lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
+                                         deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")

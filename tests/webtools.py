@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 _SEQ = itertools.count(1)
-SEED_RNOKPP = "3183501239"  # every seeded resident's РНОКПП (conftest.seed_town)
+SEED_RNOKPP = "3183501233"  # every seeded resident's РНОКПП (conftest.seed_town)
 VALID_RNOKPP = "3183501233"
 INVALID_RNOKPP = "3183501234"  # wrong check digit
 VALID_EDRPOU = "32855961"

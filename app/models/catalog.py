@@ -78,7 +78,7 @@ class Tariff(Model):
     __table_args__ = (UniqueConstraint("service_id", "valid_from", name="uq_tariff_service_from"),)
     id = Column(Integer, primary_key=True)
     service_id = Column(Integer, ForeignKey("service.id"), nullable=False)
-    service = relationship("Service")
+    service = relationship("Service", lazy="selectin")
     valid_from = Column(Date, nullable=False)
     price = Column(PRICE, nullable=False)
     components = relationship("TariffComponent", back_populates="tariff",
@@ -109,7 +109,7 @@ class Norm(Model):
     __table_args__ = (UniqueConstraint("service_id", "valid_from", name="uq_norm_service_from"),)
     id = Column(Integer, primary_key=True)
     service_id = Column(Integer, ForeignKey("service.id"), nullable=False)
-    service = relationship("Service")
+    service = relationship("Service", lazy="selectin")
     valid_from = Column(Date, nullable=False)
     norm_per_person = Column(QUANTITY, nullable=False)
 

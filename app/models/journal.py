@@ -60,7 +60,7 @@ class Payment(Model):
     id = Column(Integer, primary_key=True)
     external_id = Column(String(60), unique=True, nullable=False)
     account_id = Column(Integer, ForeignKey("account.id"), nullable=False, index=True)
-    account = relationship("Account")
+    account = relationship("Account", lazy="selectin")
     paid_on = Column(Date, nullable=False, index=True)
     amount = Column(MONEY, nullable=False)
     source = Column(String(60), nullable=False, default="cash")

@@ -36,9 +36,14 @@ def _like(text):
 
 
 def _premise_search(stmt, text):
+    """Every word must match the address or code of the building, or (if it has a digit) the
+    premise number: «Шевченка 12 5» finds flat 5 of Шевченка, 12."""
     for token in text.split():
-        stmt = stmt.where(or_(Building.address.ilike(_like(token)), Building.code == token,
-                              Premise.number == token.removeprefix("кв.").strip()))
+        number = token.removeprefix("кв.").strip()
+        conditions = [Building.address.ilike(_like(token)), Building.code == token]
+        if any(ch.isdigit() for ch in number):
+            conditions.append(Premise.number == number)
+        stmt = stmt.where(or_(*conditions))
     return stmt
 
 

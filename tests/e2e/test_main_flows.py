@@ -8,6 +8,17 @@ from tests.conftest import PASSWORD
 
 from .conftest import sign_in
 
+
+def pick(page, opener, typed, option_text):
+    """Open a search-as-you-type picker, type into its search box, choose an option."""
+    page.locator(opener).first.click()
+    search = page.locator(".select2-container--open .select2-search__field")
+    search.wait_for()
+    search.fill(typed)
+    option = page.locator(".select2-results__option", has_text=option_text).first
+    option.wait_for()
+    return option
+
 pytestmark = pytest.mark.e2e
 
 
@@ -24,11 +35,7 @@ def test_operator_adds_a_premise_with_the_search_picker(page, live_server, app):
     sign_in(page, live_server, "operator", PASSWORD)
     page.goto(f"{live_server}/premiseview/add")
     # The building picker is empty until the user types: it searches the server.
-    page.click("#s2id_building, .select2-selection, span.select2")
-    page.keyboard.type("Франка")
-    option = page.locator(".select2-results__option", has_text="Франка").first
-    option.wait_for()
-    option.click()
+    pick(page, ".select2-selection", "Франка", "Франка").click()
     page.fill("input[name=number]", "E2E-1")
     page.fill("input[name=total_area]", "48,7")
     page.fill("input[name=heated_area]", "45,2")
@@ -49,9 +56,7 @@ def test_operator_adds_a_premise_with_the_search_picker(page, live_server, app):
 def test_inspector_enters_a_reading_only_for_own_building(page, live_server, app):
     sign_in(page, live_server, "inspector", PASSWORD)
     page.goto(f"{live_server}/readingview/add")
-    page.click(".select2-selection, span.select2")
-    page.keyboard.type("M-B")
-    page.locator(".select2-results__option", has_text="M-B1").first.wait_for()
+    pick(page, ".select2-selection", "M-B", "M-B1")
     texts = page.locator(".select2-results__option").all_inner_texts()
     assert any("M-B1-1" in t for t in texts)
     assert not any("M-B2" in t for t in texts), texts
@@ -74,9 +79,7 @@ def test_inspector_enters_a_reading_only_for_own_building(page, live_server, app
         assert reading.entered_by == "inspector"
     # A value below the previous reading is refused with a message next to the field.
     page.goto(f"{live_server}/readingview/add")
-    page.click(".select2-selection, span.select2")
-    page.keyboard.type("M-B1-1")
-    page.locator(".select2-results__option", has_text="M-B1-1").first.click()
+    pick(page, ".select2-selection", "M-B1-1", "M-B1-1").click()
     page.fill("input[name=date]", "25.11.2026")
     page.fill("input[name=value]", "3")
     page.click("button[type=submit], input[type=submit]")
@@ -91,9 +94,7 @@ def test_search_filter_on_a_related_column_uses_the_server_picker(page, live_ser
     page.click("a[href='#accordion1_href']")
     page.click("#filter_form .dropdown-toggle")
     page.locator("#filter_form a.filter[name=building]").click()
-    page.locator("td.filter:has(select.oblik-ajax) .select2-selection").first.click()
-    page.keyboard.type("Франка")
-    page.locator(".select2-results__option", has_text="Франка").first.click()
+    pick(page, "td.filter:has(select.oblik-ajax) .select2-selection", "Франка", "Франка").click()
     page.locator("#filter_form button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     body = page.locator("table.table").first.inner_text()
