@@ -69,6 +69,27 @@ def trim(value, places: int = 0):
     return stripped
 
 
+def record(cls, **values):
+    """An engine record made from trusted database values without its ``__post_init__``
+    checks (the database's own CHECK constraints and column types already hold them): a
+    chunk makes tens of thousands. Numbers must be Decimal already (:func:`decimal`)."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(values)
+    return obj
+
+
+def decimal(value):
+    """A number column's value as Decimal (SQLite may hand back an int or a float)."""
+    if value is None or type(value) is Decimal:
+        return value
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+def _core(session):
+    """The session's connection: Core execution, without the ORM's result machinery."""
+    return session.connection()
+
+
 def months_back(period: str, n: int) -> str:
     for _ in range(n):
         period = previous_period(period)
@@ -204,12 +225,12 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
     first, last = first_day(period), last_day(period)
     cut = history_before or period
     result: dict[int, BuildingData] = {}
-    for r in session.execute(select(Building.__table__).where(Building.id.in_(ids))).all():
+    for r in _core(session).execute(select(Building.__table__).where(Building.id.in_(ids))).all():
         result[r.id] = BuildingData(rec.Building(
             r.id, r.code, r.imbalance_key or "volume", r.heat_system_share, r.heat_common_share, r.heat_min_share,
             r.network_node_id))
     premise_building = {}
-    for r in session.execute(select(Premise.__table__).where(Premise.building_id.in_(ids))
+    for r in _core(session).execute(select(Premise.__table__).where(Premise.building_id.in_(ids))
                              .order_by(Premise.id)).all():
         premise_building[r.id] = r.building_id
         result[r.building_id].premises.append(rec.Premise(
@@ -217,38 +238,40 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
             r.gas_category, r.kind or "apartment"))
     premises_in = select(Premise.id).where(Premise.building_id.in_(ids))
 
-    for r in session.execute(select(AreaChange.__table__).where(AreaChange.premise_id.in_(premises_in))
+    for r in _core(session).execute(select(AreaChange.__table__).where(AreaChange.premise_id.in_(premises_in))
                              .order_by(AreaChange.id)).all():
         result[premise_building[r.premise_id]].area_changes.append(
             rec.AreaChange(r.premise_id, r.valid_from, trim(r.total_area), trim(r.heated_area)))
 
     overlapping = lambda model, start, end: and_(start <= last, or_(end.is_(None), end >= first))  # noqa: E731
-    registrations = session.execute(
+    registrations = _core(session).execute(
         select(Registration.__table__).where(Registration.premise_id.in_(premises_in),
                                              overlapping(Registration, Registration.date_from, Registration.date_to))
         .order_by(Registration.id)).all()
     for r in registrations:
         result[premise_building[r.premise_id]].registrations.append(
-            rec.Registration(r.resident_id, r.premise_id, r.date_from, r.date_to, r.kind))
+            record(rec.Registration, resident_id=r.resident_id, premise_id=r.premise_id, date_from=r.date_from,
+                   date_to=r.date_to, kind=r.kind))
 
     account_building = {}
-    for r in session.execute(
+    for r in _core(session).execute(
             select(Account.id, Account.premise_id, Account.opened_on, Account.closed_on, Account.account_number)
             .where(Account.premise_id.in_(premises_in), overlapping(Account, Account.opened_on, Account.closed_on))
             .order_by(Account.id)).all():
         account_building[r.id] = premise_building[r.premise_id]
         result[account_building[r.id]].accounts.append(
-            rec.Account(r.id, r.premise_id, r.opened_on, r.closed_on, r.account_number))
+            record(rec.Account, id=r.id, premise_id=r.premise_id, opened_on=r.opened_on, closed_on=r.closed_on,
+                   number=r.account_number))
     accounts_in = select(Account.id).where(Account.premise_id.in_(premises_in),
                                            overlapping(Account, Account.opened_on, Account.closed_on))
-    for r in session.execute(
+    for r in _core(session).execute(
             select(AccountService.__table__).where(
                 AccountService.account_id.in_(accounts_in),
                 overlapping(AccountService, AccountService.date_from, AccountService.date_to))
             .order_by(AccountService.id)).all():
         result[account_building[r.account_id]].account_services.append(
-            rec.AccountService(r.account_id, r.service_id, r.date_from, r.date_to,
-                               r.quantity if r.quantity is not None else Decimal(1)))
+            record(rec.AccountService, account_id=r.account_id, service_id=r.service_id, date_from=r.date_from,
+                   date_to=r.date_to, quantity=decimal(r.quantity) if r.quantity is not None else Decimal(1)))
 
     _load_meters(session, catalog, result, ids, period, cut)
     _load_beneficiaries(session, result, premise_building, premises_in, period)
@@ -258,11 +281,11 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
 def _load_meters(session, catalog, result, ids, period, cut):
     first, last = first_day(period), last_day(period)
     serves = defaultdict(list)
-    for r in session.execute(select(GroupMeterPremise.meter_id, GroupMeterPremise.premise_id).join(
+    for r in _core(session).execute(select(GroupMeterPremise.meter_id, GroupMeterPremise.premise_id).join(
             Meter, Meter.id == GroupMeterPremise.meter_id).where(Meter.building_id.in_(ids))
             .order_by(GroupMeterPremise.premise_id)).all():
         serves[r.meter_id].append(r.premise_id)
-    rows = session.execute(select(
+    rows = _core(session).execute(select(
         Meter.id, Meter.serial, Meter.meter_type_id, Meter.building_id, Meter.premise_id, Meter.installed_on,
         Meter.initial_reading, Meter.removed_on, Meter.final_reading, Meter.next_verification)
         .where(Meter.building_id.in_(ids)).order_by(Meter.id)).all()
@@ -287,7 +310,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
         return
     meter_in = select(Meter.id).where(Meter.building_id.in_(ids))
     actual = Reading.source != "estimate"
-    in_month = session.execute(
+    in_month = _core(session).execute(
         select(Reading.meter_id, Reading.date, Reading.value, Reading.source)
         .where(Reading.meter_id.in_(meter_in), Reading.date >= first, Reading.date <= last, actual)
         .order_by(Reading.meter_id, Reading.date)).all()
@@ -299,21 +322,23 @@ def _load_meters(session, catalog, result, ids, period, cut):
         earlier.source != "estimate").correlate(Meter).scalar_subquery()
     last_before = select(Meter.id.label("meter_id"), last_date.label("day")).where(
         Meter.building_id.in_(ids)).subquery()
-    before = session.execute(
+    before = _core(session).execute(
         select(Reading.meter_id, Reading.date, Reading.value, Reading.source).join(
             last_before, and_(last_before.c.meter_id == Reading.meter_id, last_before.c.day == Reading.date))).all()
     start = {}
     for r in before:
         if r.meter_id in meters:
             start[r.meter_id] = r.value
-            result[meters[r.meter_id].building_id].readings.append(rec.Reading(r.meter_id, r.date, r.value, r.source))
+            result[meters[r.meter_id].building_id].readings.append(record(
+                rec.Reading, meter_id=r.meter_id, date=r.date, value=decimal(r.value), source=r.source))
     read_in_month = defaultdict(list)
     for r in in_month:
         if r.meter_id in meters:
             meter = meters[r.meter_id]
             if meter.installed_on <= r.date and (meter.removed_on is None or r.date <= meter.removed_on):
                 read_in_month[r.meter_id].append(r.value)
-            result[meter.building_id].readings.append(rec.Reading(r.meter_id, r.date, r.value, r.source))
+            result[meter.building_id].readings.append(record(
+                rec.Reading, meter_id=r.meter_id, date=r.date, value=decimal(r.value), source=r.source))
 
     # Meters that may need an estimate: no reading this month (and not removed with a final
     # reading), or a reading below the start that is no rollover. With their predecessors.
@@ -336,7 +361,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
     wanted = sorted(building_of)
     rows = []
     for part in _parts(wanted):
-        rows += session.execute(select(MeterMonth.__table__).where(
+        rows += _core(session).execute(select(MeterMonth.__table__).where(
             MeterMonth.meter_id.in_(part), MeterMonth.reading_date.is_(None),
             MeterMonth.period >= months_back(cut, UNREAD_MONTHS), MeterMonth.period < cut)).all()
     if needing:
@@ -344,14 +369,15 @@ def _load_meters(session, catalog, result, ids, period, cut):
             partition_by=MeterMonth.meter_id, order_by=MeterMonth.period.desc()).label("n")).where(
             MeterMonth.meter_id.in_(sorted(needing)), MeterMonth.source == "actual", MeterMonth.period < cut,
         ).subquery()
-        rows += session.execute(select(ranked).where(ranked.c.n <= ESTIMATE_MONTHS)).all()
+        rows += _core(session).execute(select(ranked).where(ranked.c.n <= ESTIMATE_MONTHS)).all()
     seen = set()
     for r in rows:
         if (r.meter_id, r.period) in seen:
             continue
         seen.add((r.meter_id, r.period))
-        result[building_of[r.meter_id]].history.append(rec.MeterMonth(
-            r.meter_id, r.period, r.volume, r.source, r.days, r.reading_date, r.start_value, r.end_value))
+        result[building_of[r.meter_id]].history.append(record(
+            rec.MeterMonth, meter_id=r.meter_id, period=r.period, volume=decimal(r.volume), source=r.source,
+            days=r.days, reading_date=r.reading_date, start=decimal(r.start_value), end=decimal(r.end_value)))
 
 
 def _parts(values, size=5000):
@@ -361,7 +387,7 @@ def _parts(values, size=5000):
 
 def _load_beneficiaries(session, result, premise_building, premises_in, period):
     first, last = first_day(period), last_day(period)
-    rows = session.execute(
+    rows = _core(session).execute(
         select(Beneficiary.id, Beneficiary.resident_id, Beneficiary.date_from, Beneficiary.date_to,
                Beneficiary.entitled, BenefitCategory.pct, BenefitCategory.code)
         .join(BenefitCategory, BenefitCategory.id == Beneficiary.category_id)
@@ -374,7 +400,7 @@ def _load_beneficiaries(session, result, premise_building, premises_in, period):
     residents = sorted({r.resident_id for r in rows})
     homes = defaultdict(list)
     for part in _parts(residents):
-        for g in session.execute(select(Registration.resident_id, Registration.premise_id, Registration.date_from,
+        for g in _core(session).execute(select(Registration.resident_id, Registration.premise_id, Registration.date_from,
                                         Registration.date_to, Registration.kind).where(
                 Registration.resident_id.in_(part), Registration.date_from <= last,
                 or_(Registration.date_to.is_(None), Registration.date_to >= first))).all():
@@ -401,7 +427,7 @@ def _home(registrations, day: date) -> int | None:
 def building_accounts(session, building_ids, period: str) -> dict[int, int]:
     """Accounts open in ``period`` per building (for chunking and progress)."""
     first, last = first_day(period), last_day(period)
-    rows = session.execute(
+    rows = _core(session).execute(
         select(Premise.building_id, func.count(Account.id)).join(Account, Account.premise_id == Premise.id)
         .where(Premise.building_id.in_(building_ids) if building_ids is not None else True,
                Account.opened_on <= last, or_(Account.closed_on.is_(None), Account.closed_on >= first))
