@@ -156,3 +156,24 @@ def api_token(app):
         return {"Authorization": f"Bearer {response.json['access_token']}"}
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def fresh_celery_pools():
+    """An eager ``task.delay()`` still takes a producer from Celery's pool, which then stays
+    bound to the test broker (``memory://``); drop the pools after every test so that a later
+    test pointing Celery at a real broker (tests/test_celery_worker.py) gets connections to it.
+    kombu keeps its own registry of producer pools per connection: it is reset too, or the next
+    ``delay()`` would be handed the closed pool ("Acquire on closed pool")."""
+    yield
+    from kombu import pools
+
+    from app.tasks.celery_app import celery
+
+    if celery._pool is not None:
+        celery._pool.force_close_all()
+        celery._pool = None
+    amqp = celery.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+    pools.reset()
