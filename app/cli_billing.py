@@ -61,10 +61,11 @@ def register(main, period_group):
             if run.status != "done":
                 click.echo(run.message or _("The billing run failed."), err=True)
                 sys.exit(1)
+            seconds_text, rate_text = f"{seconds:.1f}", f"{run.accounts / seconds:.0f}"
             click.echo(_("Billed %(period)s: %(buildings)s buildings, %(accounts)s accounts, %(lines)s charge lines, "
                          "%(warnings)s warnings in %(seconds)s s (%(rate)s accounts/s).",
                          period=run.period, buildings=run.buildings_done, accounts=run.accounts, lines=run.lines,
-                         warnings=run.warnings, seconds=f"{seconds:.1f}", rate=f"{run.accounts / seconds:.0f}"))
+                         warnings=run.warnings, seconds=seconds_text, rate=rate_text))
 
     @period_group.command("close")
     @click.argument("period")
