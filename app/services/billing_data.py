@@ -378,6 +378,59 @@ def _load_meters(session, catalog, result, ids, period, cut):
         result[building_of[r.meter_id]].history.append(record(
             rec.MeterMonth, meter_id=r.meter_id, period=r.period, volume=decimal(r.volume), source=r.source,
             days=r.days, reading_date=r.reading_date, start=decimal(r.start_value), end=decimal(r.end_value)))
+    with_actual = {r.meter_id for r in rows if r.source == "actual"}
+    unbilled = sorted(m for m in needing if m not in with_actual and m in meters)
+    for month in _history_from_readings(session, meters, unbilled, cut):
+        if (month.meter_id, month.period) not in seen:
+            seen.add((month.meter_id, month.period))
+            result[building_of[month.meter_id]].history.append(month)
+
+
+def _history_from_readings(session, meters: dict, meter_ids: list, cut: str) -> list:
+    """Actual months read off the readings themselves, for meters that need an estimate but
+    have no billed month with actual consumption: a database just filled by ``oblik import``
+    (years of readings, no billing yet), the demo town, a meter whose history predates the
+    program. billing.md §4 asks for «the last (up to) 3 months that had actual consumption»;
+    an accountant expects the readings already in the registry to count, not a fall to norm
+    (and, for a house heat meter, no heating charge at all) in the first month.
+
+    Month ``m``'s volume = its last actual reading − the last actual reading before it (or the
+    meter's initial reading on its installation day), over the days between the two; a
+    register that went down counts only as a rollover of a meter type with ``digits``."""
+    if not meter_ids:
+        return []
+    window = first_day(months_back(cut, ESTIMATE_MONTHS + 1))
+    end = first_day(cut)
+    months = []
+    for part in _parts(meter_ids):
+        rows = _core(session).execute(
+            select(Reading.meter_id, Reading.date, Reading.value)
+            .where(Reading.meter_id.in_(part), Reading.date >= window, Reading.date < end,
+                   Reading.source != "estimate")
+            .order_by(Reading.meter_id, Reading.date)).all()
+        by_meter = defaultdict(list)
+        for r in rows:
+            by_meter[r.meter_id].append((r.date, decimal(r.value)))
+        for meter_id, readings in by_meter.items():
+            meter = meters[meter_id]
+            readings = [(day, value) for day, value in readings if day >= meter.installed_on
+                        and (meter.removed_on is None or day <= meter.removed_on)]
+            if window <= meter.installed_on:
+                readings.insert(0, (meter.installed_on, meter.initial_reading))
+            last_of_month = {}
+            for day, value in readings:  # in date order: the month's last reading wins
+                last_of_month[period_of(day)] = (day, value)
+            points = sorted(last_of_month.values())
+            for (start_day, start), (end_day, end_value) in zip(points, points[1:]):
+                days = (end_day - start_day).days
+                volume = end_value - start
+                if volume < 0 and meter.digits:
+                    volume += Decimal(10) ** meter.digits
+                if days <= 0 or volume < 0:
+                    continue
+                months.append(rec.MeterMonth(meter_id, period_of(end_day), volume, "actual", days, end_day,
+                                             start, end_value))
+    return months
 
 
 def _parts(values, size=5000):
