@@ -200,10 +200,14 @@ def test_realistic_content(session):
     assert Decimal(1650) <= prices["HEAT"] <= Decimal(2500)
 
 
-def test_open_period_is_this_month(session):
+def test_open_period_is_the_month_of_the_last_readings(session):
+    """Last month: its readings are in (the window ends with it), ready to be billed."""
+    from app.models import Reading
     from app.services.periods import current_period
 
-    assert current_period() == date.today().strftime("%Y-%m")
+    last = date.today().replace(day=1) - date.resolution
+    assert current_period() == last.strftime("%Y-%m")
+    assert session.scalar(select(func.max(Reading.date))) <= last
 
 
 def test_loading_again(demo_app, session):

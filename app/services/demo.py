@@ -16,7 +16,8 @@ Why it is written the way it is:
   is flushed row by row through the ORM.
 * **Determinism.** Every random choice comes from one ``random.Random(seed)``; the same seed
   and the same day give the same town. Dates are relative to ``date.today()``: the readings
-  cover the twelve months that end with last month, and the open period is this month.
+  cover the twelve months that end with last month, and the open period is last month —
+  the month whose readings are in, billed in the first days of this one, as utilities do.
 * **Safety.** One transaction: a failure leaves nothing behind. E-mail addresses are in the
   reserved ``example.*`` domains, so sending invoices from a demo database reaches nobody.
 """
@@ -529,7 +530,7 @@ class Town:
         self.month_days = [(y, m, calendar.monthrange(y, m)[1]) for y, m in self.months]
         self.window_start = date(*self.months[0], 1)
         self.window_end = month_end(*self.months[-1])
-        self.period_start = date(today.year, today.month, 1)
+        self.period_start = date(*self.months[-1], 1)  # the open period: last month
         self.account_seq = 0
         self.resident_seq = 0
         self.meter_seq = 0
@@ -1212,7 +1213,8 @@ def _open_period(today: date) -> str | None:
     if db.session.scalar(select(Period.id).limit(1)) is not None:
         return None  # periods exist but none is open: not the demo's business
     try:
-        open_first(today.strftime("%Y-%m"))
+        year, month = add_months(today.year, today.month, -1)
+        open_first(f"{year:04d}-{month:02d}")
     except PeriodError:
         return None
     return current_period()
