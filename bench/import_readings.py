@@ -73,13 +73,9 @@ def main():
             {"meter_id": mid, "date": date(2026, 9, 30), "value": 100 + (i % 50), "source": "inspector"}
             for i, (mid, serial) in enumerate(meter_ids)])
         if args.billing_started:
-            from sqlalchemy import column, table
+            from app.models import BillingBuilding
 
-            db.session.execute(insert(table("billing_building", column("period"), column("building_id"),
-                                            column("change_mark"), column("accounts"), column("lines"),
-                                            column("warnings"))),
-                               {"period": "2026-11", "building_id": buildings[0], "change_mark": 0, "accounts": 0,
-                                "lines": 0, "warnings": 0})
+            db.session.add(BillingBuilding(period="2026-11", building_id=buildings[0]))
         db.session.commit()
         print(f"seeded {meters} meters with a reading each in {time.perf_counter() - started:.1f} s"
               + (" (billing started: change-log triggers active)" if args.billing_started else ""))
