@@ -64,7 +64,7 @@ class Reading(Model):
     __table_args__ = (
         UniqueConstraint("meter_id", "date", name="uq_reading_meter_date"),
         enum_check("source", READING_SOURCES.codes, "ck_reading_source"),
-        Index("ix_reading_date", "date"),
+        Index("ix_reading_date_id", "date", "id"),  # the list's order: date DESC, id DESC
     )
     id = Column(Integer, primary_key=True)
     meter_id = Column(Integer, ForeignKey("meter.id"), nullable=False)
