@@ -4,10 +4,11 @@ and the "nothing depends on it" delete rule are declared once."""
 from flask import abort, flash, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.utils.base import get_column_root_relation, is_column_dotted
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, inspect as sa_inspect, select
+from sqlalchemy import func, inspect as sa_inspect, select, text
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import InputRequired, Optional
 
@@ -112,6 +113,114 @@ def _relation_required(model, relation):
     return all(not c.nullable for c in prop.local_columns)
 
 
+# An unfiltered list of a PostgreSQL table at least this big gets the planner's row estimate
+# for its pager instead of an exact count(*) (a parallel scan of 2 M readings: ≈ 200 ms).
+ESTIMATE_COUNT_FROM = 100_000
+
+_PG_ROW_ESTIMATE = text(
+    # What the planner itself assumes: rows per page at the last ANALYZE × the pages now.
+    "SELECT CASE WHEN c.relpages > 0 AND c.reltuples >= 0"
+    " THEN c.reltuples / c.relpages * (pg_relation_size(c.oid) / current_setting('block_size')::int)"
+    " ELSE c.reltuples END"
+    " FROM pg_class c WHERE c.oid = to_regclass(:table)"
+)
+
+
+class OblikInterface(SQLAInterface):
+    """FAB's data interface with cheaper counts for big tables:
+
+    * the REST API counts without the outer joins of its dotted many-to-one columns
+      (``meter.serial`` of a reading): such a join cannot change the number of rows;
+    * with ``estimate_count`` (list screens), an unfiltered list of a PostgreSQL table of at
+      least ``ESTIMATE_COUNT_FROM`` rows takes its pager count from the planner's estimate —
+      made exact when the page shows that the estimate is short (a page past it, or the last
+      page). Any WHERE (a search, an inspector's building scope) keeps the exact count, and so
+      does SQLite.
+    """
+
+    def __init__(self, obj, session=None, estimate_count=False):
+        super().__init__(obj, session)
+        self.estimate_count = estimate_count
+
+    @classmethod
+    def of(cls, datamodel, **options):
+        """A view's own ``OblikInterface`` of the model of ``datamodel`` (the view class's
+        ``SQLAInterface``); another interface class is kept as it is."""
+        if type(datamodel) not in (SQLAInterface, cls):
+            return datamodel
+        return cls(datamodel.obj, datamodel._session, **options)
+
+    def _count_query(self, query, filters=None, select_columns=None):
+        if select_columns and self._joins_only_to_one(select_columns):
+            select_columns = None
+        return self._apply_inner_all(query, filters, select_columns=select_columns, aliases_mapping={})
+
+    def _joins_only_to_one(self, select_columns) -> bool:
+        """True if every dotted column joins a many-to-one relation on the related primary
+        key (FAB joins it LEFT OUTER: at most one row per row, never none)."""
+        relationships = sa_inspect(self.obj).relationships
+        for column in select_columns:
+            if not is_column_dotted(column):
+                continue
+            root = get_column_root_relation(column)
+            prop = relationships.get(root)
+            if prop is None or prop.direction.name != "MANYTOONE" or prop.secondary is not None:
+                return False
+            if set(prop.remote_side) != set(prop.mapper.local_table.primary_key.columns):
+                return False
+        return True
+
+    def query_count(self, query, filters=None, select_columns=None) -> int:
+        return self._count_query(query, filters, select_columns).count()
+
+    def row_estimate(self, count_query) -> int | None:
+        """The planner's row count of the model's table if ``count_query`` counts the whole
+        table (no WHERE, no join) on PostgreSQL and it is big enough to be worth it; else
+        None (count exactly)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return None
+        stmt = count_query.statement
+        table = self.obj.__table__
+        froms = stmt.get_final_froms()
+        if (stmt.whereclause is not None or len(froms) != 1 or froms[0] is not table
+                or stmt._group_by_clauses or stmt._having_criteria or stmt._distinct
+                or stmt._limit_clause is not None or stmt._offset_clause is not None):
+            return None
+        name = f"{table.schema}.{table.name}" if table.schema else table.name
+        estimate = self.session.scalar(_PG_ROW_ESTIMATE, {"table": name})
+        if estimate is None or estimate < ESTIMATE_COUNT_FROM:
+            return None
+        return int(round(estimate))
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        if not self.estimate_count:
+            return super().query(filters, order_column, order_direction, page, page_size,
+                                 select_columns, outer_default_load)
+        # FAB's query(), with the count taken from the estimate where it may be.
+        query = self.session.query(self.obj)
+        count_query = self._count_query(query, filters, select_columns)
+        estimate = self.row_estimate(count_query)
+        count = count_query.count() if estimate is None else estimate
+        query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
+                               select_columns, outer_default_load)
+        rows = query.all()
+        result = []
+        for item in rows:
+            if hasattr(item, self.obj.__name__):
+                result.append(getattr(item, self.obj.__name__))
+            else:
+                result = rows
+                break
+        if estimate is not None:
+            offset = page * page_size if page and page_size else 0
+            if not page_size or 0 < len(result) < page_size or (not result and not offset):
+                count = offset + len(result)  # the last page: exact
+            elif not result or estimate <= offset + page_size:
+                count = count_query.count()  # at or past the estimated end: it may be short
+        return count, result
+
+
 class OblikModelView(ModelFormMixin, ModelView):
     """A CRUD screen of one resource (``class_permission_name``)."""
 
@@ -119,6 +228,11 @@ class OblikModelView(ModelFormMixin, ModelView):
     base_filters = [["id", BuildingScopeFilter, None]]
     page_size = 25
     list_template = "appbuilder/general/model/list.html"
+
+    def __init__(self, **kwargs):
+        datamodel = kwargs.pop("datamodel", None) or self.datamodel
+        self.datamodel = OblikInterface.of(datamodel, estimate_count=True)
+        super().__init__(**kwargs)
 
     def _init_forms(self):
         self.add_form_extra_fields = {**self._auto_fields(self.add_columns or []),
@@ -273,6 +387,11 @@ class OblikApi(ModelRestApi):
     page_size = 50
     max_page_size = 100
 
+    def __init__(self):
+        # Exact counts (an API client may page by them), counted without to-one joins.
+        self.datamodel = OblikInterface.of(self.datamodel)
+        super().__init__()
+
     def _init_properties(self):
         super()._init_properties()
         scope = [["id", BuildingScopeFilter, None]]
@@ -342,7 +461,7 @@ def _answered(method, *args):
 
 
 def model_interface(model):
-    return SQLAInterface(model)
+    return OblikInterface(model)
 
 
 def _visible(views):
