@@ -1,6 +1,7 @@
 """Test fixtures: one migrated database per test session (SQLite by default, PostgreSQL when
 ``OBLIK_TEST_DATABASE_URL`` is set), a small town of two buildings, and a user per role."""
 import os
+import shutil
 import tempfile
 from datetime import date
 from decimal import Decimal
@@ -177,3 +178,43 @@ def fresh_celery_pools():
     if amqp is not None:
         amqp._producer_pool = None
     pools.reset()
+
+
+# --- the browser (Debian's Chromium driven by Playwright; its own download is not used) -----
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="oblik-chromium-")
+    with sync_playwright() as pw:
+        # Playwright manages the profile itself (a fresh temporary one per launch).
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                                     env={"HOME": profile})
+        yield browser
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(locale="uk-UA")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def sign_in(page, base, username, password):
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("input[type=submit], button[type=submit]")
+    page.wait_for_load_state("networkidle")

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, make_app
-from tests.e2e.conftest import browser, page, sign_in  # noqa: F401 (fixtures)
+from tests.conftest import PASSWORD, make_app, sign_in
 
 from .town import NOVEMBER, OCTOBER, create_town
 

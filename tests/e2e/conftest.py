@@ -1,20 +1,12 @@
-"""Browser fixtures: the app served on a loopback port, Debian's Chromium driven by
-Playwright (its own browser download is not used), background networking off."""
-import shutil
-import tempfile
+"""Browser fixtures: the app served on a loopback port. Chromium itself (``browser``,
+``page``, ``sign_in``) is set up in tests/conftest.py: one Playwright for the whole session,
+shared with the billing browser test."""
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions",
-]
+from tests.conftest import make_app, sign_in  # noqa: F401 (sign_in: used by the tests here)
 
 
 @pytest.fixture(scope="session")
@@ -26,34 +18,3 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="oblik-chromium-")
-    with sync_playwright() as pw:
-        # Playwright manages the profile itself (a fresh temporary one per launch).
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                                     env={"HOME": profile})
-        yield browser
-        browser.close()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-@pytest.fixture()
-def page(browser):
-    context = browser.new_context(locale="uk-UA")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
-def sign_in(page, base, username, password):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("input[type=submit], button[type=submit]")
-    page.wait_for_load_state("networkidle")
