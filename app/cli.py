@@ -22,7 +22,7 @@ def db():
 
 @db.command("upgrade")
 def db_upgrade():
-    """Create or migrate the database named by OBLIK_DATABASE_URL."""
+    """Створити або оновити (мігрувати) базу даних з OBLIK_DATABASE_URL."""
     app = _app()
     with app.app_context():
         from .services.setup import upgrade_database
@@ -32,11 +32,11 @@ def db_upgrade():
 
 
 @main.command()
-@click.option("--accounts", type=int, default=None, help="Number of personal accounts (default: a small town)")
+@click.option("--accounts", type=int, default=None, help="Кількість особових рахунків (типово: невелике місто)")
 @click.option("--seed", type=int, default=2026)
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has buildings")
+@click.option("--if-empty", is_flag=True, help="Нічого не робити, якщо в базі вже є будинки")
 def demo(accounts, seed, if_empty):
-    """Load a realistic demo town."""
+    """Завантажити демонстраційне місто (будинки, рахунки, лічильники, показники за рік)."""
     app = _app()
     with app.app_context():
         from .services.demo import DemoError, load_demo
@@ -58,12 +58,12 @@ def user():
 @click.option("--username", required=True)
 @click.option("--password", required=True)
 @click.option("--role", required=True, type=click.Choice(["admin", "accountant", "operator", "inspector"]))
-@click.option("--buildings", default="", help="Building codes of an inspector, comma-separated")
+@click.option("--buildings", default="", help="Коди будинків контролера через кому")
 @click.option("--email", default=None)
 @click.option("--first-name", default=None)
 @click.option("--last-name", default=None)
 def user_create(username, password, role, buildings, email, first_name, last_name):
-    """Create a user with a role (an inspector with their buildings)."""
+    """Створити користувача з роллю (контролера — з його будинками)."""
     app = _app()
     with app.app_context():
         from .services.users import UserError, create_user
@@ -80,7 +80,7 @@ def user_create(username, password, role, buildings, email, first_name, last_nam
 @user.command("ensure-admin")
 @click.option("--username", default="admin")
 def user_ensure_admin(username):
-    """Create the first administrator if there is none, and print the admin login."""
+    """Створити першого адміністратора, якщо його немає, і вивести його логін."""
     import os
     import secrets
     from pathlib import Path
@@ -112,7 +112,7 @@ def period():
 @period.command("open")
 @click.argument("period")
 def period_open(period):
-    """Set the first open period (YYYY-MM) of a new database."""
+    """Відкрити перший період (РРРР-ММ) нової бази даних."""
     app = _app()
     with app.app_context():
         from .services.periods import PeriodError, open_first
@@ -127,7 +127,7 @@ def period_open(period):
 
 @period.command("current")
 def period_current():
-    """Print the open period, YYYY-MM, alone on a line."""
+    """Вивести відкритий період (РРРР-ММ) окремим рядком."""
     app = _app()
     with app.app_context():
         from .services.periods import current_period
@@ -142,12 +142,13 @@ def period_current():
 @main.command("import")
 @click.argument("kind")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Check every row, write nothing")
+@click.option("--dry-run", is_flag=True, help="Перевірити всі рядки, нічого не записувати")
 def import_(kind, file, dry_run):
-    """Import FILE (CSV or XLSX) of KIND: buildings, premises, residents, registrations, accounts,
-    services, tariffs, norms, account_services, meter_types, meters, readings, payments,
-    benefit_categories, beneficiaries, subsidies. Exit 0 written, 1 rows rejected (nothing
-    written; the report on stderr), 2 unreadable file or a key column missing."""
+    """Імпортувати файл FILE (CSV або XLSX) виду KIND: buildings, premises, residents,
+    registrations, accounts, services, tariffs, norms, account_services, meter_types, meters,
+    readings, payments, benefit_categories, beneficiaries, subsidies. Код виходу: 0 — записано,
+    1 — є відхилені рядки (нічого не записано; звіт у stderr), 2 — файл не прочитано або бракує
+    ключового стовпця."""
     app = _app()
     with app.app_context():
         from .services.imports import import_file

@@ -30,13 +30,13 @@ def register(main, period_group):
         """Розрахунок (нарахування) за період."""
 
     @billing.command("run")
-    @click.option("--period", default=None, help="The open period, YYYY-MM (default: the open one)")
-    @click.option("--building", "building_code", default=None, help="Bill one building (its code)")
+    @click.option("--period", default=None, help="Період РРРР-ММ (типово: відкритий)")
+    @click.option("--building", "building_code", default=None, help="Розрахувати один будинок (його код)")
     @click.option("--jobs", type=int, default=None,
-                  help="Processes billing buildings in parallel (default: the CPUs on PostgreSQL, 1 on SQLite)")
-    @click.option("--quiet", is_flag=True, help="No progress on stderr")
+                  help="Процесів, що рахують будинки паралельно (типово: кількість ядер на PostgreSQL, 1 на SQLite)")
+    @click.option("--quiet", is_flag=True, help="Без ходу виконання в stderr")
     def billing_run(period, building_code, jobs, quiet):
-        """Compute the open period's draft: charges, imbalance, benefits and recalculations."""
+        """Розрахувати чернетку відкритого періоду: нарахування, небаланс, пільги і перерахунки."""
         app = _app()
         with app.app_context():
             from flask_babel import gettext as _
@@ -70,7 +70,7 @@ def register(main, period_group):
     @period_group.command("close")
     @click.argument("period")
     def period_close(period):
-        """Freeze the open period P into the journal and open the next month."""
+        """Закрити відкритий період P: провести його в журнал і відкрити наступний місяць."""
         app = _app()
         with app.app_context():
             from flask_babel import gettext as _
@@ -90,11 +90,11 @@ def register(main, period_group):
 
     @main.command("report")
     @click.argument("kind")
-    @click.option("--period", required=True, help="YYYY-MM")
+    @click.option("--period", required=True, help="РРРР-ММ")
     @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
-    @click.option("--output", type=click.Path(dir_okay=False), default=None, help="File (default: standard output)")
+    @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Файл (типово: стандартний вивід)")
     def report(kind, period, fmt, output):
-        """Reports: charges, turnover."""
+        """Звіти: charges (нарахування), turnover (оборотно-сальдова відомість)."""
         app = _app()
         with app.app_context():
             from .services.reports import ReportError, build_report
