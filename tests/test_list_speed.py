@@ -483,3 +483,19 @@ def test_models_match_the_migrations(app):
         diff = compare_metadata(MigrationContext.configure(conn), Model.metadata)
     left = [d for d in diff if not (d[0] == "remove_index" and d[1].name in trigram)]
     assert left == []
+
+
+@pytest.mark.parametrize("name, typed, sorted_matches", [
+    ("resident", "Ковал", ON_PG), ("resident", "Ко", False), ("meter", "1900", ON_PG), ("meter", "19", False)])
+def test_searches_of_three_characters_sort_the_matches_on_postgresql(app, picker_session, name, typed,
+                                                                    sorted_matches):
+    """PostgreSQL: ``ORDER BY column || ''`` (the matches, found by the trigram index, are
+    sorted) from three characters on; otherwise, and on SQLite, ``ORDER BY column``."""
+    from app.views.lookup import lookup_page
+
+    session = picker_session("admin")
+    _settle(session)
+    with Statements(app) as seen:
+        lookup_page(session, name, typed, 0)
+    order_by = seen.sql[-1].split(" ORDER BY ")[1]
+    assert ("||" in order_by) is sorted_matches, order_by
