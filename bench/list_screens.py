@@ -251,6 +251,7 @@ def main():
               file=sys.stderr, flush=True)
 
     print()
+    print(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min).")
     print(f"{'screen':40s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} {'SQL/req':>7s} {'SQL ms':>7s} "
           f"{'HTTP':>4s} {'KB':>5s}")
     print("-" * 96)
