@@ -173,17 +173,26 @@ def test_inspector_scope_counts_exactly(app, client_as, ids, list_counts, fake_e
 
 
 @pg_only
-def test_last_page_and_pages_past_the_estimate_count_exactly(app, client_as, list_counts, fake_estimate):
+def test_last_page_and_pages_past_the_estimate_count_exactly(app, client_as, list_counts, monkeypatch):
+    from app.views import base
+
     admin = client_as("admin")
     exact = _readings(app)
-    assert exact < 777
+    estimate = exact + 1000  # the planner promises more rows than there are
+    monkeypatch.setattr(base, "ESTIMATE_COUNT_FROM", 1)
+    monkeypatch.setattr(base, "_PG_ROW_ESTIMATE", text(f"SELECT {estimate}.0 + 0 * length(CAST(:table AS text))"))
     # a page with fewer rows than the page size is the last one: offset + rows
-    assert admin.get("/readingview/list/?psize_ReadingView=100").status_code == 200
-    assert _listed(list_counts) == (exact, exact)
+    page_size = exact // 2 + 1
+    assert admin.get(f"/readingview/list/?psize_ReadingView={page_size}&page_ReadingView=1").status_code == 200
+    assert _listed(list_counts) == (exact, exact - page_size)
     list_counts.clear()
     # a page past the end (the estimate promised more): the exact count
-    assert admin.get("/readingview/list/?psize_ReadingView=1&page_ReadingView=776").status_code == 200
+    assert admin.get(f"/readingview/list/?psize_ReadingView=1&page_ReadingView={exact + 500}").status_code == 200
     assert _listed(list_counts) == (exact, 0)
+    list_counts.clear()
+    # a full page well before the estimated end: the estimate
+    assert admin.get("/readingview/list/?psize_ReadingView=1&page_ReadingView=1").status_code == 200
+    assert _listed(list_counts) == (estimate, 1)
 
 
 @pg_only
