@@ -53,6 +53,15 @@ def get_metadata():
     return Model.metadata
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Autogenerate ignores the PostgreSQL-only trigram indexes of migration 0004 (``*_trgm``):
+    they cannot be declared on the models (SQLite has no GIN), so without this every new
+    migration on PostgreSQL would propose to drop them."""
+    if type_ == "index" and reflected and compare_to is None and (name or "").endswith("_trgm"):
+        return False
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -95,6 +104,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
 
     connectable = get_engine()
 
