@@ -17,8 +17,6 @@ from .scenario import NOVEMBER_AMOUNTS, NOVEMBER_SOURCES, RECALCULATIONS
 from .town import NOVEMBER, OCTOBER, amounts, lines_of
 from .test_run_close import OCTOBER_AMOUNTS
 
-pytestmark = pytest.mark.skipif("import" not in main.commands, reason="the import command (issue 3) is not there yet")
-
 FILES = [
     ("services", [
         dict(code="UTR", name="Утримання будинку", unit="м²", method="area", resource="", area_basis="total",
