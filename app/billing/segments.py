@@ -18,11 +18,11 @@ For a segment of ``d`` days with monthly base quantity ``q``, price ``p`` and re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Callable, Hashable, Iterable
 
-from .money import Number, exact, ratio, round_money, round_qty, round_ratio
+from .money import Number, ratio, round_ratio
 from .periods import days_of, month_days  # noqa: F401
 
 

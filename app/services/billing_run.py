@@ -347,7 +347,7 @@ def _in_pool(run_id: int, chunks: list[list[int]], jobs: int, progress) -> None:
     with context.Pool(jobs, initializer=_worker_start, initargs=(uri,)) as pool:
         done = 0
         try:
-            for _ in pool.imap_unordered(_worker_chunk, [(run_id, chunk) for chunk in chunks]):
+            for _chunk in pool.imap_unordered(_worker_chunk, [(run_id, chunk) for chunk in chunks]):
                 done += 1
                 if progress:
                     progress(done, len(chunks))

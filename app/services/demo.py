@@ -701,7 +701,6 @@ class Town:
     def meter(self, type_code: str, building_id: int, premise_id: int | None, installed: date,
               initial: Decimal, removed: date | None = None, final: Decimal | None = None,
               overdue: bool = False) -> int:
-        r = self.rng
         type_id, _, years = self.catalog["meter_types"][type_code]
         self.meter_seq += 1
         self.seal_seq += 1

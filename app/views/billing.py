@@ -5,7 +5,7 @@ Thin: every action calls a service (:mod:`app.services.billing_run`, ``period_cl
 ``reports``) or the Celery task of a run (:mod:`app.tasks.billing`)."""
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,9 +13,8 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
-from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..models import (
@@ -25,17 +24,10 @@ from ..models import (
 from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES
 from ..models.choices import JOURNAL_KINDS
 from .base import OblikModelView
+from .csrf import check_csrf
 from .labels import LABELS
 
 PAGE = 50
-
-
-def _check_csrf():
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except (ValidationError, CSRFError):
-            abort(400, _("The form has expired: open the page again"))
 
 
 def _page() -> int:
@@ -124,7 +116,7 @@ class BillingView(BaseView):
         from ..services.billing_run import BillingError
         from ..tasks.billing import start_billing
 
-        _check_csrf()
+        check_csrf()
         code = request.form.get("building", "").strip() or None
         try:
             run = start_billing(request.form.get("period") or None, code, _username())
@@ -154,7 +146,7 @@ class BillingView(BaseView):
         from ..services.billing_run import BillingError
         from ..services.period_close import close_period
 
-        _check_csrf()
+        check_csrf()
         period = request.form.get("period", "")
         try:
             summary = close_period(period, _username())

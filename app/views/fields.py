@@ -160,8 +160,6 @@ class ChoiceField(StringField):
     """A code from a closed list (``app.models.choices``) shown by its label."""
 
     def __init__(self, label=None, validators=None, choices=None, **kwargs):
-        from wtforms.widgets import Select
-
         super().__init__(label, validators, **kwargs)
         self.choices_obj = choices
         self.widget = _ChoiceWidget()

@@ -15,10 +15,9 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms.validators import ValidationError
 
 from ..extensions import db
 from ..models import ImportRecord
@@ -27,6 +26,7 @@ from ..services.imports import KINDS, FileRefused, ImportNotAllowed, actor_for, 
 from ..services.imports.template import build_template, column_format
 from ..security import is_inspector
 from ..tasks import imports as tasks
+from .csrf import check_csrf
 
 log = logging.getLogger(__name__)
 HISTORY_PAGE = 30
@@ -39,14 +39,6 @@ def _actor():
 
 def _importable(actor):
     return [kind for kind in KINDS.values() if actor.may(kind.resource, "can_add")]
-
-
-def _check_csrf():
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except (ValidationError, CSRFError):
-            abort(400, _("The form has expired: open the page again"))
 
 
 def _visible_records():
@@ -132,7 +124,7 @@ class ImportView(BaseView):
     @has_access
     def upload(self):
         try:
-            _check_csrf()
+            check_csrf()
             kind = request.form.get("kind", "")
             upload = request.files.get("file")
         except RequestEntityTooLarge as error:
@@ -181,7 +173,7 @@ class ImportView(BaseView):
     @expose("/<int:record_id>/commit", methods=["POST"])
     @has_access
     def commit(self, record_id):
-        _check_csrf()
+        check_csrf()
         record = _record_or_404(record_id)
         if record.user_id != current_user.id:
             abort(403)
@@ -205,7 +197,7 @@ class ImportView(BaseView):
     @expose("/<int:record_id>/cancel", methods=["POST"])
     @has_access
     def cancel(self, record_id):
-        _check_csrf()
+        check_csrf()
         record = _record_or_404(record_id)
         if record.user_id != current_user.id:
             abort(403)

@@ -169,14 +169,7 @@ def check_record(record_id: int, progress=True):
     """The preview: check every row of an uploaded file, write nothing."""
     if not _claim(record_id, ("uploaded",), "checking"):
         return None
-    record = db.session.get(ImportRecord, record_id)
-    data = record.content
-    try:
-        actor = _actor_of(record)
-    except ImportNotAllowed as e:
-        _refused(record_id, e)
-        return None
-    return run(record_id, data, actor, write=False, progress=progress)
+    return _run_as_uploader(db.session.get(ImportRecord, record_id), write=False, progress=progress)
 
 
 def claim_commit(record_id: int) -> bool:
@@ -188,13 +181,17 @@ def commit_record(record_id: int, progress=True):
     record = db.session.get(ImportRecord, record_id)
     if record is None or record.status != "committing":
         return None
-    data = record.content
+    return _run_as_uploader(record, write=True, progress=progress)
+
+
+def _run_as_uploader(record: ImportRecord, write: bool, progress: bool):
+    """Check (or write) the stored file with the rights its uploader has now."""
     try:
         actor = _actor_of(record)
     except ImportNotAllowed as e:
-        _refused(record_id, e)
+        _refused(record.id, e)
         return None
-    return run(record_id, data, actor, write=True, progress=progress)
+    return run(record.id, record.content, actor, write=write, progress=progress)
 
 
 def cancel_record(record_id: int) -> bool:
