@@ -26,6 +26,7 @@ from .allocation import HeatAllocation, HeatPremise, WaterPremise, allocate_heat
 from .context import Book
 from .data import WATER, HouseBalance, Service
 from .money import format_number, ratio, round_qty
+from .periods import first_day
 from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume
 
 
@@ -76,6 +77,24 @@ class Metering:
 
     # --- §4 -------------------------------------------------------------------------------
 
+    def _warn_unmeasured(self, meter, volume: MeterVolume) -> None:
+        """The flat meters the run could not measure, for the accountant to chase: an estimate
+        (no reading this month), a norm for an overdue verification, a norm for want of
+        readings (the 4th month without one, or no history)."""
+        if meter.is_house_meter or volume.status not in ("estimated", "norm"):
+            return
+        book = self.book
+        if volume.status == "estimated":
+            code = "meter_estimated"
+        elif meter.next_verification is not None and meter.next_verification < first_day(book.period):
+            code = "meter_overdue"
+        else:
+            code = "meter_norm"
+        premise = book.premises.get(meter.premise_id)
+        where = f"приміщення {premise.number}: " if premise is not None else ""
+        book.warn(code, where + volume.reason, building_id=meter.building_id, premise_id=meter.premise_id,
+                  meter_id=meter.id)
+
     def _measure(self) -> None:
         book = self.book
         flat: dict[tuple[int, str], list[MeterVolume]] = {}
@@ -90,6 +109,7 @@ class Metering:
             for message in volume.warnings:
                 book.warn("meter", message, building_id=meter.building_id, premise_id=meter.premise_id,
                           meter_id=meter.id)
+            self._warn_unmeasured(meter, volume)
             if not meter.is_house_meter and meter.premise_id in book.premises:
                 flat.setdefault((meter.premise_id, meter.resource), []).append(volume)
         for (premise_id, resource), volumes in flat.items():

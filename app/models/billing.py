@@ -45,6 +45,25 @@ VOLUME_SOURCES = Choices(
     ("imbalance", _l("Imbalance share")),
     ("allocation", _l("House meter share")),
 )
+# The warnings of a billing run (``app.billing`` writes the codes), as the «Розрахунок» screen names them.
+WARNING_CODES = Choices(
+    ("meter_estimated", _l("Meter without a reading: estimated")),
+    ("meter_overdue", _l("Verification overdue: billed by norm")),
+    ("meter_norm", _l("No readings: billed by norm")),
+    ("meter", _l("Meter reading problem")),
+    ("house_no_reading", _l("House meter without a reading")),
+    ("house_estimated", _l("House meter estimated")),
+    ("house_no_volume", _l("House meter without volume: not distributed")),
+    ("imbalance", _l("Imbalance")),
+    ("heat_allocation", _l("Heat distribution fallback")),
+    ("heat_device_ignored", _l("Heat device not counted")),
+    ("heat_share_unbilled", _l("Heat share nobody pays")),
+    ("no_heat_share", _l("No heat share")),
+    ("no_norm", _l("No norm of consumption")),
+    ("no_price", _l("No price")),
+    ("gas_category", _l("Gas category missing")),
+    ("unknown_reference", _l("Unknown reference")),
+)
 RUN_STATUSES = Choices(
     ("running", _l("Running")),
     ("done", _l("Done")),

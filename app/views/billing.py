@@ -21,7 +21,7 @@ from ..models import (
     Account, AreaChange, BillingBuilding, BillingRun, BillingWarning, Building, ChargeLine, ClaimAct,
     ClaimActTarget, JournalEntry, Period, Premise, Service,
 )
-from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES
+from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES, WARNING_CODES
 from ..models.choices import JOURNAL_KINDS
 from .base import OblikModelView
 from .csrf import check_csrf
@@ -96,7 +96,7 @@ class BillingView(BaseView):
             lock = held(session, period)
             context.update(
                 run=run_view(run), totals=draft_totals(period), warnings=rows[:PAGE], more=len(rows) > PAGE,
-                page=page, code=code, building=building, busy=lock is not None,
+                page=page, code=code, building=building, busy=lock is not None, warning_labels=WARNING_CODES,
                 warning_codes=session.execute(select(BillingWarning.code, func.count()).where(
                     BillingWarning.period == period).group_by(BillingWarning.code).order_by(BillingWarning.code)).all(),
                 billed=session.scalar(select(func.count()).select_from(BillingBuilding).where(

@@ -165,3 +165,22 @@ def test_water_house_meter_estimate_is_recorded_for_the_next_true_up():
     assert by(result.lines, kind="imbalance") == []
     (house,) = result.meter_volumes
     assert (house.meter_id, house.volume, house.source, house.reading_date) == (100, D(60), "estimated", None)
+
+
+def test_the_run_warns_of_every_flat_meter_it_could_not_measure():
+    """The accountant's list to chase: estimated, overdue verification, norm for want of readings."""
+    history = [MeterMonth(11, "2024-05", D(6), "actual", 31, MAY_31, D(94), D(100))]
+    meters = [flat_meter(11, 1), flat_meter(12, 2, next_verification=date(2024, 5, 20)), flat_meter(13, 3)]
+    readings = [Reading(11, MAY_31, D(100))] + read(12, 100, 112)
+    regs = residents(1, 1) + residents(2, 1) + residents(3, 1)
+    result = run(flats(50, 50, 50), meters, readings, subscribe(1, 1, 2, 3), regs, history)
+    warned = sorted((w.code, w.premise_id, w.meter_id, w.message) for w in result.warnings if w.code.startswith("meter_"))
+    assert warned == [
+        ("meter_estimated", 1, 11, "приміщення 1: лічильник № M11: немає показника — середньодобове 0,1935 × 30 дн. "
+                                   "= 5,806"),
+        ("meter_norm", 3, 13, "приміщення 3: лічильник № M13: немає показників і історії споживання"),
+        ("meter_overdue", 2, 12, "приміщення 2: прострочена повірка лічильника № M12 (до 20.05.2024)"),
+    ]
+    # measured meters and house meters give no such warning
+    result = run(flats(50), [flat_meter(11, 1)], read(11, 100, 112), subscribe(1, 1))
+    assert not [w for w in result.warnings if w.code.startswith("meter_")]

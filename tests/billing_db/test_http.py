@@ -69,6 +69,11 @@ def test_the_screen_shows_the_run_warnings_and_why_it_cannot_close(bdb, web):
     run = db.session.scalar(select(BillingRun))
     assert run.status == "done" and run.accounts == 3
     progress = client.get(f"/billing/progress/{run.id}").json
+    # the meters the run could not measure are listed by kind, in Ukrainian (flats 2 and 3: no
+    # October reading and a single earlier one → norm)
+    page = text(client.get("/billing/?code=meter_norm"))
+    assert "Немає показників — за нормою (2)" in page
+    assert page.count("лічильник № E1-CW-") == 2 and "приміщення 2: лічильник № E1-CW-2" in page
     assert progress["status"] == "done" and progress["percent"] == 100 and progress["lines"] == run.lines
     db.session.add(Reading(meter_id=ids["meters"][2], date=date(2026, 10, 29), value=D("52"), source="resident"))
     db.session.commit()
