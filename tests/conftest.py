@@ -16,6 +16,13 @@ os.environ.setdefault("OBLIK_BROKER_URL", "memory://")
 os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """The session's instance directory (SQLite test database, uploads) goes with the session."""
+    import shutil
+
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
 
 def _compile_translations():
     """The .mo is built at install; compile it here too when the .po is newer, so a test

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from stdnum import iban as std_iban
 from stdnum.ua import edrpou as std_edrpou, rntrc as std_rntrc
 
-from tests.conftest import make_app
+from tests.conftest import _TMP, make_app
 
 
 def _demo_database_url():
@@ -22,7 +22,7 @@ def _demo_database_url():
     sibling database ``<name>_demo`` on the same server (emptied first)."""
     url = os.environ.get("OBLIK_TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
-        return f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='oblik-demo-'), 'demo.db')}"
+        return f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='oblik-demo-', dir=_TMP), 'demo.db')}"
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
