@@ -26,8 +26,7 @@ from .allocation import HeatAllocation, HeatPremise, WaterPremise, allocate_heat
 from .context import Book
 from .data import WATER, HouseBalance, Service
 from .money import format_number, ratio, round_qty
-from .periods import first_day
-from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume
+from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume, verification_overdue
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,7 @@ class Metering:
         book = self.book
         if volume.status == "estimated":
             code = "meter_estimated"
-        elif meter.next_verification is not None and meter.next_verification < first_day(book.period):
+        elif verification_overdue(meter, book.period):
             code = "meter_overdue"
         else:
             code = "meter_norm"

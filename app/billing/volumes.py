@@ -95,6 +95,11 @@ def meter_active(meter: Meter, period: str) -> tuple[date, date] | None:
     return (start, end) if start <= end else None
 
 
+def verification_overdue(meter: Meter, period: str) -> bool:
+    """``next_verification`` before the first day of the month (§4 step 6)."""
+    return meter.next_verification is not None and meter.next_verification < first_day(period)
+
+
 def consumption(start: Decimal, end: Decimal, digits: int | None) -> Decimal | None:
     """``end − start``, across a rollover when the register has ``digits``; None if impossible."""
     if end >= start:
@@ -128,7 +133,7 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
         end, end_date = in_month[-1].value, in_month[-1].date
     reading_date = end_date
     warnings = []
-    overdue = meter.next_verification is not None and meter.next_verification < first
+    overdue = verification_overdue(meter, period)
     if overdue and house:
         warnings.append(f"повірка загальнобудинкового лічильника № {meter.serial or meter.id} "
                         f"прострочена з {meter.next_verification:%d.%m.%Y}")

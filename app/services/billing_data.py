@@ -40,6 +40,7 @@ from sqlalchemy.orm import aliased
 from ..billing import data as rec
 from ..billing.money import parse_decimal
 from ..billing.periods import first_day, last_day, period_of, previous_period
+from ..billing.volumes import consumption
 from ..models import (
     Account, AccountService, AreaChange, BenefitCategory, Beneficiary, Building, ClaimAct, ClaimActTarget,
     GroupMeterPremise, Meter, MeterMonth, MeterType, NetworkNode, Norm, Premise, Reading, Registration, Service,
@@ -423,10 +424,8 @@ def _history_from_readings(session, meters: dict, meter_ids: list, cut: str) -> 
             points = sorted(last_of_month.values())
             for (start_day, start), (end_day, end_value) in zip(points, points[1:]):
                 days = (end_day - start_day).days
-                volume = end_value - start
-                if volume < 0 and meter.digits:
-                    volume += Decimal(10) ** meter.digits
-                if days <= 0 or volume < 0:
+                volume = consumption(start, end_value, meter.digits)
+                if days <= 0 or volume is None:
                     continue
                 months.append(rec.MeterMonth(meter_id, period_of(end_day), volume, "actual", days, end_day,
                                              start, end_value))
