@@ -171,7 +171,11 @@ class OblikInterface(SQLAInterface):
         return True
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
-        return self._count_query(query, filters, select_columns).count()
+        count_query = self._count_query(query, filters, select_columns)
+        estimate = self.row_estimate(count_query) if self.estimate_count else None
+        if estimate is not None:
+            return _Estimate(estimate, count_query)
+        return count_query.count()
 
     def row_estimate(self, count_query) -> int | None:
         """The planner's row count of the model's table if ``count_query`` counts the whole
@@ -194,31 +198,26 @@ class OblikInterface(SQLAInterface):
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):
-        if not self.estimate_count:
-            return super().query(filters, order_column, order_direction, page, page_size,
-                                 select_columns, outer_default_load)
-        # FAB's query(), with the count taken from the estimate where it may be.
-        query = self.session.query(self.obj)
-        count_query = self._count_query(query, filters, select_columns)
-        estimate = self.row_estimate(count_query)
-        count = count_query.count() if estimate is None else estimate
-        query = self.apply_all(query, filters, order_column, order_direction, page, page_size,
-                               select_columns, outer_default_load)
-        rows = query.all()
-        result = []
-        for item in rows:
-            if hasattr(item, self.obj.__name__):
-                result.append(getattr(item, self.obj.__name__))
-            else:
-                result = rows
-                break
-        if estimate is not None:
+        count, result = super().query(filters, order_column, order_direction, page, page_size,
+                                      select_columns, outer_default_load)
+        if isinstance(count, _Estimate):  # made exact where the page shows it may be short
             offset = page * page_size if page and page_size else 0
             if not page_size or 0 < len(result) < page_size or (not result and not offset):
                 count = offset + len(result)  # the last page: exact
-            elif not result or estimate <= offset + page_size:
-                count = count_query.count()  # at or past the estimated end: it may be short
+            elif not result or count <= offset + page_size:
+                count = count.count_query.count()  # at or past the estimated end
+            else:
+                count = int(count)
         return count, result
+
+
+class _Estimate(int):
+    """A pager count taken from the planner's estimate, with the query that counts exactly."""
+
+    def __new__(cls, value: int, count_query):
+        obj = super().__new__(cls, value)
+        obj.count_query = count_query
+        return obj
 
 
 class OblikModelView(ModelFormMixin, ModelView):
