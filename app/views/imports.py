@@ -55,8 +55,21 @@ def _record_or_404(record_id):
     return record
 
 
-def _async_bytes() -> int:
-    return int(records.setting("OBLIK_IMPORT_ASYNC_BYTES", 1_000_000))
+def _own_record_or_404(record_id):
+    """A record the current user may commit or cancel: only its uploader may."""
+    record = _record_or_404(record_id)
+    if record.user_id != current_user.id:
+        abort(403)
+    return record
+
+
+def _process(task, work, record_id, size):
+    """Check or write a file: a large one on a Celery worker (the page shows the progress),
+    a small one here and now."""
+    if size > int(records.setting("OBLIK_IMPORT_ASYNC_BYTES", 1_000_000)):
+        _dispatch(task, record_id, work)
+    else:
+        work(record_id, progress=False)
 
 
 def _dispatch(task, record_id, fallback):
@@ -141,10 +154,7 @@ class ImportView(BaseView):
         limit = records.limits().max_bytes
         data = upload.stream.read(limit + 1)
         record = records.create_record(actor, kind, upload.filename, data, channel="web")
-        if len(data) > _async_bytes():
-            _dispatch(tasks.check_import, record.id, records.check_record)
-        else:
-            records.check_record(record.id, progress=False)
+        _process(tasks.check_import, records.check_record, record.id, len(data))
         return redirect(url_for("ImportView.show", record_id=record.id))
 
     @expose("/<int:record_id>")
@@ -174,17 +184,12 @@ class ImportView(BaseView):
     @has_access
     def commit(self, record_id):
         check_csrf()
-        record = _record_or_404(record_id)
-        if record.user_id != current_user.id:
-            abort(403)
+        record = _own_record_or_404(record_id)
         if not records.claim_commit(record_id):
             flash(_("This import cannot be written now (status: %(status)s)",
                     status=IMPORT_STATUSES.label(record.status)), "warning")
             return redirect(url_for("ImportView.show", record_id=record_id))
-        if record.file_size > _async_bytes():
-            _dispatch(tasks.commit_import, record_id, records.commit_record)
-        else:
-            records.commit_record(record_id, progress=False)
+        _process(tasks.commit_import, records.commit_record, record_id, record.file_size)
         record = db.session.get(ImportRecord, record_id)
         db.session.refresh(record)
         if record.status == "committed":
@@ -198,9 +203,7 @@ class ImportView(BaseView):
     @has_access
     def cancel(self, record_id):
         check_csrf()
-        record = _record_or_404(record_id)
-        if record.user_id != current_user.id:
-            abort(403)
+        _own_record_or_404(record_id)
         if records.cancel_record(record_id):
             flash(_("The import was cancelled: nothing was written"), "info")
         return redirect(url_for("ImportView.show", record_id=record_id))
