@@ -18,8 +18,6 @@ os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
 
 def pytest_sessionfinish(session, exitstatus):
     """The session's instance directory (SQLite test database, uploads) goes with the session."""
-    import shutil
-
     shutil.rmtree(_TMP, ignore_errors=True)
 
 
