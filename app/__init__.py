@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     from flask_appbuilder import Model
 
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), metadata=Model.metadata,
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"), metadata=Model.metadata,
                      render_as_batch=True, compare_type=True)
     mail.init_app(app)
     with app.app_context():

@@ -443,7 +443,7 @@ def test_no_trigram_indexes_on_sqlite(app):
 
 
 def _migration():
-    path = Path(__file__).resolve().parent.parent / "migrations/versions/0004_search_indexes.py"
+    path = Path(__file__).resolve().parent.parent / "app/migrations/versions/0004_search_indexes.py"
     spec = importlib.util.spec_from_file_location("migration_0004", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
