@@ -2,7 +2,11 @@
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from flask import abort
+
+from ..extensions import db
 from ..models import Payment
+from ..services import ledger
 from .base import OblikApi, OblikModelView
 from .labels import LABELS
 from .scope import request_user
@@ -32,6 +36,7 @@ class PaymentView(OblikModelView):
 
     def pre_add(self, item):
         _stamp(item)
+        ledger.receive_payment(db.session, item, item.created_by)  # posted in the same transaction
 
 
 class PaymentApi(OblikApi):
@@ -49,6 +54,10 @@ class PaymentApi(OblikApi):
     def pre_add(self, item):
         _stamp(item)
         super().pre_add(item)
+        try:
+            ledger.receive_payment(db.session, item, item.created_by)
+        except ledger.LedgerError as refused:
+            abort(self.response_422(message={"external_id": [str(refused)]}))
 
 
 VIEWS = [(PaymentView, "Payment", _l("Payments"), "fa-hand-holding-usd")]

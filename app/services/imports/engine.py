@@ -174,6 +174,9 @@ class Importer:
 
     def _run(self, table: Table) -> Outcome:
         kind = self.kind
+        refusal = kind.refused(self.session) if kind.refused else None
+        if refusal:
+            raise FileRefused(refusal, "refused")
         index, warnings = map_headers(kind, table.headers)
         outcome = Outcome(kind.name, total=len(table.rows), warnings=list(table.warnings) + warnings)
         self.index = index
@@ -208,6 +211,8 @@ class Importer:
         outcome.unchanged = sum(1 for r in accepted if r.action == "unchanged")
         if outcome.rejected == 0 and not self.dry_run:
             self._write(accepted)
+            if kind.after_write:
+                kind.after_write(self.session, self.actor.username)
             outcome.written = True
         return outcome
 
