@@ -376,6 +376,19 @@ def _recalculation(g):
             "recalculation_amount": computed.amount - posted.amount}
 
 
+@example("close-freeze")
+def _close_freeze(g):
+    """The close's grouping (``freeze_draft`` does it in SQL): one entry per account, service, kind
+    and target period, quantities and amounts summed over the engine's segment lines."""
+    period = g["period"]
+    service = Service(1, "MAINT", "area", "Утримання будинку", "м²")
+    prices = [Price(1, _date(g["price_1_from"]), g["price_1"]), Price(1, _date(g["price_2_from"]), g["price_2"])]
+    lines = bill_period(_one_account(period, service, prices, area=g["area"])).lines
+    (key,) = {(line.account_id, line.service_id, line.kind, line.period) for line in lines}
+    return {"lines": len(lines), "entry_kind": key[2], "entry_quantity": sum(line.quantity for line in lines),
+            "entry_amount": sum(line.amount for line in lines)}
+
+
 @example("journal-balance")
 def _journal_balance(g):
     """Plain arithmetic of the journal (no engine function owns it): the closing balance is the
