@@ -33,10 +33,7 @@ from app.billing.residents import Residents
 from app.billing.settings import Settings
 from app.billing.money import largest_remainder, parse_decimal, round_money, round_qty
 from app.billing.periods import days_in, last_day
-try:  # the ledger package owns the spread; app.services.posting held it before
-    from app.services.ledger import spread
-except ImportError:  # pragma: no cover - until the ledger lands
-    from app.services.posting import spread
+from app.services.ledger import spread
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "billing.md"
 BLOCK_RE = re.compile(r"^```example[ \t]+([a-z0-9-]+)[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)

@@ -164,6 +164,8 @@ class AccountApi(OblikApi):
                                   "phone", "opened_on", "closed_on"]
     search_columns = ["account_number", "owner_name", "premise"]
 
+    computed_fields = ("balance", "balance_by_service")
+
     # The balance now, from the ledger (closed periods + what is recorded in the open one), for
     # the users who may see money (the journal): ``balance`` and ``balance_by_service`` {service
     # code or "" for the account as a whole: amount}, as decimal strings.
