@@ -32,14 +32,15 @@ def billing_card(account) -> dict | None:
                                      .order_by(ChargeLine.seq)))
     history = ledger.balance_history(session, account.id, BALANCE_PERIODS)
     _, recorded = ledger.account_balance(session, account.id)
+    drafted = bool(history) and history[0][3] and history[0][0] in periods  # the open month has been billed
     return {
         "account_id": account.id, "account_number": account.account_number, "periods": periods, "chosen": chosen,
         "lines": lines, "services": services,
         "line_kinds": LINE_KINDS, "sources": VOLUME_SOURCES, "journal_kinds": JOURNAL_KINDS,
         "total": sum((line.amount for line in lines), Decimal("0.00")),
         "balance_now": recorded,
-        "balance_with_draft": history[0][2] if history and history[0][3] else recorded,
-        "open_period": history[0][0] if history and history[0][3] else None,
+        "balance_with_draft": history[0][2] if drafted else recorded,
+        "open_period": history[0][0] if drafted else None,
         "balances": _table(history, services),
         "waiting": ledger.waiting_payments(session, account.id),
         "statement_url": _url("StatementView.index", account=account.account_number),

@@ -392,3 +392,21 @@ def test_a_subsidy_is_posted_on_receipt_and_one_of_a_later_month_waits(bdb):
     posted = session.execute(select(JournalEntry.posting_period, func.sum(JournalEntry.amount))
                              .where(JournalEntry.kind == "subsidy").group_by(JournalEntry.posting_period)).all()
     assert dict(posted) == {OCTOBER: D("-120.00"), NOVEMBER: D("-80.00")}
+
+
+def test_the_balance_as_of_a_date_counts_what_is_dated_up_to_that_day(bdb):
+    session = db.session
+    ids = create_town()
+    account = ids["accounts"][1]
+    run_billing()
+    close_period(OCTOBER)  # October's charges are dated 31.10
+    _receive(session, account, "100.00", date(2026, 11, 5), "D-1")
+    _receive(session, account, "40.00", date(2026, 10, 20), "D-0")  # dated in closed October, posted in November
+    charged = ledger.balances(session, [account], period=OCTOBER)[account]
+    assert total(ledger.balance_as_of(session, [account], date(2026, 10, 19))[account]) == ZERO
+    assert total(ledger.balance_as_of(session, [account], date(2026, 10, 20))[account]) == D("-40.00")
+    assert total(ledger.balance_as_of(session, [account], date(2026, 10, 31))[account]) == total(charged) - D("40")
+    assert total(ledger.balance_as_of(session, [account], date(2026, 11, 4))[account]) == total(charged) - D("40")
+    assert total(ledger.balance_as_of(session, [account], date(2026, 11, 5))[account]) == total(charged) - D("140")
+    assert total(ledger.balance_as_of(session, [account], date(2026, 11, 5))[account]) == \
+        ledger.account_balance(session, account)[1]
