@@ -70,6 +70,12 @@ class MeterView(OblikModelView):
     related_views = [ReadingView, MeterEventView]
     description_columns = {"premise": _l("Leave empty for a house meter")}
 
+    def prefill_add(self, form):
+        """A meter added from the premise card is in the premise's building."""
+        premise = form.premise.data
+        if premise is not None and form.building.data is None:
+            form.building.data = premise.building
+
 
 class HouseMeterView(MeterView):
     list_title = _l("House meters")
