@@ -23,6 +23,7 @@ from ...models.choices import (
     AREA_BASES, CHARGING_METHODS, GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, METER_RESOURCES,
     PREMISE_KINDS, READING_SOURCES, REGISTRATION_KINDS, RESOURCES, Choices,
 )
+from ...validation import readings as readings_rules
 from . import refs
 
 
@@ -73,6 +74,9 @@ class Kind:
     refused: Callable | None = None
     # (session, username): after the rows are written, in the same transaction (payments → the journal)
     after_write: Callable | None = None
+    edited_stamp: tuple | None = None  # (user column, time column) set on every row updated
+    # (session, [(row number, values)] of the accepted rows) -> warnings for the preview/report
+    notices: Callable | None = None
 
     def __post_init__(self):
         self.by_name = {c.name: c for c in self.columns}
@@ -370,6 +374,9 @@ _kind(Kind(
     order=lambda row: (row.values["meter_id"], row.values["date"]),
     building_of=lambda obj: obj.meter.building_id if obj.meter is not None else None,
     created_stamp="entered_by",
+    edited_stamp=("edited_by", "edited_at"),
+    notices=lambda session, rows: readings_rules.closed_period_warnings(
+        [(number, values["date"]) for number, values in rows], *readings_rules.period_states(session)),
 ))
 
 _kind(Kind(
