@@ -41,7 +41,7 @@ def _town_with_november(close_november=False):
     session = db.session
     ids = create_town()
     session.add(Organisation(name="КП «Теплоенерго»", edrpou="32855961", iban="UA213223130000026007233566001",
-                             bank_name="АТ «Ощадбанк»", address="м. Енергодар, вул. Центральна, 5"))
+                             bank_name="АТ «Ощадбанк»", address="м. Енергодар, вул. Памʼяті Героїв, 5 (Ґалаґанівський р-н)"))
     session.commit()
     run_billing()
     close_period(OCTOBER)
@@ -153,9 +153,9 @@ def test_the_range_is_checked(bdb):
     ids = _town_with_november()
     session = db.session
     flat1 = ids["accounts"][1]
-    with pytest.raises(ledger.StatementError, match="після|after"):
+    with pytest.raises(ledger.StatementError, match="Перший місяць 2026-11 пізніше за останній 2026-10"):
         ledger.statement(session, flat1, NOVEMBER, OCTOBER)
-    with pytest.raises(ledger.StatementError, match="36"):
+    with pytest.raises(ledger.StatementError, match="щонайбільше 36 місяців; 2023-01–2026-11 — це 47"):
         ledger.statement(session, flat1, "2023-01", NOVEMBER)
     with pytest.raises(ledger.StatementError):
         ledger.statement(session, flat1, "2026-13", NOVEMBER)
@@ -171,3 +171,158 @@ def test_the_range_is_checked(bdb):
     assert read_month("11.2026", "x") == read_month(" 2026-11 ", "x") == NOVEMBER
     with pytest.raises(ledger.StatementError, match="«листопад»"):
         read_month("листопад", "Від")
+
+
+# --- the documents ----------------------------------------------------------------------------
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def _pdf_fonts(tmp_path) -> str:
+    return subprocess.run(["pdffonts", str(tmp_path / "statement.pdf")], check=True, capture_output=True,
+                          text=True).stdout
+
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+
+
+@needs_poppler
+def test_the_pdf_is_ukrainian_with_the_closing_amount_and_embedded_fonts(bdb, tmp_path):
+    from app.services.documents.statement import statement_pdf
+
+    ids = _town_with_november()
+    st = ledger.statement(db.session, ids["accounts"][1], OCTOBER, NOVEMBER, issued_on=date(2026, 11, 28))
+    data = statement_pdf(st)
+    assert data.startswith(b"%PDF")
+    page = _pdf_text(data, tmp_path).replace("\u2009", " ")
+    flat = " ".join(page.split())
+    for text in ("Акт звірки взаєморозрахунків", "КП «Теплоенерго»", "32855961", "E1-001", "Власник 1",
+                 "вул. Енергетиків, 1, кв. 1", "жовтень 2026", "листопад 2026*", "Сальдо", "початок", "кінець",
+                 "Нараховано", "Перерахунок", "Пільги", "Субсидії", "Оплачено", "Списано", "Надавач послуг",
+                 "Споживач", "посада", "підпис", "ПІБ", "Дата видачі: 28.11.2026", "попередньо, період не закрито",
+                 "оплата від 10.11.2026, P-1 (ПриватБанк)", "оплата від 20.10.2026, P-0 (каса)",
+                 "з 01.10.2026 по 30.11.2026", "вул. Памʼяті Героїв, 5 (Ґалаґанівський р-н)", "сторінка 1 з 1"):
+        assert text in flat, text
+    assert "Сальдо станом на 30.11.2026: заборгованість 23 782,41 грн" in flat
+    assert "(Двадцять три тисячі сімсот вісімдесят дві гривні 41 копійка)" in flat
+    assert re.search(r"Разом\s+0,00\s+24 680,47\s+1,94\s+0,00\s+300,00\s+600,00\s+0,00\s+23 782,41", page)
+    fonts = _pdf_fonts(tmp_path)
+    assert "DejaVuSans" in fonts and "DejaVuSans-Bold" in fonts
+    for line in fonts.splitlines()[2:]:
+        assert re.search(r"\byes\s+yes\b", line), line  # every font embedded (as a subset)
+
+
+@needs_poppler
+def test_a_reversal_in_the_pdf_is_a_negative_payment(bdb, tmp_path):
+    from app.services.documents.statement import statement_pdf
+
+    ids = _town_with_november(close_november=True)
+    session = db.session
+    payment = session.scalar(select(Payment).where(Payment.external_id == "P-1"))
+    ledger.reverse_payment(session, payment.id, "Помилковий рахунок", "accountant")
+    session.commit()
+    page = _pdf_text(statement_pdf(ledger.statement(session, ids["accounts"][1], NOVEMBER, DECEMBER)), tmp_path)
+    today = date.today().strftime("%d.%m.%Y")
+    assert re.search(rf"сторнування {today} оплати P-1 від 10\.11\.2026 \(причина: Помилковий рахунок\)\s+-500,00",
+                     page), page
+    assert re.search(r"грудень 2026\*\s+23 782,41\s+0,00\s+0,00\s+0,00\s+0,00\s+-499,00\s+0,00\s+24 281,41", page)
+
+
+def test_the_xlsx_has_the_months_the_totals_and_no_formula(bdb):
+    from openpyxl import load_workbook
+
+    from app.services.documents.statement import statement_xlsx
+
+    ids = _town_with_november()
+    session = db.session
+    account = session.get(Account, ids["accounts"][1])
+    account.owner_name = '=HYPERLINK("http://evil.example","click")'
+    session.commit()
+    st = ledger.statement(session, account.id, OCTOBER, NOVEMBER)
+    book = load_workbook(io.BytesIO(statement_xlsx(st)))
+    sheet = book.worksheets[0]
+    rows = [tuple(c for c in row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0][0] == "Акт звірки взаєморозрахунків" and "КП «Теплоенерго»" in rows[1][0]
+    header = next(i for i, r in enumerate(rows) if r[0] == "Місяць")
+    assert rows[header][1:9] == ("Сальдо на початок періоду", "Нараховано", "Перерахунок", "Пільги", "Субсидії",
+                                 "Оплачено", "Списано", "Сальдо на кінець періоду")
+    assert sheet.freeze_panes == f"B{header + 2}"
+    october, november, total = rows[header + 1], rows[header + 2], rows[header + 3]
+    assert october[0] == OCTOBER and october[1:9] == (0, 10682.5, 0, 0, 0, 0, 0, 10682.5)
+    assert november[0] == NOVEMBER and november[9] == "попередньо, період не закрито"
+    assert november[1:9] == pytest.approx((10682.5, 13997.97, 1.94, 0, 300, 600, 0, 23782.41))
+    assert total[0] == "Разом" and total[1:9] == pytest.approx((0, 24680.47, 1.94, 0, 300, 600, 0, 23782.41))
+    assert sheet.cell(header + 2, 2).number_format == "#,##0.00"
+    owner = next(c for row in sheet.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value))
+    assert owner.data_type == "s" and not str(owner.value).startswith("=")
+    payments = [r for r in book.worksheets[1].iter_rows(values_only=True)]
+    assert payments[0][:4] == ("Місяць", "Дата", "Сума, грн", "Документ")
+    assert [(r[0], r[1].date(), r[2], r[3], r[4]) for r in payments[1:]] == [
+        (NOVEMBER, date(2026, 10, 20), 100, "P-0", "каса"), (NOVEMBER, date(2026, 11, 10), 500, "P-1", "ПриватБанк")]
+
+
+# --- the screen -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["accountant", "operator", "inspector"])
+def test_who_gets_the_statement(bdb, web, role):
+    _town_with_november()
+    client = web(role)
+    query = f"account=E1-001&first={OCTOBER}&last={NOVEMBER}"
+    allowed = role != "inspector"
+    for url in (f"/statement/?{query}", f"/statement/pdf?{query}", f"/statement/xlsx?{query}", "/statement/"):
+        assert client.get(url).status_code == (200 if allowed else 403), (role, url)
+    page = client.get("/").get_data(as_text=True)
+    assert ('href="/statement/"' in page) == allowed
+
+
+def test_the_screen_shows_the_statement_and_the_downloads(bdb, web):
+    from openpyxl import load_workbook
+
+    ids = _town_with_november()
+    client = web("accountant")
+    response = client.get(f"/statement/?account=E1-001&first=10.2026&last={NOVEMBER}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="statement-table"' in page
+    assert "Акт звірки взаєморозрахунків" in page and "Власник 1" in page
+    assert re.search(r'id="statement-closing">23782,41<', page)
+    assert "оплата від 10.11.2026, P-1 (ПриватБанк)" in page and "попередньо, період не закрито" in page
+    assert page.count('class="statement-month"') == 2 and page.count('class="statement-payment') == 2
+    pdf = client.get(f"/statement/pdf?account=E1-001&first={OCTOBER}&last={NOVEMBER}")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "attachment" in pdf.headers["Content-Disposition"] and "E1-001" in pdf.headers["Content-Disposition"]
+    xlsx = client.get(f"/statement/xlsx?account=E1-001&first={OCTOBER}&last={NOVEMBER}")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    totals = [r for r in sheet.iter_rows(values_only=True) if r[0] == "Разом"]
+    assert totals and totals[0][8] == pytest.approx(23782.41)
+    # defaults: the last 12 months up to the open period, cut to the months the books hold
+    page = client.get("/statement/?account=E1-001").get_data(as_text=True)
+    assert 'value="2025-12"' in page and f'value="{NOVEMBER}"' in page and "жовтень 2026" in page
+    # the account card links here
+    card = client.get(f"/accountview/show/{ids['accounts'][1]}").get_data(as_text=True)
+    assert 'href="/statement/?account=E1-001"' in card
+
+
+@pytest.mark.parametrize("query,message", [
+    ("account=NOPE", "Особового рахунку NOPE немає"),
+    ("account=E1-001&first=жовтень&last=2026-11", "З місяця: «жовтень» — не місяць; пишіть РРРР-ММ або ММ.РРРР"),
+    ("account=E1-001&first=2026-10&last=2026-13", "По місяць: «2026-13» — не місяць"),
+    ("account=E1-001&first=2026-11&last=2026-10", "Перший місяць 2026-11 пізніше за останній 2026-10"),
+    ("account=E1-001&first=2023-01&last=2026-11", "Акт звірки охоплює щонайбільше 36 місяців; 2023-01–2026-11 — це 47"),
+    ("account=E1-001&first=2020-01&last=2020-12", "В обліку немає жодного періоду в межах 2020-01–2020-12"),
+])
+def test_bad_input_gives_a_message_not_an_error(bdb, web, query, message):
+    _town_with_november()
+    client = web("accountant")
+    response = client.get(f"/statement/?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="statement-message"' in page and message in page.replace("&lt;", "<").replace("&#34;", '"')
+    assert 'id="statement-table"' not in page
+    for fmt in ("pdf", "xlsx"):
+        download = client.get(f"/statement/{fmt}?{query}")
+        assert download.status_code == 400 and message in download.get_data(as_text=True)
+    assert client.get("/statement/pdf").status_code == 400  # no account at all
