@@ -16,6 +16,8 @@ from ..extensions import db
 from ..services import ledger
 from ..services.ledger.statement import MAX_MONTHS, account_by_number, default_range, read_month
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class StatementView(BaseView):
     route_base = "/statement"
@@ -65,8 +67,7 @@ class StatementView(BaseView):
     def xlsx(self):
         from ..services.documents.statement import file_name, statement_xlsx
 
-        return self._download(statement_xlsx, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                              file_name)
+        return self._download(statement_xlsx, "xlsx", XLSX, file_name)
 
     def _download(self, render, ext, mimetype, file_name):
         form, st, message = self._statement()

@@ -4,6 +4,7 @@ documents only lay out the ledger's figures, they compute none but the page."""
 from __future__ import annotations
 
 import io
+import re
 
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
@@ -26,11 +27,9 @@ def column_labels() -> list[str]:
             _("Written off"), _("Closing balance")]
 
 
-def month_label(period_or_month) -> str:
+def month_label(month: StatementMonth) -> str:
     """«жовтень 2026» (the month's name in the user's language)."""
-    month = period_or_month if isinstance(period_or_month, StatementMonth) else None
-    day = month.first_day if month else period_or_month
-    return format_date(day, "LLLL yyyy")
+    return format_date(month.first_day, "LLLL yyyy")
 
 
 def source_label(source: str) -> str:
@@ -72,7 +71,8 @@ def subtitle(st: Statement) -> str:
 
 
 def file_name(st: Statement, ext: str) -> str:
-    return f"akt-zvirky-{st.account.number}-{st.first_period}-{st.last_period}.{ext}"
+    number = re.sub(r"[^\w.-]+", "_", st.account.number)
+    return f"akt-zvirky-{number}-{st.first_period}-{st.last_period}.{ext}"
 
 
 def _ukrainian() -> bool:
@@ -104,8 +104,9 @@ def statement_pdf(st: Statement) -> bytes:
                     (_("Address"), st.account.address)]
     account = Table([[Paragraph(escape(k) + ":", s["normal"]), Paragraph(f"<b>{escape(v)}</b>", s["normal"])]
                      for k, v in account_rows], colWidths=[38 * mm, pdf.content_width() - 38 * mm], hAlign="LEFT")
-    account.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), pdf.FONT, 9), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0.5),
-                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    account.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), pdf.FONT, 9), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+                                 ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [account, Spacer(1, 3 * mm), Paragraph(escape(_("Amounts in UAH")), s["small"]), Spacer(1, 1 * mm)]
     story.append(_pdf_table(st, s))
     story.append(Spacer(1, 3 * mm))
@@ -113,13 +114,13 @@ def statement_pdf(st: Statement) -> bytes:
         story.append(Paragraph(escape("* " + _("preliminary, the period is not closed: its charges may "
                                                "still change until it closes")), s["small"]))
         story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(f"<b>{escape(balance_text(st))}</b>", s["normal"]))
+    # the closing balance, the date and the signatures stay on one page
+    end = [Paragraph(f"<b>{escape(balance_text(st))}</b>", s["normal"])]
     if _ukrainian() and st.closing != 0:
-        story.append(Paragraph(escape(f"({money_in_words(st.closing)})"), s["normal"]))
-    story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(escape(_("Date of issue: %(day)s", day=date_text(st.issued_on))), s["normal"]))
-    story.append(Spacer(1, 8 * mm))
-    story.append(KeepTogether(_signatures(st, s)))
+        end.append(Paragraph(escape(f"({money_in_words(st.closing)})"), s["normal"]))
+    end += [Spacer(1, 2 * mm), Paragraph(escape(_("Date of issue: %(day)s", day=date_text(st.issued_on))), s["normal"]),
+            Spacer(1, 8 * mm), *_signatures(st, s)]
+    story.append(KeepTogether(end))
     footer = _("%(title)s, personal account %(number)s, %(first)s – %(last)s", title=title(st),
                number=st.account.number, first=st.first_period, last=st.last_period)
     return pdf.build(story, title=f"{title(st)} — {st.account.number}", footer=footer,

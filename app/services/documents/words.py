@@ -75,5 +75,6 @@ def money_in_words(amount: Decimal) -> str:
     amount = abs(round_money(amount))
     hryvni = int(amount)
     kopiyky = int((amount - hryvni) * 100)
-    text = f"{number_in_words(hryvni, feminine=True)} {plural(hryvni, HRYVNIA)} {kopiyky:02d} {plural(kopiyky, KOPIYKA)}"
+    text = (f"{number_in_words(hryvni, feminine=True)} {plural(hryvni, HRYVNIA)} "
+            f"{kopiyky:02d} {plural(kopiyky, KOPIYKA)}")
     return text[0].upper() + text[1:]

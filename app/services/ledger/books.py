@@ -305,7 +305,8 @@ class PaymentLine(NamedTuple):
 def payment_lines(session, account_id: int, first_period: str, last_period: str) -> list:
     """The payments of an account posted in ``first_period``…``last_period`` and their
     reversals (Сторнування), one :class:`PaymentLine` per payment, entry kind and posting
-    period, in order of posting period, value date and payment. ``amount`` is the journal's (a payment negative, its reversal positive). The advance offsets of the close
+    period, in order of posting period, value date and payment. ``amount`` is the journal's
+    (a payment negative, its reversal positive). The advance offsets of the close
     (document ``advance-P``: pairs summing to zero, no payment) are left out — they move money
     between services, not into the account."""
     from ...models import Payment, PaymentReversal
