@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ...billing.money import round_money
 from ...models import Account, ChargeLine, ClosingBalance, JournalEntry, Period, Premise
@@ -286,6 +287,45 @@ def entries_total(session, stmt) -> tuple[int, Decimal]:
     sub = stmt.order_by(None).subquery()
     count, total = session.execute(select(func.count(), func.sum(sub.c.amount))).one()
     return count or 0, money(total)
+
+
+class PaymentLine(NamedTuple):
+    posting_period: str
+    kind: str
+    payment_id: int | None
+    document: str | None
+    value_date: date
+    amount: Decimal
+    external_id: str | None
+    paid_on: date | None
+    source: str | None
+    reason: str | None
+
+
+def payment_lines(session, account_id: int, first_period: str, last_period: str) -> list:
+    """The payments of an account posted in ``first_period``…``last_period`` and their
+    reversals (Сторнування), one :class:`PaymentLine` per payment, entry kind and posting
+    period, in order of posting period, value date and payment. ``amount`` is the journal's
+    (a payment negative, its reversal positive). The advance offsets of the close
+    (document ``advance-P``: pairs summing to zero, no payment) are left out — they move money
+    between services, not into the account."""
+    from ...models import Payment, PaymentReversal
+
+    reversal = (JournalEntry.kind == "reversal") & (JournalEntry.detail_kind == "payment")
+    own = or_(JournalEntry.payment_id.is_not(None), ~func.coalesce(JournalEntry.document, "").like("advance-%"))
+    rows = session.execute(
+        select(JournalEntry.posting_period, JournalEntry.kind, JournalEntry.payment_id, JournalEntry.document,
+               JournalEntry.value_date, func.sum(JournalEntry.amount).label("amount"), Payment.external_id,
+               Payment.paid_on, Payment.source, PaymentReversal.reason)
+        .outerjoin(Payment, Payment.id == JournalEntry.payment_id)
+        .outerjoin(PaymentReversal, PaymentReversal.payment_id == JournalEntry.payment_id)
+        .where(JournalEntry.account_id == account_id, JournalEntry.posting_period >= first_period,
+               JournalEntry.posting_period <= last_period, or_(JournalEntry.kind == "payment", reversal), own)
+        .group_by(JournalEntry.posting_period, JournalEntry.kind, JournalEntry.payment_id, JournalEntry.document,
+                  JournalEntry.value_date, Payment.external_id, Payment.paid_on, Payment.source,
+                  PaymentReversal.reason)
+        .order_by(JournalEntry.posting_period, JournalEntry.value_date, JournalEntry.payment_id)).all()
+    return [PaymentLine(*row[:5], money(row.amount), *row[6:]) for row in rows]
 
 
 def posted_by_target(session, building_id: int, months: list[str]) -> dict:
