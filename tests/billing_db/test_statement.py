@@ -11,7 +11,6 @@ Flat 1, by hand (town.py, scenario.py):
 """
 import io
 import re
-import shutil
 import subprocess
 from datetime import date
 from decimal import Decimal as D
@@ -188,10 +187,6 @@ def _pdf_fonts(tmp_path) -> str:
                           text=True).stdout
 
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
-
-
-@needs_poppler
 def test_the_pdf_is_ukrainian_with_the_closing_amount_and_embedded_fonts(bdb, tmp_path):
     from app.services.documents.statement import statement_pdf
 
@@ -217,7 +212,6 @@ def test_the_pdf_is_ukrainian_with_the_closing_amount_and_embedded_fonts(bdb, tm
         assert re.search(r"\byes\s+yes\b", line), line  # every font embedded (as a subset)
 
 
-@needs_poppler
 def test_a_reversal_in_the_pdf_is_a_negative_payment(bdb, tmp_path):
     from app.services.documents.statement import statement_pdf
 
