@@ -120,6 +120,12 @@ accounts=$(psql "${PGHOST_ARGS[@]}" -d "$DB" -Atc "select count(distinct account
 [ "$accounts" -gt 0 ] || fail "no charge lines after the billing run"
 check "charge lines for $accounts accounts"
 
+step "celery from the venv loads the app: its broker and beat's schedule in the instance directory"
+report="$("$VENV/bin/celery" -A app.tasks.worker report)"
+grep -q "beat_schedule_filename: '$OBLIK_INSTANCE_DIR/celerybeat-schedule'" <<<"$report" || fail "beat's schedule: $(grep beat_schedule <<<"$report")"
+grep -q "broker_url: 'sqla+sqlite:///$OBLIK_INSTANCE_DIR/celery-broker.db'" <<<"$report" || fail "the broker: $(grep broker_url <<<"$report")"
+check "celery -A app.tasks.worker report: beat_schedule_filename and broker_url under OBLIK_INSTANCE_DIR"
+
 step "gunicorn from the venv serves the Ukrainian login page"
 PORT="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$VENV/bin/gunicorn" --bind "127.0.0.1:$PORT" --workers 1 --timeout 60 'app:create_app()' >"$TMP/gunicorn.log" 2>&1 &
