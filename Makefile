@@ -7,7 +7,7 @@ export OBLIK_INSTANCE_DIR ?= $(CURDIR)/instance
 
 .PHONY: run test install translations browser serve worker clean check-translations
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'

@@ -2,7 +2,8 @@
 
 Every value that differs between a laptop and production comes from the environment
 (``OBLIK_*``); the defaults run the whole product with no server installed: an embedded
-SQLite database and a SQLite-backed Celery transport under ``instance/``.
+SQLite database and a SQLite-backed Celery transport in the instance directory
+(``INSTANCE_DIR`` below).
 """
 import os
 import secrets
@@ -10,8 +11,26 @@ from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
 
+# Every path below is absolute and depends on where this file lies, never on the working
+# directory. config.py lies beside the package app/: in a source checkout (make install, an
+# editable install) that is the checkout; in an installed wheel, site-packages.
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = Path(os.environ.get("OBLIK_INSTANCE_DIR", BASE_DIR / "instance"))
+SOURCE_CHECKOUT = (BASE_DIR / "pyproject.toml").is_file()
+
+
+def _instance_dir() -> Path:
+    """Secret key, the embedded SQLite database and broker, the admin password file:
+    ``OBLIK_INSTANCE_DIR``; else ``instance/`` of a checkout, or for an installed wheel the
+    user's data directory (``$XDG_DATA_HOME/oblik``, by default ``~/.local/share/oblik``)."""
+    if os.environ.get("OBLIK_INSTANCE_DIR"):
+        return Path(os.environ["OBLIK_INSTANCE_DIR"]).expanduser().resolve()
+    if SOURCE_CHECKOUT:
+        return BASE_DIR / "instance"
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home).expanduser().resolve() / "oblik"
+
+
+INSTANCE_DIR = _instance_dir()
 
 
 def _secret_key() -> str:
@@ -77,7 +96,10 @@ FAB_INDEX_VIEW = "app.views.home.OblikIndexView"
 # Languages: Ukrainian first and default.
 BABEL_DEFAULT_LOCALE = "uk"
 BABEL_DEFAULT_TIMEZONE = "Europe/Kyiv"
-BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+# Compiled catalogues: a checkout's translations/ (make install and the tests compile the .po
+# there); a wheel's app/translations/ (setup.py compiles them while the wheel is built).
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations" if SOURCE_CHECKOUT
+                                    else BASE_DIR / "app" / "translations")
 LANGUAGES = {
     "uk": {"flag": "ua", "name": "Українська"},
     "en": {"flag": "gb", "name": "English"},

@@ -1,6 +1,5 @@
 """Oblik — облік комунальних послуг. ``create_app()`` is the application factory."""
 import logging
-import os
 from pathlib import Path
 
 from flask import Flask
@@ -9,19 +8,20 @@ from flask_appbuilder import AppBuilder
 
 from .extensions import db, install_sqlite_pragmas, mail, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# config.py lies beside this package: in the checkout, or in site-packages for a wheel. It is
+# read from that file, never imported by name (a config.py in the working directory, which
+# gunicorn and celery put first on sys.path, must not take its place).
+CONFIG_FILE = PACKAGE_DIR.parent / "config.py"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask application from ``config.py``, the environment and ``overrides``."""
-    app = Flask(__name__, instance_path=os.environ.get("OBLIK_INSTANCE_DIR", str(ROOT / "instance")))
-    config_file = ROOT / "config.py"
-    if config_file.exists():
-        app.config.from_pyfile(str(config_file))
-    else:  # installed as a wheel: config.py is a top-level module
-        app.config.from_object("config")
+    app = Flask(__name__)
+    app.config.from_pyfile(str(CONFIG_FILE))
     if overrides:
         app.config.update(overrides)
+    app.instance_path = str(app.config["INSTANCE_DIR"])  # config.py decides it (OBLIK_INSTANCE_DIR)
     from .security import builtin_roles
 
     app.config["FAB_ROLES"] = builtin_roles()
@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     db.init_app(app)
     from flask_appbuilder import Model
 
-    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent / "migrations"), metadata=Model.metadata,
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), metadata=Model.metadata,
                      render_as_batch=True, compare_type=True)
     mail.init_app(app)
     with app.app_context():

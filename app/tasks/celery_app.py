@@ -2,6 +2,8 @@
 configured it uses kombu's SQLAlchemy transport on a SQLite file under ``instance/``, so a
 laptop runs background jobs with no server installed. Tasks run inside the Flask app context.
 """
+from pathlib import Path
+
 from celery import Celery, Task
 from flask import current_app, has_app_context
 
@@ -17,6 +19,8 @@ def init_celery(app):
         task_track_started=True,
         timezone="Europe/Kyiv",
         broker_connection_retry_on_startup=True,
+        # beat's state in the instance directory, not in the working directory it starts in
+        beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
         beat_schedule={
             "housekeeping-daily": {"task": "oblik.housekeeping", "schedule": 24 * 3600},
         },
