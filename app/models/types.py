@@ -12,14 +12,22 @@ sums in SQL over integers are exact, and every expression that keeps the column'
 (``func.sum(col)``, ``func.coalesce(col, 0)``, ``col + other_money``, a UNION of money
 columns) is read back as a Decimal with two places. PostgreSQL keeps its NUMERIC as is.
 
-A money value with more than two decimals is refused (``ValueError``, on PostgreSQL too) rather
-than rounded:
-the app rounds money (``app.billing.money.round_money``) before storing it, so such a value
-is a bug. In SQL, ``money * n`` and ``money / n`` with a plain number bind the number as
-a number, not as money (the product is then kopiyky again); compare money with money only.
-A query that reads a money column without its type — ``text()`` SQL, the DBAPI cursor, a
-``cast`` — gets kopiyky on SQLite: pass the type (``text(...).columns(amount=MONEY)``) or
-use :func:`money_from_db` / :func:`money_to_db`.
+A money value with more than two decimals is refused when stored (``ValueError``, on
+PostgreSQL too) rather than rounded: the app rounds money before storing it, so such a value is
+a bug. Compared (``money > x``, a list filter), ``x`` may have more decimals.
+
+Rules for SQL on money (what keeps it exact and typed on SQLite):
+
+* ``money * n`` and ``money / n`` with a plain number bind ``n`` as a number (the result is
+  kopiyky again, typed as money); ``money + x``, ``money - x`` and comparisons bind ``x`` as
+  money. ``money * money`` and ``money // n`` mean nothing.
+* A literal beside money in ``coalesce``, ``CASE`` or the first SELECT of a UNION is not
+  converted (SQLAlchemy types it by its Python value): 0 is safe, any other amount must be
+  ``literal(x, MONEY)``.
+* ``func.avg``, ``func.round``, ``func.abs``, ``cast`` and ``text()`` SQL or the DBAPI cursor
+  lose the type and hand back kopiyky on SQLite: give the type back
+  (``type_=MONEY``, ``text(...).columns(amount=MONEY)``) or convert with :func:`from_kopiyky`
+  and :func:`to_kopiyky`.
 """
 from decimal import Decimal, InvalidOperation
 
@@ -35,6 +43,8 @@ PCT = Numeric(5, 2)             # benefit discount, %
 
 _HUNDRED = Decimal(100)
 _SCALING = {operators.mul, operators.truediv}
+_COMPARING = {operators.eq, operators.ne, operators.lt, operators.le, operators.gt, operators.ge,
+              operators.between_op, operators.not_between_op}
 
 
 def stores_kopiyky(dialect) -> bool:
@@ -42,15 +52,15 @@ def stores_kopiyky(dialect) -> bool:
     return dialect.name == "sqlite"
 
 
-def to_kopiyky(value) -> int | None:
-    """Гривні (Decimal, int, or a legacy str/float) → whole kopiyky; more than two decimals
-    raise ``ValueError``."""
+def as_money_decimal(value) -> Decimal | None:
+    """A money value given as a Decimal, an int, or a str (``"12,50"``) or float from
+    outside the app (a list filter, old code) → a finite Decimal; else ``ValueError``/``TypeError``."""
     if value is None:
         return None
     if isinstance(value, bool):
         raise TypeError(f"a boolean is not money: {value!r}")
     if isinstance(value, int):
-        return value * 100
+        return Decimal(value)
     if isinstance(value, float):
         value = Decimal(repr(value))  # the shortest decimal that is this float: 0.1 → 0.1
     elif isinstance(value, str):
@@ -62,7 +72,18 @@ def to_kopiyky(value) -> int | None:
         raise TypeError(f"not a money amount: {value!r}")
     if not value.is_finite():
         raise ValueError(f"not a money amount: {value!r}")
-    kopiyky = value * _HUNDRED
+    return value
+
+
+def to_kopiyky(value) -> int | None:
+    """Гривні (Decimal, int, or a legacy str/float) → whole kopiyky; more than two decimals
+    raise ``ValueError``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value * 100
+    number = as_money_decimal(value)
+    if number is None:
+        return None
+    kopiyky = number.scaleb(2)
     integral = kopiyky.to_integral_value()
     if kopiyky != integral:
         raise ValueError(f"money has at most two decimals (kopiyky), got {value!r}: round it first")
@@ -121,8 +142,10 @@ class Money(TypeDecorator):
         return dialect.type_descriptor(Numeric(14, 2))
 
     def process_bind_param(self, value, dialect):
-        kopiyky = to_kopiyky(value)  # refused alike on every database
-        return kopiyky if stores_kopiyky(dialect) else value
+        if stores_kopiyky(dialect):
+            return to_kopiyky(value)
+        to_kopiyky(value)  # more than two decimals are refused alike on PostgreSQL
+        return as_money_decimal(value)
 
     def process_literal_param(self, value, dialect):
         if stores_kopiyky(dialect):
@@ -138,7 +161,8 @@ class Money(TypeDecorator):
         def _adapt_expression(self, op, other_comparator):
             # money × number, money ÷ number: still money (kopiyky × 3 are kopiyky)
             other = other_comparator.type
-            if op in _SCALING and not isinstance(other, Money) and issubclass(other._type_affinity or type(None), (Numeric, Integer)):
+            number = issubclass(other._type_affinity or type(None), (Numeric, Integer))
+            if op in _SCALING and number and not isinstance(other, Money):
                 return op, self.type
             return super()._adapt_expression(op, other_comparator)
 
@@ -146,9 +170,12 @@ class Money(TypeDecorator):
 
     def coerce_compared_value(self, op, value):
         """``money * 3`` or ``money / 2``: the plain number is bound as a number (kopiyky × 3
-        are kopiyky); ``money + x``, ``money > x``: ``x`` is money."""
+        are kopiyky); ``money + x``, ``money > x``: ``x`` is money — compared, it may have more
+        decimals (a list filter «сума > 100,125»), it is not stored."""
         if op in _SCALING:
             return Integer() if isinstance(value, int) else Numeric()
+        if op in _COMPARING:
+            return _MONEY_COMPARED
         return self
 
     @property
@@ -156,19 +183,21 @@ class Money(TypeDecorator):
         return Decimal
 
 
+class _MoneyCompared(Money):
+    """A value compared with money: exact kopiyky, a fraction of a kopiyka allowed."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        number = as_money_decimal(value)
+        if number is None or not stores_kopiyky(dialect):
+            return number
+        kopiyky = number.scaleb(2)
+        return int(kopiyky) if kopiyky == kopiyky.to_integral_value() else float(kopiyky)
+
+
 MONEY = Money()                 # гривні з копійками
-
-
-def money_to_db(value, dialect):
-    """A money value as a raw DBAPI parameter of ``dialect`` (kopiyky on SQLite)."""
-    return to_kopiyky(value) if stores_kopiyky(dialect) else value
-
-
-def money_from_db(value, dialect):
-    """A money value read without its column type (``text()``, the DBAPI) → Decimal."""
-    if stores_kopiyky(dialect):
-        return from_kopiyky(value)
-    return value
+_MONEY_COMPARED = _MoneyCompared()
 
 
 def is_money(column_type) -> bool:
