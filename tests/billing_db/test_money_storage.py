@@ -152,7 +152,8 @@ def test_every_money_column_of_the_models_uses_the_money_type():
             else:
                 assert not (isinstance(column.type, sa.Numeric)
                             and (column.type.precision, column.type.scale) == (14, 2)), (table.name, column.name)
-    assert sorted(money) == sorted(_migration().MONEY_COLUMNS)
+    # migration 0005 converted money columns only (later revisions create theirs as kopiyky already)
+    assert set(_migration().MONEY_COLUMNS) <= set(money)
 
 
 def test_a_payment_with_a_fraction_of_a_kopiyka_is_refused_with_a_message(app, db_session):
