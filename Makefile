@@ -40,6 +40,9 @@ browser:
 	@test -x /usr/bin/chromium || (echo "Installing Debian's chromium for the browser tests…" && \
 		apt-get install -y -q chromium >/dev/null) || \
 		(echo "Browser tests need Debian's chromium: sudo apt-get install chromium" && exit 1)
+	@command -v pdftotext >/dev/null || (echo "Installing Debian's poppler-utils (the PDF tests read documents back)…" && \
+		apt-get install -y -q poppler-utils >/dev/null) || \
+		(echo "The PDF tests need poppler-utils: sudo apt-get install poppler-utils" && exit 1)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

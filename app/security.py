@@ -17,7 +17,7 @@ SETTINGS = ("Organisation", "Setting")
 REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
-MONEY = ("Payment", "Subsidy", "Period")
+MONEY = ("Payment", "Subsidy", "Period", "OpeningBalance")
 # Імпорт: who may open it; *what* a user may import is decided per row by the rights above
 # (a kind needs ``can_add`` on its resource, an update ``can_edit``) and by the inspector's
 # buildings — so an inspector imports readings of their own buildings only.
@@ -39,7 +39,10 @@ ROLE_LABELS = {
 ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "accountant": {
         **{r: ACTIONS_ALL for r in CATALOG + SETTINGS + REGISTRY + METERING},
-        "Payment": ("can_list", "can_show", "can_add"),
+        # a payment is never edited or deleted: one recorded in error is reversed (Сторнування)
+        "Payment": ("can_list", "can_show", "can_add", "can_reverse"),
+        # вхідне сальдо: imported (and corrected by importing again) until the first period closes
+        "OpeningBalance": ("can_list", "can_show", "can_add", "can_edit"),
         "Subsidy": ACTIONS_ALL,
         "Period": ("can_list", "can_show", "can_add"),
         "Import": IMPORT_RIGHTS,

@@ -24,7 +24,9 @@ building, with a warning. Decisions where billing.md is silent:
   ignored and ``Vr`` is distributed by area, with a warning; in the partial-metering rule
   premises with allocators but no heat meter count as unmetered, with a warning.
 * A device whose month falls to norm (overdue verification, no reading and no history) is
-  no device that month: the premise counts as without one.
+  no device that month: the premise counts as without one. A device estimated at 0 units
+  (its history measured 0: billing.md §4 step 4) is a device that counted 0 — the units
+  rule still applies and the premise gets its minimum share.
 * If the units add up to zero or less, ``Vr`` is distributed by area, with a warning.
 * A negative ``Vh`` (a house-meter true-up) is spread by area alone (``Vs`` by total area,
   ``Vr`` by heated area, no minimum share), with a warning.

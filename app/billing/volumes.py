@@ -15,8 +15,9 @@ Per meter (:func:`meter_month`):
    months with actual consumption (Σ volume / Σ days of those ``MeterMonth`` records)
    × the meter's days in the month (= D for a meter installed all month; a meter installed
    in the month is estimated for its own days only, so a replacement does not count the
-   month twice). A new meter without history of its own uses the history of the meter it
-   ``replaces``. No history → norm. The 4th consecutive month without a reading (and every
+   month twice). A month measured at zero (a vacant flat, an allocator that counted 0 units)
+   is actual consumption: its average is 0 and so is the estimate. A new meter without
+   history of its own uses the history of the meter it ``replaces``. No history → norm. The 4th consecutive month without a reading (and every
    further one) → norm.
 5. True-up: when a reading arrives, ``volume = (end − start) − Σ volumes billed for the
    meter in the months without a reading since ``start`` (estimates, and the norm months of
@@ -175,8 +176,11 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
         return MeterVolume(status="norm", volume=None, start=start, start_date=start_date,
                            reason=f"{name}: {without_reading + 1}-й місяць поспіль без показників",
                            warnings=tuple(warnings), **base)
-    rate = average_daily(history.values()) or average_daily(
-        h for h in predecessor_history if h.period < period)
+    # Zero is a rate: a vacant flat measured at 0 is estimated at 0, not sent to the
+    # predecessor's history or to the norm — only a meter *without* history is.
+    rate = average_daily(history.values())
+    if rate is None:
+        rate = average_daily(h for h in predecessor_history if h.period < period)
     if rate is None:
         if house:
             return MeterVolume(status="none", volume=None, start=start, start_date=start_date,
@@ -193,7 +197,9 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
 
 
 def average_daily(history: Iterable[MeterMonth]) -> Fraction | None:
-    """Σ volume / Σ days of the last (up to) 3 months with actual consumption."""
+    """Σ volume / Σ days of the last (up to) 3 months with actual consumption; None when
+    there is no such month. ``Fraction(0)`` (months measured at zero) is a rate, not "no
+    history": compare the result with None, never by its truth value."""
     months = sorted((h for h in history if h.source == "actual" and h.days > 0),
                     key=lambda h: h.period, reverse=True)[:ESTIMATE_MONTHS]
     if not months:

@@ -27,7 +27,7 @@ from .registry import (  # noqa: F401
     Resident,
 )
 from .meters import GroupMeterPremise, Meter, MeterEvent, Reading  # noqa: F401
-from .journal import JournalEntry, Payment, Period, Subsidy  # noqa: F401
+from .journal import JournalEntry, OpeningBalance, Payment, PaymentReversal, Period, Subsidy  # noqa: F401
 from .access import InspectorBuilding  # noqa: F401
 from .imports import ImportRecord  # noqa: F401
 from .billing import (  # noqa: F401

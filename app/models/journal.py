@@ -49,8 +49,11 @@ class JournalEntry(Model):
     document = Column(String(100))
     created_by = Column(String(100))
     created_at = Column(DateTime, server_default=func.now(), nullable=False)
-    # A recalculation corrects the target period's charge, imbalance or benefit (billing.md §10).
+    # A recalculation corrects the target period's charge, imbalance or benefit (billing.md §10);
+    # a reversal names the kind it reverses (``payment``).
     detail_kind = Column(String(20))
+    # The payment an entry spreads or reverses (empty for every other entry).
+    payment_id = Column(Integer, ForeignKey("payment.id"), index=True)
 
 
 class Payment(Model):
@@ -69,6 +72,36 @@ class Payment(Model):
 
     def __repr__(self):
         return f"{self.external_id} {self.amount}"
+
+
+class PaymentReversal(Model):
+    """Сторнування of a payment recorded in error: the reason, who and when. The journal holds
+    the ``reversal`` entries that cancel the payment's entries; the payment itself stays."""
+
+    __tablename__ = "payment_reversal"
+    payment_id = Column(Integer, ForeignKey("payment.id"), primary_key=True)
+    payment = relationship("Payment", backref="reversal", uselist=False)
+    reason = Column(String(500), nullable=False)
+    period = Column(String(7), nullable=False)
+    reversed_by = Column(String(100))
+    reversed_at = Column(DateTime, server_default=func.now(), nullable=False)
+
+
+class OpeningBalance(Model):
+    """Вхідне сальдо brought over from another system: the debt (positive) or advance
+    (negative) of an account, per service or for the account as a whole (empty service), at
+    the start of the first open period. The journal holds its ``opening_balance`` entries; a
+    changed amount is posted as the difference."""
+
+    __tablename__ = "opening_balance"
+    __table_args__ = (UniqueConstraint("account_id", "service_id", name="uq_opening_balance_key"),)
+    id = Column(Integer, primary_key=True)
+    account_id = Column(Integer, ForeignKey("account.id"), nullable=False, index=True)
+    account = relationship("Account")
+    service_id = Column(Integer, ForeignKey("service.id"))
+    service = relationship("Service")
+    amount = Column(MONEY, nullable=False)
+    created_by = Column(String(100))
 
 
 class Subsidy(Model):

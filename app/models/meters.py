@@ -74,6 +74,9 @@ class Reading(Model):
     source = Column(String(20), nullable=False, default="inspector")
     entered_by = Column(String(100))
     entered_at = Column(DateTime, server_default=func.now())
+    # the last change after entry (form, API, import); the author above stays
+    edited_by = Column(String(100))
+    edited_at = Column(DateTime)
 
     def __repr__(self):
         return f"{self.meter} {self.date}: {self.value}"

@@ -7,20 +7,23 @@ draft depends on changed after it was computed (the change log has a newer entry
 building, or for all buildings, dated in or before the period) — the user bills again and then
 closes.
 
-The steps (see :mod:`.posting` for payments, subsidies and advances):
+The steps — every journal write is the ledger's (:mod:`.ledger`); payments and subsidies are
+already in the journal, posted when they were recorded:
 
-1. payments not posted yet, dated up to the period's end, spread over the services' debts;
+1. the open period's row locked (a payment recorded meanwhile waits for the close), and anything
+   recorded but not posted yet that belongs in the period posted (rows written straight into the
+   tables; normally nothing);
 2. the draft frozen: one journal entry per account, service, kind and target period (charge,
    imbalance, benefit, recalculation with the kind it corrects), quantities and amounts summed
    over the segment lines, ``value_date`` the period's last day, document ``billing-P``;
-3. subsidies of the period (and late ones of earlier periods);
-4. advances taken onto the services with a debt;
-5. closing balances per account and service: the previous closing balance plus this
+3. advances taken onto the services with a debt;
+4. closing balances per account and service: the previous closing balance plus this
    period's entries (zero balances are not stored);
-6. the draft meter volumes become the stored history (months a recalculation computed
+5. the draft meter volumes become the stored history (months a recalculation computed
    again replace their old volumes);
-7. the period closed, the next month opened; change-log entries every building has seen
-   are purged.
+6. the period closed, the next month opened; change-log entries every building has seen
+   are purged;
+7. payments dated in the new month and subsidies of it, which waited for it, posted into it.
 """
 from __future__ import annotations
 
@@ -28,15 +31,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, exists, func, literal, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 
 from ..billing.periods import last_day, next_period, parse_period
 from ..extensions import db
 from ..models import (
-    BillingBuilding, BillingChange, Building, ChargeLine, ClosingBalance, JournalEntry, Meter, MeterMonth,
+    BillingBuilding, BillingChange, Building, Meter, MeterMonth,
     MeterMonthDraft, Period,
 )
-from . import billing_lock, posting
+from . import billing_lock, ledger
 from .billing_run import BillingError, unbilled_buildings
 from .periods import current_period
 
@@ -109,11 +112,12 @@ def close_period(period: str, user: str | None = None) -> CloseSummary:
 
 
 def _close(session, period: str, user: str | None) -> CloseSummary:
-    payments = posting.post_payments(session, period, user)
-    entries = _freeze_draft(session, period, user)
-    subsidies = posting.post_subsidies(session, period, user)
-    posting.offset_advances(session, period, user)
-    balances = _closing_balances(session, period)
+    ledger.lock_open_period(session)
+    payments = ledger.post_payments(session, period, user)
+    subsidies = ledger.post_subsidies(session, period, user)
+    entries = ledger.freeze_draft(session, period, user)
+    ledger.offset_advances(session, period, user)
+    balances = ledger.store_closing_balances(session, period)
     _meter_volumes(session, period)
     row = session.scalar(select(Period).where(Period.period == period))
     row.status = "closed"
@@ -123,43 +127,8 @@ def _close(session, period: str, user: str | None) -> CloseSummary:
     session.add(Period(period=following, status="open"))
     _purge_change_log(session, period)
     session.flush()
+    ledger.post_pending(session, user)
     return CloseSummary(period, following, entries, payments, subsidies, balances)
-
-
-def _freeze_draft(session, period: str, user: str | None) -> int:
-    quantity, amount = func.sum(ChargeLine.quantity), func.sum(ChargeLine.amount)
-    grouped = (
-        select(ChargeLine.kind, ChargeLine.account_id, ChargeLine.service_id, literal(period),
-               literal(last_day(period)), ChargeLine.target_period, quantity, amount,
-               literal(f"billing-{period}"), literal(user), func.now(), ChargeLine.detail_kind)
-        .where(ChargeLine.period == period)
-        .group_by(ChargeLine.kind, ChargeLine.account_id, ChargeLine.service_id, ChargeLine.target_period,
-                  ChargeLine.detail_kind)
-        .having(or_(amount != 0, quantity != 0))
-    )
-    columns = ["kind", "account_id", "service_id", "posting_period", "value_date", "target_period", "quantity",
-               "amount", "document", "created_by", "created_at", "detail_kind"]
-    result = session.execute(JournalEntry.__table__.insert().from_select(columns, grouped))
-    return result.rowcount or 0
-
-
-def _closing_balances(session, period: str) -> int:
-    previous = session.scalar(select(Period.period).where(Period.status == "closed", Period.period < period)
-                              .order_by(Period.period.desc()).limit(1))
-    if previous is not None:
-        parts = select(ClosingBalance.account_id, ClosingBalance.service_id, ClosingBalance.amount).where(
-            ClosingBalance.period == previous).union_all(
-            select(JournalEntry.account_id, JournalEntry.service_id, JournalEntry.amount).where(
-                JournalEntry.posting_period == period)).subquery()
-    else:
-        parts = select(JournalEntry.account_id, JournalEntry.service_id, JournalEntry.amount).where(
-            JournalEntry.posting_period <= period).subquery()
-    total = func.sum(parts.c.amount)
-    grouped = select(literal(period), parts.c.account_id, parts.c.service_id, total).group_by(
-        parts.c.account_id, parts.c.service_id).having(func.round(total, 2) != 0)
-    result = session.execute(ClosingBalance.__table__.insert().from_select(
-        ["period", "account_id", "service_id", "amount"], grouped))
-    return result.rowcount or 0
 
 
 def _meter_volumes(session, period: str) -> None:
@@ -185,12 +154,4 @@ def _purge_change_log(session, period: str) -> None:
         session.execute(delete(BillingChange).where(BillingChange.id <= seen_by_all))
 
 
-def balance_of(session, account_id: int, period: str) -> dict:
-    """{service_id or None: balance at the end of ``period``} from the journal itself."""
-    rows = session.execute(select(JournalEntry.service_id, func.sum(JournalEntry.amount))
-                           .where(JournalEntry.account_id == account_id, JournalEntry.posting_period <= period)
-                           .group_by(JournalEntry.service_id)).all()
-    return {service_id: amount for service_id, amount in rows}
-
-
-__all__ = ["close_period", "close_problems", "stale_buildings", "CloseSummary", "balance_of"]
+__all__ = ["close_period", "close_problems", "stale_buildings", "CloseSummary"]

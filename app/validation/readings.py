@@ -1,8 +1,14 @@
-"""The reading rules (billing.md §4.3): monotonic registers, rollover past ``digits``, and
-dates inside the meter's installation."""
+"""The reading rules (billing.md §4.3): monotonic registers, rollover past ``digits``, dates
+inside the meter's installation and not after today — for the form, the REST API and the
+import alike.
+
+A reading dated in a *closed* period is accepted: the period is recalculated in the open one
+(billing.md §10), and the user is told so (:func:`closed_period_notice` on the form and the
+API, :func:`closed_period_warnings` in the import's preview and report)."""
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Collection, Iterable
 
 from flask_babel import gettext as _
 
@@ -40,14 +46,32 @@ class MeterFacts:
                    meter.meter_type.digits if meter.meter_type else None)
 
 
-def reading_errors(meter: MeterFacts, neighbours: Neighbours, day: date, value: Decimal) -> list[FieldError]:
-    """The rules of a reading ``value`` on ``day``: pure, the facts are given."""
+def local_today() -> date:
+    """Today in the provider's time zone (``BABEL_DEFAULT_TIMEZONE``, Europe/Kyiv), not the
+    server's: at 01:00 in Kyiv a server on UTC is still in yesterday."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
+    return datetime.now(ZoneInfo(name)).date() if name else date.today()
+
+
+def reading_errors(meter: MeterFacts, neighbours: Neighbours, day: date, value: Decimal,
+                   today: date | None = None) -> list[FieldError]:
+    """The rules of a reading ``value`` on ``day``: pure, the facts (and ``today``) are given."""
     errors = []
     if value < 0:
         return [FieldError("value", _("Must not be negative"))]
     digits = meter.digits
     if digits and value >= Decimal(10) ** digits:
         errors.append(FieldError("value", _("The value has more digits than the meter (%(digits)s)", digits=digits)))
+    today = local_today() if today is None else today
+    if day > today:
+        errors.append(FieldError("date", _("The reading date %(date)s is in the future (today is %(today)s): "
+                                           "a reading is entered once it has been taken",
+                                           date=day.strftime("%d.%m.%Y"), today=today.strftime("%d.%m.%Y"))))
+        return errors
     if day < meter.installed_on or (meter.removed_on and day > meter.removed_on):
         errors.append(FieldError("date", _("The date is outside the meter's installation (%(start)s – %(end)s)",
                                            start=meter.installed_on.strftime("%d.%m.%Y"),
@@ -75,11 +99,66 @@ def check_reading(facts, meter, day, value: Decimal, reading_id=None) -> list[Fi
     if not hasattr(facts, "reading_neighbours"):
         facts = SessionFacts(facts)
     meter_facts = MeterFacts.of(meter)
-    if value < 0 or day < meter_facts.installed_on or (meter_facts.removed_on and day > meter_facts.removed_on):
+    today = local_today()
+    if (value < 0 or day > today or day < meter_facts.installed_on
+            or (meter_facts.removed_on and day > meter_facts.removed_on)):
         neighbours = Neighbours(False, None, None)  # refused before the neighbours matter
     else:
         neighbours = facts.reading_neighbours(meter.id, day, reading_id)
-    return reading_errors(meter_facts, neighbours, day, value)
+    return reading_errors(meter_facts, neighbours, day, value, today)
+
+
+# --- a reading in a closed period: accepted, with a notice -----------------------------------
+
+
+def period_states(session) -> tuple[frozenset, str | None]:
+    """(the closed periods, the open period) — the ``period`` table has a row a month."""
+    from sqlalchemy import select
+
+    from ..models import Period
+
+    rows = session.execute(select(Period.period, Period.status)).all()
+    closed = frozenset(period for period, status in rows if status == "closed")
+    return closed, next((period for period, status in rows if status == "open"), None)
+
+
+def _recalculated(open_period) -> str:
+    if open_period:
+        return _("its charges will be recalculated in the open period %(open)s", open=open_period)
+    return _("its charges will be recalculated in the open period")
+
+
+def closed_period_notice(days: Iterable[date | None], closed: Collection[str], open_period: str | None) -> str | None:
+    """The notice for a reading dated (or, edited, formerly dated) in a closed period, or None.
+    ``days``: the reading's date — and its date before an edit."""
+    from ..billing.periods import period_of
+
+    touched = sorted({period_of(day) for day in days if day is not None} & set(closed))
+    if not touched:
+        return None
+    return _("The reading is dated in the closed period %(period)s: %(recalculated)s",
+             period=touched[0], recalculated=_recalculated(open_period))
+
+
+def closed_period_warnings(rows: Iterable[tuple[int, date]], closed: Collection[str], open_period: str | None,
+                           shown_rows: int = 10) -> list[str]:
+    """The import's warnings: one per closed period that the file's readings (``(row, date)``)
+    fall in, with the count and the first row numbers."""
+    from ..billing.periods import period_of
+
+    by_period: dict[str, list[int]] = {}
+    for number, day in rows:
+        period = period_of(day)
+        if period in closed:
+            by_period.setdefault(period, []).append(number)
+    warnings = []
+    for period, numbers in sorted(by_period.items()):
+        numbers.sort()
+        listed = ", ".join(str(n) for n in numbers[:shown_rows]) + (", …" if len(numbers) > shown_rows else "")
+        warnings.append(_("Readings dated in the closed period %(period)s: %(count)s (rows %(rows)s) — "
+                          "%(recalculated)s", count=len(numbers), period=period, rows=listed,
+                          recalculated=_recalculated(open_period)))
+    return warnings
 
 
 def _fmt(value: Decimal) -> str:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..models import (
     Account, AccountService, BenefitCategory, Beneficiary, Building, GroupMeterPremise, Meter,
-    MeterEvent, MeterType, NetworkNode, Norm, Organisation, Payment, Premise, Reading,
+    MeterEvent, MeterType, NetworkNode, Norm, OpeningBalance, Organisation, Payment, Premise, Reading,
     Registration, Resident, Service, Setting, Subsidy, Tariff, TariffComponent,
 )
 from .core import (
@@ -264,6 +264,14 @@ def validate_payment(obj, facts):
     check_kopiyky(errors, "amount", obj.amount)
     if obj.paid_on and obj.paid_on > date.today():
         errors.append(FieldError("paid_on", _("The payment date is in the future")))
+    return errors
+
+
+@validator(OpeningBalance)
+def validate_opening_balance(obj, facts):
+    """Вхідне сальдо: any sign (a debt is positive, an advance negative); the service may be empty."""
+    errors = []
+    _required(errors, obj, "account", "amount")
     return errors
 
 

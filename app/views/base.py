@@ -3,6 +3,7 @@ permissions, the inspector's building scope, Ukrainian fields, formatting, domai
 and the "nothing depends on it" delete rule are declared once."""
 from flask import abort, flash, request
 from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.models.sqla.filters import FilterRelationOneToManyEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.utils.base import get_column_root_relation, is_column_dotted
 from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_args, get_page_size_args
@@ -19,6 +20,7 @@ from .fields import AjaxSelectField, ChoiceField
 from .formatting import format_blank, format_date, format_decimal, format_money
 from .lookup import lookup_name_for
 from .scope import BuildingScopeFilter, scoped_get
+from .widgets import OblikFormWidget
 
 VIEW_METHOD_PERMISSIONS = {
     "list": "list", "show": "show", "add": "add", "edit": "edit", "delete": "delete",
@@ -221,12 +223,21 @@ class _Estimate(int):
 
 
 class OblikModelView(ModelFormMixin, ModelView):
-    """A CRUD screen of one resource (``class_permission_name``)."""
+    """A CRUD screen of one resource (``class_permission_name``).
+
+    Added or edited from a card's tab (a service on the account card: FAB links
+    ``/accountserviceview/add?_flt_0_account=5``), the form shows the parent's field filled
+    in with the card's record — a field like any other, posted by the browser, checked by the
+    same rules and with its error beside it. (FAB itself leaves the parent out of the form
+    and fills it in on the POST without its raw value, so the required parent failed its check
+    and the form came back with no message and nothing saved.)"""
 
     method_permission_name = VIEW_METHOD_PERMISSIONS
     base_filters = [["id", BuildingScopeFilter, None]]
     page_size = 25
     list_template = "appbuilder/general/model/list.html"
+    add_widget = OblikFormWidget
+    edit_widget = OblikFormWidget
 
     def __init__(self, **kwargs):
         datamodel = kwargs.pop("datamodel", None) or self.datamodel
@@ -255,13 +266,41 @@ class OblikModelView(ModelFormMixin, ModelView):
                 flash(error.message, "danger")
         return bool(errors)
 
+    # --- the card a form was opened from ------------------------------------------------
+    def _parents(self) -> dict:
+        """{relation: id} of the card whose tab opened this form (``?_flt_0_account=5``)."""
+        found = {}
+        for flt, value in self._filters.get_filters_values():
+            if isinstance(flt, FilterRelationOneToManyEqual):
+                value = value[0] if isinstance(value, (list, tuple)) and value else value
+                if value not in (None, ""):
+                    found[flt.column_name] = value
+        return found
+
+    def _prefill_parents(self, form) -> None:
+        """Fill the parent's field of a new record from the card (same scope as a posted id:
+        an inspector's foreign meter is no choice), then :meth:`prefill_add`."""
+        for name, value in self._parents().items():
+            field = form._fields.get(name)
+            if field is None or field.data is not None:
+                continue
+            try:
+                field.process_formdata([str(value)])
+            except ValueError as error:
+                field.errors = [error.args[0]]
+        self.prefill_add(form)
+
+    def prefill_add(self, form) -> None:
+        """Override to fill in more of a new record's form from what is already chosen."""
+
     def _add(self):
         is_valid_form = True
         get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
+        exclude_cols = []  # the parent is shown, filled in (see the class docstring)
         form = self.add_form.refresh()
+        if request.method != "POST":
+            self._prefill_parents(form)
         if request.method == "POST":
-            self._fill_form_exclude_cols(exclude_cols, form)
             if form.validate():
                 self.process_form(form, True)
                 item = self.datamodel.obj()
@@ -295,14 +334,13 @@ class OblikModelView(ModelFormMixin, ModelView):
         page_sizes = get_page_size_args()
         orders = get_order_args()
         get_filter_args(self._filters, disallow_if_not_in_search=False)
-        exclude_cols = self._filters.get_relation_cols()
+        exclude_cols = []  # the parent is shown with the record's value (see the class docstring)
         item = self.datamodel.get(pk, self._base_filters)
         if not item:
             abort(404)
         pk = self.datamodel.get_pk_value(item)
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
-            self._fill_form_exclude_cols(exclude_cols, form)
             form._id = pk
             if form.validate():
                 self.process_form(form, False)

@@ -17,9 +17,10 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..services import ledger
 from ..models import (
     Account, AreaChange, BillingBuilding, BillingRun, BillingWarning, Building, ChargeLine, ClaimAct,
-    ClaimActTarget, JournalEntry, Period, Premise, Service,
+    ClaimActTarget, JournalEntry, Period, Service,
 )
 from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES, WARNING_CODES
 from ..models.choices import JOURNAL_KINDS
@@ -199,26 +200,14 @@ JOURNAL_FILTERS = ("period", "target_period", "kind", "building", "account", "se
 
 
 def journal_query(args):
-    """The journal statement for the screen's filters (``args``: a dict of texts)."""
-    stmt = (select(JournalEntry, Account.account_number, Service.code)
+    """The journal statement for the screen's filters (``args``: a dict of texts), from the ledger."""
+    stmt = ledger.entries_query(
+        posting_period=args.get("period"), target_period=args.get("target_period"), kind=args.get("kind"),
+        building_code=args.get("building"), account_number=args.get("account"), service_code=args.get("service"),
+        document=args.get("document"))
+    return (stmt.add_columns(Account.account_number, Service.code)
             .join(Account, Account.id == JournalEntry.account_id)
             .outerjoin(Service, Service.id == JournalEntry.service_id))
-    if args.get("period"):
-        stmt = stmt.where(JournalEntry.posting_period == args["period"])
-    if args.get("target_period"):
-        stmt = stmt.where(JournalEntry.target_period == args["target_period"])
-    if args.get("kind"):
-        stmt = stmt.where(JournalEntry.kind == args["kind"])
-    if args.get("building"):
-        stmt = stmt.where(Account.premise_id.in_(select(Premise.id).join(Building).where(
-            Building.code == args["building"])))
-    if args.get("account"):
-        stmt = stmt.where(Account.account_number == args["account"])
-    if args.get("service"):
-        stmt = stmt.where(Service.code == args["service"])
-    if args.get("document"):
-        stmt = stmt.where(JournalEntry.document.ilike(f"%{args['document']}%"))
-    return stmt
 
 
 class JournalView(BaseView):
@@ -236,11 +225,8 @@ class JournalView(BaseView):
         args = {name: request.args.get(name, "").strip() for name in JOURNAL_FILTERS}
         stmt = journal_query(args)
         page = _page()
-        rows = db.session.execute(stmt.order_by(JournalEntry.id.desc()).offset(page * PAGE).limit(PAGE + 1)).all()
-        total = None
-        if any(args.values()):
-            filtered = stmt.subquery()
-            total = db.session.execute(select(func.count(), func.sum(filtered.c.amount))).one()
+        rows = db.session.execute(stmt.offset(page * PAGE).limit(PAGE + 1)).all()
+        total = ledger.entries_total(db.session, stmt) if any(args.values()) else None
         return self.render_template(
             "oblik/journal.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page, args=args, total=total,
             kinds=JOURNAL_KINDS, periods=list(db.session.scalars(select(Period.period).order_by(Period.period.desc()))),

@@ -80,6 +80,8 @@ LABELS = {
     "source": _l("Source"),
     "entered_by": _l("Entered by"),
     "entered_at": _l("Entered at"),
+    "edited_by": _l("Edited by"),
+    "edited_at": _l("Edited at"),
     "external_id": _l("Payment ID"),
     "paid_on": _l("Paid on"),
     "amount": _l("Amount, UAH"),

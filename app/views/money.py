@@ -1,9 +1,20 @@
-"""Оплати: payments as received facts — entered or imported, never edited or deleted."""
+"""Оплати: payments as received facts — entered or imported, never edited or deleted; posted
+to the journal when recorded, and corrected only by a reversal (Сторнування) with a reason."""
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 
+from ..extensions import current_appbuilder, db
 from ..models import Payment
+from ..services import ledger
+from ..models import JournalEntry, PaymentReversal, Service
+from ..models.choices import JOURNAL_KINDS
 from .base import OblikApi, OblikModelView
+from .csrf import check_csrf
 from .labels import LABELS
 from .scope import request_user
 
@@ -19,7 +30,7 @@ def _stamp(item):
 class PaymentView(OblikModelView):
     datamodel = SQLAInterface(Payment)
     class_permission_name = "Payment"
-    base_permissions = FACT_PERMISSIONS
+    base_permissions = FACT_PERMISSIONS + ["can_reverse"]
     label_columns = LABELS
     list_title = _l("Payments")
     show_title = add_title = _l("Payment")
@@ -29,9 +40,52 @@ class PaymentView(OblikModelView):
     search_columns = ["external_id", "account", "paid_on", "amount", "source"]
     order_columns = ["external_id", "paid_on", "amount"]
     base_order = ("paid_on", "desc")
+    show_template = "oblik/payment_show.html"
+    method_permission_name = {"reverse": "reverse"}
 
     def pre_add(self, item):
         _stamp(item)
+        ledger.receive_payment(db.session, item, item.created_by)  # posted in the same transaction
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        widgets["posting"] = payment_posting(item)
+        return widgets
+
+    @expose("/reverse/<int:pk>", methods=["POST"])
+    @has_access
+    def reverse(self, pk):
+        """Сторнування: the payment's entries cancelled in the open period, with the reason."""
+        check_csrf()
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        user = request_user()
+        try:
+            entries = ledger.reverse_payment(db.session, item.id, request.form.get("reason", ""),
+                                             user.username if user else None)
+            db.session.commit()
+        except ledger.LedgerError as refused:
+            db.session.rollback()
+            flash(str(refused), "danger")
+        else:
+            flash(_("Payment %(id)s reversed: %(entries)s journal entries cancel it.", id=item.external_id,
+                    entries=entries), "success")
+        return redirect(url_for("PaymentView.show", pk=pk))
+
+
+def payment_posting(item) -> dict:
+    """The show page's part: the payment's journal entries (how it was spread), its reversal."""
+    session = db.session
+    rows = session.execute(ledger.entries_query(payment_id=item.id).add_columns(Service.code)
+                           .outerjoin(Service, Service.id == JournalEntry.service_id)).all()
+    return {
+        "entries": list(reversed(rows)),
+        "reversal": session.get(PaymentReversal, item.id),
+        "kinds": JOURNAL_KINDS,
+        "may_reverse": current_appbuilder().sm.has_access("can_reverse", "Payment"),
+        "csrf_token": generate_csrf(),
+    }
 
 
 class PaymentApi(OblikApi):
@@ -49,6 +103,10 @@ class PaymentApi(OblikApi):
     def pre_add(self, item):
         _stamp(item)
         super().pre_add(item)
+        try:
+            ledger.receive_payment(db.session, item, item.created_by)
+        except ledger.LedgerError as refused:
+            abort(self.response_422(message={"external_id": [str(refused)]}))
 
 
 VIEWS = [(PaymentView, "Payment", _l("Payments"), "fa-hand-holding-usd")]

@@ -1,10 +1,15 @@
 """Реєстри: buildings, premises, residents, registrations, personal accounts, beneficiaries."""
+from decimal import Decimal
+
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from ..extensions import db
 from ..models import (
-    Account, AccountService, Beneficiary, Building, Premise, Registration, Resident,
+    Account, AccountService, Beneficiary, Building, Premise, Registration, Resident, Service,
 )
+from ..services import ledger
 from ..models.choices import (
     GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, PREMISE_KINDS, REGISTRATION_KINDS,
 )
@@ -158,6 +163,30 @@ class AccountApi(OblikApi):
     add_columns = edit_columns = ["account_number", "premise", "owner_name", "owner_rnokpp", "email",
                                   "phone", "opened_on", "closed_on"]
     search_columns = ["account_number", "owner_name", "premise"]
+
+    computed_fields = ("balance", "balance_by_service")
+
+    # The balance now, from the ledger (closed periods + what is recorded in the open one), for
+    # the users who may see money (the journal): ``balance`` and ``balance_by_service`` {service
+    # code or "" for the account as a whole: amount}, as decimal strings.
+    def pre_get(self, data):
+        if "id" in data and isinstance(data.get("result"), dict):
+            self._add_balances([data["id"]], [data["result"]])
+
+    def pre_get_list(self, data):
+        self._add_balances(data.get("ids") or [], data.get("result") or [])
+
+    def _add_balances(self, ids, results):
+        if not ids or not self.appbuilder.sm.has_access("can_list", "Journal"):
+            return
+        session = db.session
+        books = ledger.balances(session, ids)
+        codes = dict(session.execute(select(Service.id, Service.code)).all())
+        for account_id, result in zip(ids, results):
+            book = {s: a for s, a in books.get(account_id, {}).items() if a != 0}
+            result["balance"] = str(sum(book.values(), Decimal("0.00")))
+            result["balance_by_service"] = {codes.get(s, "") if s else "": str(a) for s, a in
+                                            sorted(book.items(), key=lambda kv: codes.get(kv[0], "") if kv[0] else "")}
 
 
 VIEWS = [

@@ -116,3 +116,12 @@ def test_heat_shares_always_add_up_to_the_house_volume(vh, premises, min_share):
 def test_imbalance_shares_always_add_up_to_delta(delta, premises, key):
     group = [WaterPremise(i, premise_sort_key("B", str(i)), v, p, a) for i, (v, p, a) in enumerate(premises)]
     assert sum(distribute_imbalance(delta, group, key).shares.values()) == delta
+
+
+def test_an_allocator_at_zero_units_is_a_device_not_a_missing_one():
+    # Zero is a value: D's 0 units keep the building on the units rule (T2's shares) …
+    zero = allocate_heat(D(30), flats(units=(D(100), D(300), D(600), D(0))))
+    assert (zero.method, shares(zero)) == ("units", [D("4.3125"), D("6.8625"), D("14.5125"), D("4.3125")])
+    # … while no device at all in D (None) sends Vr by area: 30 / 4 = 7.5 each
+    missing = allocate_heat(D(30), flats(units=(D(100), D(300), D(600), None)))
+    assert (missing.method, shares(missing)) == ("area_fallback", [D("7.5000")] * 4)

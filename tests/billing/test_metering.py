@@ -184,3 +184,38 @@ def test_the_run_warns_of_every_flat_meter_it_could_not_measure():
     # measured meters and house meters give no such warning
     result = run(flats(50), [flat_meter(11, 1)], read(11, 100, 112), subscribe(1, 1))
     assert not [w for w in result.warnings if w.code.startswith("meter_")]
+
+
+# --- zero is a value (billing.md §4 step 4 and §5 heat) ---------------------------------------
+
+
+def test_an_allocator_estimated_at_zero_units_keeps_the_building_on_the_units_rule():
+    # T2 again, but flat D's allocator (0 units in May, read every month) has no June reading:
+    # its estimate is 0 units (0 / 31 × 30), not "no device" — so the allocator rule still
+    # holds: Vh = 30, units 100/300/600/0 → A 4.3125, B 6.8625, C 14.5125, D 4.3125 Gcal
+    # (by area it would be 7.5 Gcal each).
+    meters = [Meter(100, "heat", 1, LONG_AGO, serial="H1")] + [
+        flat_meter(10 + i, i, "heat_allocator", installed_on=date(2023, 10, 1)) for i in (1, 2, 3, 4)]
+    readings = read(100, 1000, 1030) + [r for i, u in zip((1, 2, 3), (100, 300, 600)) for r in read(10 + i, 0, u)]
+    readings.append(Reading(14, MAY_31, D(0)))
+    history = [MeterMonth(14, "2024-05", D(0), "actual", 31, MAY_31)]
+    result = run(flats(50, 50, 50, 50), meters, readings, subscribe(2, 1, 2, 3, 4), history=history)
+    lines = by(result.lines, service_id=2)
+    assert [l.base_quantity for l in lines] == [D("4.3125"), D("6.8625"), D("14.5125"), D("4.3125")]
+    assert amounts(lines) == [D("8625.00"), D("13725.00"), D("29025.00"), D("8625.00")]
+    (balance,) = result.house_balances
+    assert balance.method == "units"
+    codes = [w.code for w in result.warnings]
+    assert "heat_device_ignored" not in codes and "heat_allocation" not in codes
+    assert "meter_estimated" in codes
+
+
+def test_a_vacant_flat_without_a_reading_pays_zero_not_the_norm():
+    # Flat 1 (2 persons, norm 5 m³ each) measured 0 m³ in May; no reading in June → 0 m³
+    # estimated, 0,00 грн — not 2 × 5 = 10 m³ × 30,00 = 300,00 by norm.
+    meters = [flat_meter(11, 1)]
+    history = [MeterMonth(11, "2024-05", D(0), "actual", 31, MAY_31)]
+    result = run(flats(40), meters, [Reading(11, MAY_31, D(25))], subscribe(1, 1), residents(1, 2),
+                 history=history)
+    (line,) = by(result.lines, service_id=1)
+    assert (line.base_quantity, line.amount, line.source) == (D(0), D("0.00"), "estimated")

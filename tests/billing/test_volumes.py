@@ -160,3 +160,35 @@ def test_house_meter_reading_spanning_months_without_history_warns():
     v = meter_month(house, [Reading(9, date(2024, 4, 30), 10), Reading(9, date(2024, 6, 30), 70)], history, JUNE,
                     house=True)
     assert (v.status, v.volume, v.warnings) == ("true_up", D(30), ())
+
+
+# --- zero is a value (billing.md §4 step 4: a month measured at zero is actual consumption) ---
+
+
+def test_a_vacant_flat_measured_at_zero_is_estimated_at_zero_not_by_norm():
+    # March–May read every month, 0 m³ each (nobody lives there); no reading in June:
+    # (0 + 0 + 0) / (31 + 30 + 31) = 0 m³/day × 30 days = 0
+    history = [month(1, "2024-03", D(0)), month(1, "2024-04", D(0)), month(1, "2024-05", D(0))]
+    v = meter_month(cold(), [Reading(1, date(2024, 5, 31), 100)], history, JUNE)
+    assert (v.status, v.volume, v.days) == ("estimated", D("0.000"), 30)
+    assert "середньодобове 0 × 30 дн. = 0" in v.reason
+    pv = premise_volume(10, "cold_water", [v])
+    assert (pv.by_norm, pv.volume, pv.source, len(pv.covered)) == (False, D(0), "estimated", 30)
+
+
+def test_one_month_at_zero_among_the_last_three_counts_in_the_average():
+    # 6 + 0 + 3 = 9 m³ over 31 + 30 + 31 = 92 days → 9/92 × 30 = 2.935 (not 9/61 × 30 = 4.426)
+    history = [month(1, "2024-03", D(6)), month(1, "2024-04", D(0)), month(1, "2024-05", D(3))]
+    v = meter_month(cold(), [], history, JUNE)
+    assert (v.status, v.volume) == ("estimated", D("2.935"))
+
+
+def test_a_new_meter_measured_at_zero_does_not_borrow_the_replaced_meters_history():
+    # The new meter (installed 01.04) read 0 m³ in April and May; the old one used 0.2 m³/day.
+    new = cold(2, installed_on=date(2024, 4, 1), replaces=1)
+    own = [month(2, "2024-04", D(0)), month(2, "2024-05", D(0))]
+    predecessor = [month(1, "2024-03", D("6.2"))]
+    v = meter_month(new, [], own, JUNE, predecessor_history=predecessor)
+    assert (v.status, v.volume) == ("estimated", D("0.000"))
+    # without history of its own it still uses the predecessor's: 6.2 / 31 × 30 = 6
+    assert meter_month(new, [], [], JUNE, predecessor_history=predecessor).volume == D("6.000")

@@ -44,3 +44,17 @@ def test_a_register_that_went_down_is_no_month_unless_it_rolled_over(bdb):
     run_billing()
     quantity, amount, source, _ = _cold_water_line("E1-003")
     assert (quantity, amount, source) == (D("217.000"), D("6510.00"), "estimated")
+
+
+def test_a_vacant_flat_read_at_zero_is_estimated_at_zero_through_the_run(bdb):
+    ids = create_town()
+    # Flat 2 stood empty: 31.07 → 50, 31.08 → 50, 30.09 → 50 (the town's own), nothing in October.
+    db.session.add_all([Reading(meter_id=ids["meters"][2], date=date(2026, 7, 31), value=D("50"), source="import"),
+                        Reading(meter_id=ids["meters"][2], date=date(2026, 8, 31), value=D("50"), source="import")])
+    db.session.commit()
+    run_billing()
+    quantity, amount, source, explanation = _cold_water_line("E1-002")
+    # 0 м³ over the 61 days 31.07–30.09 → 0 м³/day × 31 = 0 м³ × 30,00 = 0,00 — not the norm
+    # (1 person × 3 м³ = 90,00 грн)
+    assert (quantity, amount, source) == (D("0.000"), D("0.00"), "estimated")
+    assert "середньодобове 0 × 31 дн. = 0" in explanation

@@ -1,5 +1,5 @@
 """Payments, subsidies and advances into the journal (billing.md §7, decisions in
-app/services/posting.py), and the closing balances: every balance equals the sum of its entries."""
+app/services/ledger/posting.py), and the closing balances: every balance equals the sum of its entries."""
 from datetime import date
 from decimal import Decimal as D
 
@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import ClosingBalance, JournalEntry, Payment, PaymentPosting, Subsidy
 from app.services.billing_run import run_billing
 from app.services.period_close import close_period
-from app.services.posting import spread
+from app.services.ledger import spread
 
 from .conftest import fresh_database
 from .town import NOVEMBER, OCTOBER, create_town
@@ -72,7 +72,11 @@ def test_payments_are_posted_at_the_close_spread_over_the_debts(bdb):
     p3 = [row for row in entries_of(session, accounts[3], "payment") if row.document == "P-3"]
     assert {(r.value_date, r.posting_period) for r in p3} == {(date(2026, 10, 20), NOVEMBER)}
     assert sum(r.amount for r in p3) == D("-100.00") and len(p3) == 4
-    assert session.scalar(select(func.count()).select_from(PaymentPosting)) == 3  # P-LATER waits for December
+    # P-LATER, dated in December, waited for December: posted the moment December opened, into it
+    assert dict(session.execute(select(PaymentPosting.period, func.count()).group_by(PaymentPosting.period)).all()) \
+        == {NOVEMBER: 3, "2026-12": 1}
+    later = [row for row in entries_of(session, accounts[3], "payment") if row.document == "P-LATER"]
+    assert {(r.value_date, r.posting_period) for r in later} == {(date(2026, 12, 1), "2026-12")}
     subsidies = entries_of(session, accounts[3], "subsidy")
     assert [(s, a) for s, a, *_ in subsidies] == [(services["HEAT"], D("-200.00"))]
     spread_subsidy = entries_of(session, accounts[1], "subsidy")

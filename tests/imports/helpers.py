@@ -17,10 +17,11 @@ DEPENDS = {
     "tariffs": ["services"], "norms": ["services"], "account_services": ["accounts", "services"],
     "meters": ["meter_types", "premises"], "readings": ["meters"], "payments": ["accounts"],
     "beneficiaries": ["residents", "benefit_categories"], "subsidies": ["accounts", "services"],
+    "balances": ["open_period", "accounts", "services"], "open_period": [],
 }
 TABLES = ("building", "premise", "resident", "registration", "account", "service", "tariff", "norm",
           "account_service", "meter_type", "meter", "meter_event", "reading", "payment", "benefit_category",
-          "beneficiary", "subsidy")
+          "beneficiary", "subsidy", "opening_balance", "journal_entry")
 
 
 def prefix() -> str:
@@ -125,6 +126,11 @@ class Town:
                 {"resident_id": f"{p}-R1", "category_code": f"{p}-UBD", "date_from": date(2026, 1, 1), "date_to": "",
                  "entitled": 2, "certificate": "АА 123456"},
             ],
+            "balances": [
+                {"account_number": f"{p}-A1", "service_code": f"{p}-CW", "amount": Decimal("412.35")},
+                {"account_number": f"{p}-A1", "service_code": "", "amount": Decimal("-50")},
+                {"account_number": f"{p}-A2", "service_code": f"{p}-FX", "amount": Decimal("0.01")},
+            ],
             "subsidies": [
                 {"account_number": f"{p}-A1", "period": "2026-11", "amount": Decimal("812.00"), "service_code": ""},
                 {"account_number": f"{p}-A1", "period": "2026-11", "amount": Decimal("120.50"),
@@ -146,6 +152,7 @@ class Town:
             "meters": ("next_verification", date(2031, 1, 10)), "readings": ("value", Decimal("16")),
             "payments": ("amount", Decimal("1250.41")), "benefit_categories": ("pct", Decimal("80")),
             "beneficiaries": ("entitled", 3), "subsidies": ("amount", Decimal("813")),
+            "balances": ("amount", Decimal("400")),
         }[kind]
         first[change[0]] = change[1]
         return rows
@@ -235,6 +242,12 @@ def load(town, kind, done=None):
     done = done if done is not None else set()
     for dependency in DEPENDS[kind]:
         load(town, dependency, done)
+    if kind == "open_period":  # opening balances go into the first open period (the shared test database's)
+        from app.services.periods import current_period, open_first
+
+        if current_period() is None:
+            open_first("2026-11")
+        return done
     if kind not in done:
         outcome = run(kind, write_csv(town.rows(kind)))
         assert outcome.rejected == 0 and outcome.written, (kind, outcome)

@@ -39,8 +39,8 @@ def town(ctx):
 
 def test_format_errors_in_cells(ctx, town):
     p = town.p
-    data = _readings(town, (f"{p}-M1", date(2026, 12, 31), Decimal("30")), (f"{p}-M2", "31.02.2026", "25"),
-                     (f"{p}-M2", date(2026, 12, 30), "12,3,4"), (f"{p}-HM", date(2026, 12, 31), "1e40"))
+    data = _readings(town, (f"{p}-M1", date(2026, 12, 1), Decimal("30")), (f"{p}-M2", "31.02.2026", "25"),
+                     (f"{p}-M2", date(2026, 12, 1), "12,3,4"), (f"{p}-HM", date(2026, 12, 1), "1e40"))
     outcome = _expect_rejected(ctx, "readings", data, [(3, "date", "format"), (4, "value", "format"),
                                                        (5, "value", "format")])
     assert outcome.rejected == 3 and outcome.total == 4
@@ -50,7 +50,7 @@ def test_format_errors_in_cells(ctx, town):
 
 def test_unknown_reference_and_choice(ctx, town):
     p = town.p
-    _expect_rejected(ctx, "readings", _readings(town, ("NO-SUCH-METER", date(2026, 12, 31), "1")),
+    _expect_rejected(ctx, "readings", _readings(town, ("NO-SUCH-METER", date(2026, 12, 1), "1")),
                      [(2, "serial", "unknown_reference")])
     data = write_csv([{"building_code": f"{p}-B2", "number": "7", "kind": "flat", "total_area": "40"},
                       {"building_code": f"{p}-NOPE", "number": "8", "kind": "apartment", "total_area": "40"}])
@@ -76,18 +76,19 @@ def test_validator_errors_are_the_forms(ctx, town):
 def test_reading_rules_against_the_database_and_the_file(ctx, town):
     p = town.p
     # M1 has 15.25 on 31.10 and 19.5 on 30.11 (see helpers.Town): a lower value later is refused.
-    _expect_rejected(ctx, "readings", _readings(town, (f"{p}-M1", date(2026, 12, 31), "19")),
+    _expect_rejected(ctx, "readings", _readings(town, (f"{p}-M1", date(2026, 12, 1), "19")),
                      [(2, "value", "invalid")])
     # Inside one file, rows of a meter are checked in date order against each other, whatever
-    # their order in the file: the 31.01 reading is below the 31.12 one.
-    outcome = _expect_rejected(ctx, "readings", _readings(town, (f"{p}-M1", date(2027, 1, 31), "21"),
-                                                          (f"{p}-M1", date(2026, 12, 31), "25")),
+    # their order in the file: the 20.11 reading is below the 10.11 one (both between the
+    # database's 15.25 on 31.10 and 19.5 on 30.11).
+    outcome = _expect_rejected(ctx, "readings", _readings(town, (f"{p}-M1", date(2026, 11, 20), "16"),
+                                                          (f"{p}-M1", date(2026, 11, 10), "18")),
                                [(2, "value", "invalid")])
     assert outcome.rejected == 1
     # Outside the meter's installation; the same key twice in the file.
     _expect_rejected(ctx, "readings", _readings(town, (f"{p}-M2", date(2023, 5, 1), "13"),
-                                                (f"{p}-HM", date(2026, 12, 31), "300"),
-                                                (f"{p}-HM", date(2026, 12, 31), "301")),
+                                                (f"{p}-HM", date(2026, 12, 1), "300"),
+                                                (f"{p}-HM", date(2026, 12, 1), "301")),
                      [(2, "date", "invalid"), (4, "serial, date", "duplicate_key")])
 
 
@@ -136,8 +137,44 @@ def test_control_characters_in_an_xlsx_cell(ctx, town):
 
 
 def test_every_bad_row_is_reported(ctx, town):
-    rows = [{"serial": f"NOPE-{i}", "date": date(2026, 12, 31), "value": "1"} for i in range(50)]
-    rows.insert(10, {"serial": f"{town.p}-M1", "date": date(2026, 12, 31), "value": "22"})
+    rows = [{"serial": f"NOPE-{i}", "date": date(2026, 12, 1), "value": "1"} for i in range(50)]
+    rows.insert(10, {"serial": f"{town.p}-M1", "date": date(2026, 12, 1), "value": "22"})
     outcome = _expect_rejected(ctx, "readings", write_csv(rows), [])
     assert outcome.rejected == 50 and len(outcome.problems) == 50
     assert sorted(p.row for p in outcome.problems) == [n for n in range(2, 53) if n != 12]
+
+
+def test_a_reading_dated_after_today_is_refused(ctx, town):
+    from app.validation.readings import local_today
+
+    today = local_today()
+    tomorrow = today + timedelta(days=1)
+    outcome = _expect_rejected(ctx, "readings", _readings(town, (f"{town.p}-M1", tomorrow, "25")),
+                               [(2, "date", "invalid")])
+    assert outcome.problems[0].message == (
+        f"Дата показника {tomorrow:%d.%m.%Y} — у майбутньому (сьогодні {today:%d.%m.%Y}): "
+        "показник вносять після того, як його знято")
+
+
+def test_a_reading_changed_by_an_import_records_the_importer_and_the_time(ctx, town):
+    from sqlalchemy import select
+
+    from app.models import Meter, Reading
+
+    def stored():
+        ctx.expire_all()
+        return ctx.scalars(select(Reading).join(Meter).where(Meter.serial == f"{town.p}-M1",
+                                                             Reading.date == date(2026, 11, 30))).one()
+
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.services.imports.actors import actor_for
+
+    author = stored().entered_by  # the command line's user, who imported the town
+    assert author and stored().edited_by is None
+    operator = actor_for(ctx, ctx.scalars(select(User).where(User.username == "operator")).one())
+    outcome = run("readings", _readings(town, (f"{town.p}-M1", date(2026, 11, 30), "19,75")), actor=operator)
+    assert (outcome.updated, outcome.written) == (1, True)
+    reading = stored()
+    assert (reading.value, reading.entered_by, reading.edited_by) == (Decimal("19.75"), author, "operator")
+    assert reading.edited_at is not None

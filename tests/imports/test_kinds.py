@@ -1,6 +1,8 @@
 """Every kind imports from CSV (UTF-8, UTF-8 with BOM, Windows-1251; «,» and «;») and XLSX; the
 same file again changes nothing; an updated registry file updates the rows matched by key
 and counts them; payments and subsidies are facts that an import never changes."""
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -12,6 +14,7 @@ from .helpers import DEPENDS, FORMATS, Town, counts, encode, load, run
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_every_kind_imports_then_reimport_changes_nothing(ctx, kind, fmt):
+    # (payments, subsidies and opening balances also add their journal entries: counted below)
     town = Town()
     done = set()
     for dependency in DEPENDS[kind]:
@@ -26,6 +29,8 @@ def test_every_kind_imports_then_reimport_changes_nothing(ctx, kind, fmt):
     after = counts(ctx)
     table = KINDS[kind].table.name
     assert after[table] == before[table] + len(rows)
+    if kind == "balances":  # one opening_balance entry per row, in the first open period
+        assert after["journal_entry"] == before["journal_entry"] + len(rows)
     _check_stored(ctx, kind, town)
 
     again = run(kind, encode(rows, fmt))
@@ -41,6 +46,9 @@ def test_updated_registry_updates_matched_rows(ctx, kind):
     outcome = run(kind, encode(town.changed_rows(kind), "cp1251-semicolon"))
     assert outcome.rejected == 0, [p.as_dict() for p in outcome.problems]
     assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, len(town.rows(kind)) - 1)
+    if kind == "balances":  # the journal is never updated: the difference 400 − 412,35 is a new entry
+        assert _opening_entries(ctx, town.p)["CW"] == Decimal("400.00")
+        before["journal_entry"] += 1
     assert counts(ctx) == before  # (meters: a new next_verification adds no history event, as on the form)
     again = run(kind, encode(town.changed_rows(kind), "xlsx"))
     assert (again.updated, again.unchanged) == (0, len(town.rows(kind)))
@@ -105,6 +113,22 @@ def _check_stored(session, kind, town):
         amounts = sorted(session.scalars(select(Subsidy.amount).join(Subsidy.account)
                                          .where(Account.account_number == f"{p}-A1")))
         assert amounts == [Decimal("120.50"), Decimal("812.00")]
+    elif kind == "balances":
+        assert _opening_entries(session, p) == {"CW": Decimal("412.35"), None: Decimal("-50.00")}
+
+
+def _opening_entries(session, p):
+    """{service code or None: Σ opening_balance entries} of account A1 in the journal."""
+    from sqlalchemy import func
+
+    from app.models import Account, JournalEntry, Service
+
+    rows = session.execute(select(Service.code, func.sum(JournalEntry.amount))
+                           .select_from(JournalEntry).join(Account, Account.id == JournalEntry.account_id)
+                           .outerjoin(Service, Service.id == JournalEntry.service_id)
+                           .where(Account.account_number == f"{p}-A1", JournalEntry.kind == "opening_balance")
+                           .group_by(Service.code)).all()
+    return {(code.removeprefix(f"{p}-") if code else None): amount for code, amount in rows}
 
 
 @pytest.mark.parametrize("kind", ["premises", "accounts", "tariffs", "meters", "readings", "payments", "subsidies"])

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, bindparam, insert, select, update
+from sqlalchemy import Date, bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from ...models import Meter, Tariff, TariffComponent
@@ -174,6 +174,9 @@ class Importer:
 
     def _run(self, table: Table) -> Outcome:
         kind = self.kind
+        refusal = kind.refused(self.session) if kind.refused else None
+        if refusal:
+            raise FileRefused(refusal, "refused")
         index, warnings = map_headers(kind, table.headers)
         outcome = Outcome(kind.name, total=len(table.rows), warnings=list(table.warnings) + warnings)
         self.index = index
@@ -203,11 +206,16 @@ class Importer:
         outcome.problems_total = self.report.total
         outcome.sample = [sample[n] for n in sorted(sample)]
         accepted = [r for r in rows if not r.failed]
+        if kind.notices is not None and accepted:
+            outcome.warnings.extend(kind.notices(self.session, [(r.number, r.values) for r in accepted
+                                                                if r.action != "unchanged"]))
         outcome.created = sum(1 for r in accepted if r.action == "create")
         outcome.updated = sum(1 for r in accepted if r.action == "update")
         outcome.unchanged = sum(1 for r in accepted if r.action == "unchanged")
         if outcome.rejected == 0 and not self.dry_run:
             self._write(accepted)
+            if kind.after_write:
+                kind.after_write(self.session, self.actor.username)
             outcome.written = True
         return outcome
 
@@ -436,8 +444,12 @@ class Importer:
             insert_rows(session, table, insert_columns, payload)
         if updated:
             fields = self._compared_fields()
+            stamp = {}
+            if kind.edited_stamp:
+                user_column, time_column = kind.edited_stamp
+                stamp = {user_column: self.actor.username, time_column: func.now()}
             stmt = (update(table).where(table.c.id == bindparam("v__id"))
-                    .values({f: bindparam(f"v_{f}") for f in fields}))
+                    .values({**{f: bindparam(f"v_{f}") for f in fields}, **stamp}))
             for chunk in chunks(updated, 5000):
                 session.execute(stmt, [{"v__id": r.existing["id"], **{f"v_{f}": r.values.get(f) for f in fields}}
                                        for r in chunk])

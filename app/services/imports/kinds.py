@@ -1,4 +1,4 @@
-"""The sixteen kinds of import file (formats.md): for each, its columns, key, references and
+"""The seventeen kinds of import file (formats.md): for each, its columns, key, references and
 how a row becomes the model object that the shared validators check.
 
 A column's type comes from the model column it fills (text with its length, a number with its
@@ -17,12 +17,13 @@ from sqlalchemy import Date, Integer, Numeric, String, inspect as sa_inspect
 
 from ...models import (
     Account, AccountService, Beneficiary, BenefitCategory, Building, Meter, MeterType, NetworkNode,
-    Norm, Payment, Premise, Reading, Registration, Resident, Service, Subsidy, Tariff,
+    Norm, OpeningBalance, Payment, Premise, Reading, Registration, Resident, Service, Subsidy, Tariff,
 )
 from ...models.choices import (
     AREA_BASES, CHARGING_METHODS, GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, METER_RESOURCES,
     PREMISE_KINDS, READING_SOURCES, REGISTRATION_KINDS, RESOURCES, Choices,
 )
+from ...validation import readings as readings_rules
 from . import refs
 
 
@@ -69,6 +70,13 @@ class Kind:
     building_of: Callable | None = None  # obj -> building id, for an inspector's scope
     defaults_on_create: dict = field(default_factory=dict)
     created_stamp: str | None = None  # column receiving the importing user's name on create
+    # (session) -> a message refusing the whole file now, or None (opening balances once a period closed)
+    refused: Callable | None = None
+    # (session, username): after the rows are written, in the same transaction (payments → the journal)
+    after_write: Callable | None = None
+    edited_stamp: tuple | None = None  # (user column, time column) set on every row updated
+    # (session, [(row number, values)] of the accepted rows) -> warnings for the preview/report
+    notices: Callable | None = None
 
     def __post_init__(self):
         self.by_name = {c.name: c for c in self.columns}
@@ -131,6 +139,28 @@ BUILDING = Ref("building", ("building_code",), refs.by_code(Building, Building.c
                refs.by_id(Building), _l("Unknown building code"))
 PREMISE = Ref("premise", ("building_code", "number"), refs.premise_by_building_number,
               refs.by_id(Premise), _l("Unknown premise: no such number in this building"))
+def _post_pending(session, username):
+    from .. import ledger
+
+    ledger.post_pending(session, username)
+
+
+def _post_opening_balances(session, username):
+    from .. import ledger
+
+    ledger.post_opening_balances(session, username)
+
+
+def _opening_balances_refused(session):
+    from .. import ledger
+
+    try:
+        ledger.first_period_open(session)
+    except ledger.LedgerError as refused:
+        return str(refused)
+    return None
+
+
 ACCOUNT = Ref("account", ("account_number",), refs.by_code(Account, Account.account_number, refs.ACCOUNT_OPTIONS),
               refs.by_id(Account, refs.ACCOUNT_OPTIONS), _l("Unknown personal account"))
 SERVICE = Ref("service", ("service_code",), refs.by_code(Service, Service.code),
@@ -345,6 +375,9 @@ _kind(Kind(
     order=lambda row: (row.values["meter_id"], row.values["date"]),
     building_of=lambda obj: obj.meter.building_id if obj.meter is not None else None,
     created_stamp="entered_by",
+    edited_stamp=("edited_by", "edited_at"),
+    notices=lambda session, rows: readings_rules.closed_period_warnings(
+        [(number, values["date"]) for number, values in rows], *readings_rules.period_states(session)),
 ))
 
 _kind(Kind(
@@ -363,6 +396,7 @@ _kind(Kind(
     facts_only=True,
     building_of=_account_building,
     created_stamp="created_by",
+    after_write=_post_pending,
 ))
 
 _kind(Kind(
@@ -403,6 +437,25 @@ _kind(Kind(
     key=("account", "period", "service"),
     facts_only=True,
     building_of=_account_building,
+    after_write=_post_pending,
+))
+
+_kind(Kind(
+    "balances", OpeningBalance, "OpeningBalance", _l("Opening balances"),
+    _l("Balances brought over from another system (вхідне сальдо) into the first open period: a debt is "
+       "positive, an advance negative"),
+    columns=[
+        Col("account_number", None, _l("Personal account number: part of the key"), "1700012", key=True),
+        Col("service_code", None, _l("Service code (empty: the account as a whole); with it, part of the key"),
+            "CW"),
+        Col("amount", "amount", _l("Balance, UAH: debt positive, advance negative"), Decimal("-120.50")),
+    ],
+    refs=[ACCOUNT, SERVICE],
+    key=("account", "service"),
+    building_of=_account_building,
+    created_stamp="created_by",
+    refused=_opening_balances_refused,
+    after_write=_post_opening_balances,
 ))
 
 KIND_NAMES = tuple(KINDS)

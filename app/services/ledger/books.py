@@ -1,0 +1,355 @@
+"""Reading the books: balances, turnover and the entries behind them — in a few set-based
+queries, for one account or the whole town.
+
+Terms: a *book* is ``{service_id or None: amount}`` for one account (``None`` = the account as
+a whole: an advance when negative); ``balances()`` returns ``{account_id: book}``.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from sqlalchemy import func, or_, select
+
+from ...billing.money import round_money
+from ...models import Account, ChargeLine, ClosingBalance, JournalEntry, Period, Premise
+
+ZERO = Decimal("0.00")
+CHUNK = 5000
+
+# formats.md `turnover`: closing = opening + charged + recalculated + benefits + subsidies + paid + written_off
+TURNOVER_COLUMNS = ("opening", "charged", "recalculated", "benefits", "subsidies", "paid", "written_off")
+COLUMN_OF_KIND = {
+    "opening_balance": "opening", "charge": "charged", "imbalance": "charged", "penalty": "charged",
+    "recalculation": "recalculated", "benefit": "benefits", "subsidy": "subsidies", "payment": "paid",
+    "write_off": "written_off",
+}
+# What the journal holds for a period's charges (a recalculation counts for the kind it corrected).
+POSTED_KINDS = ("charge", "imbalance", "benefit")
+
+
+def money(value) -> Decimal:
+    """A money value read from the database as an exact Decimal of 2 places (a float from SQLite's
+    sums is exact to far more places, so rounding recovers the stored value)."""
+    if value is None:
+        return ZERO
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    return round_money(value)
+
+
+def column_of(kind: str, detail_kind: str | None) -> str:
+    """The turnover column of an entry: a reversal counts where the entry it reverses counts."""
+    if kind == "reversal":
+        return COLUMN_OF_KIND.get(detail_kind or "", "charged")
+    return COLUMN_OF_KIND.get(kind, "charged")
+
+
+def _book():
+    return defaultdict(lambda: ZERO)
+
+
+def _chunks(ids):
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def _scoped(stmt, column, ids):
+    """``stmt`` for every account (``ids`` None) or one statement per chunk of ids."""
+    if ids is None:
+        yield stmt
+    else:
+        for part in _chunks(ids):
+            yield stmt.where(column.in_(part))
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+def open_period(session) -> str | None:
+    return session.scalar(select(Period.period).where(Period.status == "open"))
+
+
+def last_closed(session, before: str | None = None) -> str | None:
+    """The latest closed period (before ``before`` when given)."""
+    stmt = select(Period.period).where(Period.status == "closed")
+    if before is not None:
+        stmt = stmt.where(Period.period < before)
+    return session.scalar(stmt.order_by(Period.period.desc()).limit(1))
+
+
+def _status(session, period: str) -> str | None:
+    return session.scalar(select(Period.status).where(Period.period == period))
+
+
+# -- balances --------------------------------------------------------------------------------
+
+def balances(session, account_ids=None, *, period: str | None = None, draft: bool = False) -> dict[int, dict]:
+    """{account: {service or None: balance}} at the end of ``period`` (default: the open one).
+
+    A closed period: its stored closing balances. The open period (or a later one): the last
+    closing balance plus every entry posted into the open period so far — payments, subsidies,
+    reversals as they are recorded — and with ``draft`` the open period's charge lines as well,
+    with the advance already taken onto the services as the close will take it. ``account_ids``
+    None: every account."""
+    result = defaultdict(_book)
+    if account_ids is not None and not account_ids:
+        return result
+    current = open_period(session)
+    if period is not None and _status(session, period) == "closed":
+        stmt = select(ClosingBalance.account_id, ClosingBalance.service_id, ClosingBalance.amount).where(
+            ClosingBalance.period == period)
+        for part in _scoped(stmt, ClosingBalance.account_id, account_ids):
+            for account_id, service_id, amount in session.execute(part):
+                result[account_id][service_id] += money(amount)
+        return result
+    _add_recorded(session, result, account_ids, current)
+    if draft and current is not None:
+        _add_draft(session, result, account_ids, current)
+        preview_offsets(result)
+    return result
+
+
+def _add_recorded(session, result, account_ids, current: str | None) -> None:
+    """The last closing balance + the entries of the open period (or, before any close, all)."""
+    previous = last_closed(session, current)
+    if previous is not None:
+        stmt = select(ClosingBalance.account_id, ClosingBalance.service_id, ClosingBalance.amount).where(
+            ClosingBalance.period == previous)
+        for part in _scoped(stmt, ClosingBalance.account_id, account_ids):
+            for account_id, service_id, amount in session.execute(part):
+                result[account_id][service_id] += money(amount)
+    stmt = select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount)).group_by(
+        JournalEntry.account_id, JournalEntry.service_id)
+    stmt = stmt.where(JournalEntry.posting_period > previous) if previous is not None else stmt
+    for part in _scoped(stmt, JournalEntry.account_id, account_ids):
+        for account_id, service_id, amount in session.execute(part):
+            result[account_id][service_id] += money(amount)
+
+
+def _add_draft(session, result, account_ids, current: str) -> None:
+    stmt = (select(ChargeLine.account_id, ChargeLine.service_id, func.sum(ChargeLine.amount))
+            .where(ChargeLine.period == current).group_by(ChargeLine.account_id, ChargeLine.service_id))
+    for part in _scoped(stmt, ChargeLine.account_id, account_ids):
+        for account_id, service_id, amount in session.execute(part):
+            result[account_id][service_id] += money(amount)
+
+
+def preview_offsets(books: dict) -> None:
+    """Take each account's advance onto its services with a debt, as the close does
+    (:func:`.posting.offset_advances` — the same :func:`.posting.spread`)."""
+    from .posting import spread
+
+    for book in books.values():
+        advance = -book.get(None, ZERO)
+        if advance <= 0:
+            continue
+        parts, left = spread(advance, book)
+        if advance - left <= 0:
+            continue
+        book[None] += advance - left
+        for service_id, part in parts.items():
+            book[service_id] -= part
+
+
+def account_balance(session, account_id: int, *, draft: bool = False) -> tuple[dict, Decimal]:
+    """({service or None: balance}, total) of one account now (see :func:`balances`)."""
+    book = balances(session, [account_id], draft=draft).get(account_id, {})
+    book = {s: a for s, a in book.items() if a != 0}
+    return book, sum(book.values(), ZERO)
+
+
+def balance_as_of(session, account_ids, day: date) -> dict[int, dict]:
+    """{account: {service or None: balance}} as of the end of ``day``: every journal entry whose
+    value date is on or before it (a period's charges are dated its last day; a payment its own
+    date, whichever period it was posted in)."""
+    result = defaultdict(_book)
+    stmt = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
+            .where(JournalEntry.value_date <= day).group_by(JournalEntry.account_id, JournalEntry.service_id))
+    for part in _scoped(stmt, JournalEntry.account_id, account_ids):
+        for account_id, service_id, amount in session.execute(part):
+            result[account_id][service_id] += money(amount)
+    return result
+
+
+def balance_history(session, account_id: int, periods: int = 12) -> list[tuple[str, dict, Decimal, bool]]:
+    """The account card's balances: [(period, {service: amount}, total, is_open)], newest first —
+    the open period with its draft (as it will close), then the closing balances of the last
+    ``periods`` closed periods."""
+    rows = []
+    current = open_period(session)
+    if current is not None:
+        book = {s: a for s, a in balances(session, [account_id], draft=True)[account_id].items() if a != 0}
+        rows.append((current, book, sum(book.values(), ZERO), True))
+    closed = list(session.scalars(select(Period.period).where(Period.status == "closed")
+                                  .order_by(Period.period.desc()).limit(periods)))
+    table = defaultdict(_book)
+    if closed:
+        for period, service_id, amount in session.execute(
+                select(ClosingBalance.period, ClosingBalance.service_id, ClosingBalance.amount)
+                .where(ClosingBalance.account_id == account_id, ClosingBalance.period.in_(closed))):
+            table[period][service_id] += money(amount)
+    for period in closed:
+        book = dict(table.get(period, {}))
+        rows.append((period, book, sum(book.values(), ZERO), False))
+    return rows
+
+
+# -- turnover --------------------------------------------------------------------------------
+
+def turnover(session, period: str, account_ids=None, *, by_service: bool = False,
+             draft: bool = True) -> dict:
+    """Оборотно-сальдова відомість of ``period``: {account (or (account, service)): {column:
+    amount}} with the columns of :data:`TURNOVER_COLUMNS` and ``closing``, which is their sum on
+    every row. ``opening`` is the balance at the start of the period plus the opening balances
+    (вхідне сальдо) posted into it; a reversal counts in the column of what it reverses. For the
+    open period the draft is added to charged, recalculated and benefits when ``draft``."""
+    rows = defaultdict(lambda: dict.fromkeys(TURNOVER_COLUMNS, ZERO))
+
+    def key(account_id, service_id):
+        return (account_id, service_id) if by_service else account_id
+
+    previous = last_closed(session, period)
+    if previous is not None:
+        start = balances(session, account_ids, period=previous)
+        # entries posted after the previous close but before this period (none when periods are consecutive)
+        gap = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
+               .where(JournalEntry.posting_period > previous, JournalEntry.posting_period < period)
+               .group_by(JournalEntry.account_id, JournalEntry.service_id))
+    else:
+        start = defaultdict(_book)
+        gap = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
+               .where(JournalEntry.posting_period < period).group_by(JournalEntry.account_id, JournalEntry.service_id))
+    for account_id, book in start.items():
+        for service_id, amount in book.items():
+            rows[key(account_id, service_id)]["opening"] += amount
+    for part in _scoped(gap, JournalEntry.account_id, account_ids):
+        for account_id, service_id, amount in session.execute(part):
+            rows[key(account_id, service_id)]["opening"] += money(amount)
+    moves = (select(JournalEntry.account_id, JournalEntry.service_id, JournalEntry.kind, JournalEntry.detail_kind,
+                    func.sum(JournalEntry.amount))
+             .where(JournalEntry.posting_period == period)
+             .group_by(JournalEntry.account_id, JournalEntry.service_id, JournalEntry.kind, JournalEntry.detail_kind))
+    for part in _scoped(moves, JournalEntry.account_id, account_ids):
+        for account_id, service_id, kind, detail_kind, amount in session.execute(part):
+            rows[key(account_id, service_id)][column_of(kind, detail_kind)] += money(amount)
+    if draft and _status(session, period) == "open":
+        lines = (select(ChargeLine.account_id, ChargeLine.service_id, ChargeLine.kind, func.sum(ChargeLine.amount))
+                 .where(ChargeLine.period == period)
+                 .group_by(ChargeLine.account_id, ChargeLine.service_id, ChargeLine.kind))
+        for part in _scoped(lines, ChargeLine.account_id, account_ids):
+            for account_id, service_id, kind, amount in session.execute(part):
+                rows[key(account_id, service_id)][column_of(kind, None)] += money(amount)
+    for values in rows.values():
+        values["closing"] = sum((values[c] for c in TURNOVER_COLUMNS), ZERO)
+    return rows
+
+
+# -- entries ---------------------------------------------------------------------------------
+
+def entries_query(*, posting_period=None, target_period=None, kind=None, account_id=None, account_number=None,
+                  building_code=None, service_id=None, service_code=None, document=None, payment_id=None):
+    """The journal entries behind a figure, newest first: a statement the caller pages
+    (``document``: a part of the document reference)."""
+    from ...models import Building, Service
+
+    stmt = select(JournalEntry)
+    if posting_period:
+        stmt = stmt.where(JournalEntry.posting_period == posting_period)
+    if target_period:
+        stmt = stmt.where(JournalEntry.target_period == target_period)
+    if kind:
+        stmt = stmt.where(JournalEntry.kind == kind)
+    if account_id is not None:
+        stmt = stmt.where(JournalEntry.account_id == account_id)
+    if account_number:
+        stmt = stmt.where(JournalEntry.account_id.in_(
+            select(Account.id).where(Account.account_number == account_number)))
+    if building_code:
+        stmt = stmt.where(JournalEntry.account_id.in_(
+            select(Account.id).join(Premise, Premise.id == Account.premise_id)
+            .join(Building, Building.id == Premise.building_id).where(Building.code == building_code)))
+    if service_id is not None:
+        stmt = stmt.where(JournalEntry.service_id == service_id)
+    if service_code:
+        stmt = stmt.where(JournalEntry.service_id.in_(select(Service.id).where(Service.code == service_code)))
+    if document:
+        stmt = stmt.where(JournalEntry.document.ilike(f"%{document}%"))
+    if payment_id is not None:
+        stmt = stmt.where(JournalEntry.payment_id == payment_id)
+    return stmt.order_by(JournalEntry.id.desc())
+
+
+def entries_total(session, stmt) -> tuple[int, Decimal]:
+    """(number of entries, their sum) of an :func:`entries_query` statement."""
+    sub = stmt.order_by(None).subquery()
+    count, total = session.execute(select(func.count(), func.sum(sub.c.amount))).one()
+    return count or 0, money(total)
+
+
+class PaymentLine(NamedTuple):
+    posting_period: str
+    kind: str
+    payment_id: int | None
+    document: str | None
+    value_date: date
+    amount: Decimal
+    external_id: str | None
+    paid_on: date | None
+    source: str | None
+    reason: str | None
+
+
+def payment_lines(session, account_id: int, first_period: str, last_period: str) -> list:
+    """The payments of an account posted in ``first_period``…``last_period`` and their
+    reversals (Сторнування), one :class:`PaymentLine` per payment, entry kind and posting
+    period, in order of posting period, value date and payment. ``amount`` is the journal's
+    (a payment negative, its reversal positive). The advance offsets of the close
+    (document ``advance-P``: pairs summing to zero, no payment) are left out — they move money
+    between services, not into the account."""
+    from ...models import Payment, PaymentReversal
+
+    reversal = (JournalEntry.kind == "reversal") & (JournalEntry.detail_kind == "payment")
+    own = or_(JournalEntry.payment_id.is_not(None), ~func.coalesce(JournalEntry.document, "").like("advance-%"))
+    rows = session.execute(
+        select(JournalEntry.posting_period, JournalEntry.kind, JournalEntry.payment_id, JournalEntry.document,
+               JournalEntry.value_date, func.sum(JournalEntry.amount).label("amount"), Payment.external_id,
+               Payment.paid_on, Payment.source, PaymentReversal.reason)
+        .outerjoin(Payment, Payment.id == JournalEntry.payment_id)
+        .outerjoin(PaymentReversal, PaymentReversal.payment_id == JournalEntry.payment_id)
+        .where(JournalEntry.account_id == account_id, JournalEntry.posting_period >= first_period,
+               JournalEntry.posting_period <= last_period, or_(JournalEntry.kind == "payment", reversal), own)
+        .group_by(JournalEntry.posting_period, JournalEntry.kind, JournalEntry.payment_id, JournalEntry.document,
+                  JournalEntry.value_date, Payment.external_id, Payment.paid_on, Payment.source,
+                  PaymentReversal.reason)
+        .order_by(JournalEntry.posting_period, JournalEntry.value_date, JournalEntry.payment_id)).all()
+    return [PaymentLine(*row[:5], money(row.amount), *row[6:]) for row in rows]
+
+
+def posted_by_target(session, building_id: int, months: list[str]) -> dict:
+    """What the journal holds for the charges of ``months`` of a building's accounts:
+    {(month, account, service, kind): (amount, quantity)}, a recalculation counted for the kind
+    it corrected — what a recalculation compares its new computation with (billing.md §10)."""
+    from ...billing.money import round_qty
+
+    if not months:
+        return {}
+    kind = func.coalesce(JournalEntry.detail_kind, JournalEntry.kind)
+    rows = session.execute(
+        select(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind.label("k"),
+               func.sum(JournalEntry.amount), func.sum(JournalEntry.quantity))
+        .where(JournalEntry.account_id.in_(select(Account.id).join(Premise, Premise.id == Account.premise_id)
+                                           .where(Premise.building_id == building_id)),
+               JournalEntry.target_period.in_(months),
+               JournalEntry.kind.in_(POSTED_KINDS + ("recalculation",)),
+               JournalEntry.service_id.is_not(None))
+        .group_by(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind)).all()
+    result = {}
+    for month, account_id, service_id, k, amount, quantity in rows:
+        if k in POSTED_KINDS:
+            q = Decimal("0.0000") if quantity is None else round_qty(
+                quantity if isinstance(quantity, Decimal) else Decimal(str(quantity)), 4)
+            result[(month, account_id, service_id, k)] = (money(amount), q)
+    return result
