@@ -362,9 +362,14 @@ class BulkWriter:
 
 
 def _sqlite_converter(column_type):
-    """What SQLAlchemy's SQLite dialect stores: dates as ISO text, NUMERIC as float."""
+    """What SQLAlchemy's SQLite dialect stores: dates as ISO text, NUMERIC as float, money
+    as whole kopiyky."""
     from sqlalchemy import Date, DateTime, Numeric
 
+    from ..models.types import is_money, to_kopiyky
+
+    if is_money(column_type):
+        return to_kopiyky
     if isinstance(column_type, DateTime):
         return lambda v: v.isoformat(" ")
     if isinstance(column_type, Date):

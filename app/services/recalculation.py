@@ -181,8 +181,9 @@ def _posted(session, building_id: int, months: list[str]) -> dict:
 
 
 def as_decimal(value, places: int) -> Decimal:
-    """A database number as an exact Decimal of ``places`` (SQLite hands sums back as floats:
-    they are exact to far more than 4 places, so rounding recovers the stored value)."""
+    """A database number as an exact Decimal of ``places`` (SQLite hands sums of quantities
+    back as floats: they are exact to far more than 4 places, so rounding recovers the stored
+    value; money comes back as Decimal already, see ``app.models.types.MONEY``)."""
     if value is None:
         return Decimal(0).scaleb(-places)
     if not isinstance(value, Decimal):

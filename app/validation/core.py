@@ -81,6 +81,13 @@ def check_positive(errors, field, value, required=True):
         errors.append(FieldError(field, _("Must be greater than zero")))
 
 
+def check_kopiyky(errors, field, value):
+    """Money has whole kopiyky: 250,40 — not 250,405 (never rounded silently)."""
+    kopiyky = Decimal(value).scaleb(2) if value is not None else None
+    if kopiyky is not None and kopiyky.is_finite() and kopiyky != kopiyky.to_integral_value():
+        errors.append(FieldError(field, _("At most two decimal places (kopiyky)")))
+
+
 def check_not_negative(errors, field, value):
     if value is not None and Decimal(value) < 0:
         errors.append(FieldError(field, _("Must not be negative")))

@@ -10,7 +10,7 @@ from ..models import (
     Registration, Resident, Service, Setting, Subsidy, Tariff, TariffComponent,
 )
 from .core import (
-    FieldError, check_date_range, check_edrpou, check_email, check_iban, check_not_negative,
+    FieldError, check_date_range, check_edrpou, check_email, check_iban, check_kopiyky, check_not_negative,
     check_positive, check_range, check_rnokpp, validator,
 )
 from .facts import first_overlap
@@ -261,6 +261,7 @@ def validate_payment(obj, facts):
     errors = []
     _required(errors, obj, "external_id", "account", "paid_on", "source")
     check_positive(errors, "amount", obj.amount)
+    check_kopiyky(errors, "amount", obj.amount)
     if obj.paid_on and obj.paid_on > date.today():
         errors.append(FieldError("paid_on", _("The payment date is in the future")))
     return errors
@@ -279,6 +280,7 @@ def validate_subsidy(obj, facts):
     errors = []
     _required(errors, obj, "account", "period")
     check_positive(errors, "amount", obj.amount)
+    check_kopiyky(errors, "amount", obj.amount)
     from ..billing.periods import parse_period
 
     if obj.period:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
-from ..models.types import MONEY
+from ..models.types import is_money
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField
 from .formatting import format_blank, format_date, format_decimal, format_money
@@ -107,7 +107,7 @@ class ModelFormMixin:
 
 
 def _is_money(column_type) -> bool:
-    return (getattr(column_type, "precision", None), getattr(column_type, "scale", None)) == (MONEY.precision, MONEY.scale)
+    return is_money(column_type)
 
 
 def _relation_required(model, relation):

@@ -106,6 +106,7 @@ class Kind:
         if col.period:
             return "period", None, None
         column_type = self.table.c[col.field].type
+        column_type = getattr(column_type, "impl_instance", column_type)  # MONEY: its NUMERIC(14, 2)
         if isinstance(column_type, Numeric):
             return "decimal", column_type.precision, column_type.scale
         if isinstance(column_type, Integer):
