@@ -305,7 +305,7 @@ def store_closing_balances(session, period: str) -> int:
             JournalEntry.posting_period <= period).subquery()
     total = func.sum(parts.c.amount)
     grouped = select(literal(period), parts.c.account_id, parts.c.service_id, total).group_by(
-        parts.c.account_id, parts.c.service_id).having(func.round(total, 2) != 0)
+        parts.c.account_id, parts.c.service_id).having(total != 0)
     result = session.execute(ClosingBalance.__table__.insert().from_select(
         ["period", "account_id", "service_id", "amount"], grouped))
     return result.rowcount or 0
