@@ -25,7 +25,7 @@ OBLIK = str(Path(sys.executable).with_name("oblik"))
 
 def database_url(kind: str, accounts: int, args) -> str:
     if kind == "postgresql":
-        return f"{args.pg_server}/oblik_bench_{accounts}"
+        return f"{args.pg_server}/{args.pg_prefix}_{accounts}"
     return f"sqlite:///{Path(args.dir) / f'oblik-bench-{accounts}.db'}"
 
 
@@ -109,6 +109,8 @@ def main():
     parser.add_argument("--db", nargs="+", choices=["postgresql", "sqlite"], default=["postgresql", "sqlite"])
     parser.add_argument("--jobs", type=int, default=None, help="processes (default: the CPUs on PostgreSQL, 1 on SQLite)")
     parser.add_argument("--pg-server", default=os.environ.get("OBLIK_BENCH_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg-prefix", default="oblik_bench",
+                        help="PostgreSQL database name before _<N> (one per person sharing the server)")
     parser.add_argument("--dir", default="/tmp/oblik-bench")
     parser.add_argument("--reuse", action="store_true", help="keep a database already loaded with the demo")
     parser.add_argument("--close", action="store_true", help="close the period after the run, timed")

@@ -70,8 +70,8 @@ class BillingView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        from ..services.billing_lock import held
-        from ..services.billing_run import draft_totals, latest_run, unbilled_buildings
+        from ..services.billing.lock import held
+        from ..services.billing import draft_totals, latest_run, unbilled_buildings
         from ..services.period_close import close_problems
         from ..services.periods import current_period
 
@@ -113,7 +113,7 @@ class BillingView(BaseView):
     @expose("/run", methods=["POST"])
     @has_access
     def run(self):
-        from ..services.billing_run import BillingError
+        from ..services.billing import BillingError
         from ..tasks.billing import start_billing
 
         check_csrf()
@@ -143,7 +143,7 @@ class BillingView(BaseView):
     @expose("/close", methods=["POST"])
     @has_access
     def close(self):
-        from ..services.billing_run import BillingError
+        from ..services.billing import BillingError
         from ..services.period_close import close_period
 
         check_csrf()

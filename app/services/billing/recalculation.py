@@ -1,0 +1,160 @@
+"""Перерахунок: closed months computed again with today's data (billing.md §10) — which
+months a building needs (:func:`recalculation_starts`), what the journal holds for them
+(:func:`_posted`, the one place that asks — to become a ledger call), and the difference as lines of the open period
+(:func:`recalculation_lines`). The months themselves are billed by :mod:`.building`.
+
+Which months. The database triggers log every change of billing data (``billing_change``:
+building or all, first day affected). A building's draft of the open period remembers the
+last log entry it had seen (``billing_building.change_mark``); once the period closes, that
+mark is the building's baseline. At the next run, the entries after the baseline that concern
+the building and a closed day decide where its recalculation starts: the month of the
+earliest day (an entry without a day: as far back as allowed). Every closed month from there
+on is computed again, in order — a month's meter volumes feed the next month's estimates and
+true-ups — but no further back than the look-back setting (``recalculation_lookback_months``,
+default 36) and only months the building was billed in (a building loaded later is not billed
+for months before it joined).
+
+What is posted. For each month ``P`` computed again: ``computed(P) − posted(P)`` per
+account, service and kind (charge, imbalance, benefit), where ``posted(P)`` is what the
+journal holds for ``P``: its charge, imbalance and benefit entries and the recalculations
+already posted for it. Non-zero differences become ``recalculation`` lines of the open period
+with ``target_period = P``. The recomputed meter volumes replace the stored ones when the open
+period closes, and the open period itself is billed on top of them.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+
+from ...billing.codes import LINE_KINDS, RECALCULATION
+from ...billing.money import as_decimal, format_money, format_number, round_qty
+from ...billing.periods import first_day, last_day, period_of
+from ...models import Account, BillingBuilding, BillingChange, JournalEntry, Period, Premise
+from .draft import DraftLine
+from .load import Catalog, months_back
+
+POSTED_KINDS = LINE_KINDS  # what a month posted: charge, imbalance, benefit
+KIND_LABELS = {"charge": "нарахування", "imbalance": "небаланс", "benefit": "пільга"}
+
+
+def current_mark(session) -> int:
+    """The newest change-log entry (read before a building's data is loaded)."""
+    return session.scalar(select(func.coalesce(func.max(BillingChange.id), 0))) or 0
+
+
+def closed_periods(session, before: str) -> list[str]:
+    return list(session.scalars(select(Period.period).where(Period.status == "closed", Period.period < before)
+                                .order_by(Period.period)))
+
+
+def recalculation_starts(session, catalog: Catalog, building_ids, period: str) -> dict[int, list[str]]:
+    """The closed months to compute again, in order, per building that needs any: from the
+    first month a change concerns, the months before ``period`` the building was billed in."""
+    closed = closed_periods(session, period)
+    if not closed:
+        return {}
+    last_closed = closed[-1]
+    earliest = max(months_back(period, catalog.lookback(period)), closed[0])
+    if earliest > last_closed:
+        return {}
+    ids = list(building_ids)
+    billed = defaultdict(set)
+    baseline = {}
+    for row in session.execute(select(BillingBuilding.building_id, BillingBuilding.period, BillingBuilding.change_mark)
+                               .where(BillingBuilding.building_id.in_(ids), BillingBuilding.period < period)
+                               .order_by(BillingBuilding.period)).all():
+        billed[row.building_id].add(row.period)
+        baseline[row.building_id] = row.change_mark  # the latest closed month's mark
+    if not baseline:
+        return {}
+    lowest = min(baseline.values())
+    changes = session.execute(
+        select(BillingChange.id, BillingChange.building_id, BillingChange.day).where(
+            BillingChange.id > lowest,
+            or_(BillingChange.building_id.in_(ids), BillingChange.building_id.is_(None)),
+            or_(BillingChange.day.is_(None), BillingChange.day <= last_day(last_closed)))).all()
+    starts = {}
+    for row in changes:
+        targets = [row.building_id] if row.building_id is not None else list(baseline)
+        month = period_of(row.day) if row.day is not None else earliest
+        for building_id in targets:
+            if building_id not in baseline or row.id <= baseline[building_id]:
+                continue
+            start = max(month, earliest)
+            if building_id not in starts or start < starts[building_id]:
+                starts[building_id] = start
+    result = {}
+    for building_id, start in starts.items():
+        first = [p for p in closed if p >= start and p in billed[building_id]]
+        if first:  # from the first closed month billed on, every month billed before the open one
+            result[building_id] = sorted(p for p in billed[building_id] if p >= first[0])
+    return result
+
+
+def recalculation_lines(session, catalog: Catalog, building_id: int, months: dict) -> list[DraftLine]:
+    """``computed − posted`` per month, account, service and kind, for the months computed
+    again (``months``: month → the engine's result), as ``recalculation`` lines."""
+    computed = {}
+    for month, outcome in months.items():
+        for line in outcome.lines:
+            entry = computed.setdefault((month, line.account_id, line.service_id, line.kind),
+                                        [Decimal(0), Decimal(0), [], line.method])
+            entry[0] += line.amount
+            entry[1] += line.quantity
+            entry[2].append(line)
+    was = _posted(session, building_id, list(months))
+    services = {s.id: s for s in catalog.services}
+    keys = sorted(set(computed) | set(was), key=lambda k: (k[1], k[2], k[0], POSTED_KINDS.index(k[3])))
+    result = []
+    for key in keys:
+        month, account_id, service_id, kind = key
+        now_amount, now_quantity, lines, method = computed.get(key, (Decimal(0), Decimal(0), [], None))
+        was_amount, was_quantity = was.get(key, (Decimal(0), Decimal(0)))
+        precision = services[service_id].quantity_precision if service_id in services else 4
+        now_quantity, was_quantity = round_qty(now_quantity, precision), round_qty(was_quantity, precision)
+        delta, delta_quantity = now_amount - was_amount, now_quantity - was_quantity
+        if delta == 0 and delta_quantity == 0:
+            continue
+        explanation = [
+            f"Перерахунок за {month} ({KIND_LABELS[kind]}): за поточними даними {format_money(now_amount)} грн "
+            f"(кількість {format_number(now_quantity)}), нараховано раніше {format_money(was_amount)} грн "
+            f"(кількість {format_number(was_quantity)}); різниця {format_money(delta)} грн",
+        ]
+        for line in lines:
+            explanation.extend(f"  {month}: {text}" for text in line.explanation)
+        result.append(DraftLine(
+            month, account_id, service_id, RECALCULATION, kind, first_day(month), last_day(month), None, None,
+            delta_quantity, _single_price(lines), delta, method, _single_source(lines), None, None,
+            "\n".join(explanation)))
+    return result
+
+
+def _single_price(lines):
+    prices = {line.price for line in lines if line.price is not None}
+    return prices.pop() if len(prices) == 1 else None
+
+
+def _single_source(lines):
+    sources = {line.source for line in lines if line.source}
+    return sources.pop() if len(sources) == 1 else None
+
+
+def _posted(session, building_id: int, months: list[str]) -> dict:
+    """What the journal holds for the months: (month, account, service, kind) → (amount,
+    quantity); a recalculation counts for the kind it corrected."""
+    if not months:
+        return {}
+    kind = func.coalesce(JournalEntry.detail_kind, JournalEntry.kind)
+    rows = session.execute(
+        select(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind.label("k"),
+               func.sum(JournalEntry.amount), func.sum(JournalEntry.quantity))
+        .where(JournalEntry.account_id.in_(select(Account.id).join(Premise, Premise.id == Account.premise_id)
+                                           .where(Premise.building_id == building_id)),
+               JournalEntry.target_period.in_(months),
+               JournalEntry.kind.in_(POSTED_KINDS + (RECALCULATION,)),
+               JournalEntry.service_id.is_not(None))
+        .group_by(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind)).all()
+    return {(r[0], r[1], r[2], r[3]): (as_decimal(r[4], 2), as_decimal(r[5], 4)) for r in rows
+            if r[3] in POSTED_KINDS}
