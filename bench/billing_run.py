@@ -66,10 +66,18 @@ def forget_drafts(url: str) -> None:
     engine.dispose()
 
 
+CPU = {}  # the CPU seconds (user + system) of the last command, its pool processes included
+
+
 def oblik(env, *arguments, quiet=False) -> float:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     result = subprocess.run([OBLIK, *arguments], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         sys.exit(f"oblik {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
     if not quiet:
@@ -94,12 +102,14 @@ def bench(kind: str, accounts: int, args) -> dict:
         run = conn.execute(sa.text("SELECT period, accounts, lines, warnings, buildings_done FROM billing_run "
                                    "WHERE status = 'done' ORDER BY id DESC LIMIT 1")).one()
     result = {"db": kind, "accounts": run.accounts, "lines": run.lines, "seconds": seconds, "jobs": jobs,
+              "cpu": CPU["last"],
               "warnings": run.warnings, "buildings": run.buildings_done}
     if args.close:
         result["close"] = oblik(env, "period", "close", run.period)
     engine.dispose()
     print(f"    {run.accounts:,} accounts, {run.lines:,} charge lines in {seconds:.1f} s with {jobs} job(s): "
-          f"{run.accounts / seconds:,.0f} accounts/s, {run.lines / seconds:,.0f} lines/s")
+          f"{run.accounts / seconds:,.0f} accounts/s, {run.lines / seconds:,.0f} lines/s; "
+          f"{result['cpu']:.1f} CPU s in the application's processes (the database server's not counted)")
     return result
 
 

@@ -18,6 +18,10 @@ LINE_KINDS = ("charge", "imbalance", "benefit")
 RECALCULATION = "recalculation"
 DRAFT_LINE_KINDS = LINE_KINDS + (RECALCULATION,)
 
+# Where a reading came from; an estimate is never a point a volume is measured from.
+READING_SOURCES = ("inspector", "resident", "import", "estimate")
+ESTIMATE_READING = "estimate"
+
 # Where a volume came from: every line source; a meter's month has only the first four.
 VOLUME_SOURCES = ("actual", "estimated", "norm", "true_up", "imbalance", "allocation")
 METER_SOURCES = ("actual", "estimated", "norm", "true_up")

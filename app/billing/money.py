@@ -29,7 +29,7 @@ DEFAULT_PRECISION = 3
 
 Number = Decimal | Fraction | int
 
-_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$", re.ASCII)
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
 
 

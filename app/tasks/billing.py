@@ -1,6 +1,8 @@
 """Billing in the background: the «Розрахунок» screen starts a run, the chunks of buildings run
 as Celery tasks (in parallel on as many workers as there are), each adds to the run's progress
 and the last one finishes it. Thin wrappers around :mod:`app.services.billing`."""
+import traceback
+
 from celery import group
 
 from .celery_app import celery
@@ -17,7 +19,7 @@ def billing_run(self, run_id: int, chunks: list[list[int]]):
     try:
         group(billing_chunk.s(run_id, chunk) for chunk in chunks).apply_async()
     except Exception as error:  # the broker refused: give the lock back
-        fail_run(run_id, str(error))
+        fail_run(run_id, str(error), traceback.format_exc())
         raise
     return {"run": run_id, "chunks": len(chunks)}
 
@@ -42,7 +44,7 @@ def start_billing(period=None, building_code=None, user=None):
     try:
         result = billing_run.delay(plan.run.id, plan.chunks)
     except Exception as error:
-        fail_run(plan.run.id, str(error))
+        fail_run(plan.run.id, str(error), traceback.format_exc())
         raise
     from ..models import BillingRun
 

@@ -38,6 +38,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from ...billing import data as rec
+from ...billing.codes import ESTIMATE_READING
 from ...billing.money import from_db as decimal
 from ...billing.money import parse_decimal, trim
 from ...billing.periods import first_day, last_day, overlaps, period_of, previous_period
@@ -288,7 +289,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
     if not meters:
         return
     meter_in = select(Meter.id).where(Meter.building_id.in_(ids))
-    actual = Reading.source != "estimate"
+    actual = Reading.source != ESTIMATE_READING
     in_month = _core(session).execute(
         select(Reading.meter_id, Reading.date, Reading.value, Reading.source)
         .where(Reading.meter_id.in_(meter_in), Reading.date >= first, Reading.date <= last, actual)
@@ -298,7 +299,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
     earlier = aliased(Reading)
     last_date = select(func.max(earlier.date)).where(
         earlier.meter_id == Meter.id, earlier.date < first, earlier.date >= Meter.installed_on,
-        earlier.source != "estimate").correlate(Meter).scalar_subquery()
+        earlier.source != ESTIMATE_READING).correlate(Meter).scalar_subquery()
     last_before = select(Meter.id.label("meter_id"), last_date.label("day")).where(
         Meter.building_id.in_(ids)).subquery()
     before = _core(session).execute(
@@ -385,7 +386,7 @@ def _history_from_readings(session, meters: dict, meter_ids: list, cut: str) -> 
         rows = _core(session).execute(
             select(Reading.meter_id, Reading.date, Reading.value)
             .where(Reading.meter_id.in_(part), Reading.date >= window, Reading.date < end,
-                   Reading.source != "estimate")
+                   Reading.source != ESTIMATE_READING)
             .order_by(Reading.meter_id, Reading.date)).all()
         by_meter = defaultdict(list)
         for r in rows:

@@ -1,7 +1,8 @@
 """Перерахунок: closed months computed again with today's data (billing.md §10) — which
 months a building needs (:func:`recalculation_starts`), what the journal holds for them
-(:func:`_posted`, the one place that asks — to become a ledger call), and the difference as lines of the open period
-(:func:`recalculation_lines`). The months themselves are billed by :mod:`.building`.
+(:func:`_posted`, the one place that asks — to become a ledger call), and the difference as
+lines of the open period (:func:`recalculation_lines`). The months themselves are billed by
+:mod:`.building`.
 
 Which months. The database triggers log every change of billing data (``billing_change``:
 building or all, first day affected). A building's draft of the open period remembers the

@@ -16,11 +16,10 @@ subsidies are never updated (a different row with the same key is rejected).
 """
 import gc
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, bindparam, insert, select, update
+from sqlalchemy import Date, bindparam, select, update
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from ...models import Meter, Tariff, TariffComponent
