@@ -1,6 +1,6 @@
 """The billing commands of ``oblik`` (formats.md): ``billing run``, ``period close``, ``report``.
 
-Thin wrappers around :mod:`app.services.billing_run`, :mod:`app.services.period_close` and
+Thin wrappers around :mod:`app.services.billing` (runs and the close) and
 :mod:`app.services.reports`; registered on the main group by :func:`register`."""
 import os
 import sys
@@ -42,7 +42,7 @@ def register(main, period_group):
             from flask_babel import gettext as _
 
             from .extensions import db
-            from .services.billing_run import BillingError, run_billing
+            from .services.billing import BillingError, run_billing
 
             if jobs is None:
                 jobs = (os.cpu_count() or 1) if db.engine.dialect.name == "postgresql" else 1
@@ -75,8 +75,8 @@ def register(main, period_group):
         with app.app_context():
             from flask_babel import gettext as _
 
-            from .services.billing_run import BillingError
-            from .services.period_close import close_period
+            from .services.billing import BillingError
+            from .services.billing import close_period
 
             try:
                 summary = close_period(period, _user())

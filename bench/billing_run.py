@@ -25,7 +25,7 @@ OBLIK = str(Path(sys.executable).with_name("oblik"))
 
 def database_url(kind: str, accounts: int, args) -> str:
     if kind == "postgresql":
-        return f"{args.pg_server}/oblik_bench_{accounts}"
+        return f"{args.pg_server}/{args.pg_prefix}_{accounts}"
     return f"sqlite:///{Path(args.dir) / f'oblik-bench-{accounts}.db'}"
 
 
@@ -66,10 +66,18 @@ def forget_drafts(url: str) -> None:
     engine.dispose()
 
 
+CPU = {}  # the CPU seconds (user + system) of the last command, its pool processes included
+
+
 def oblik(env, *arguments, quiet=False) -> float:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     result = subprocess.run([OBLIK, *arguments], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU["last"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         sys.exit(f"oblik {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}")
     if not quiet:
@@ -94,12 +102,14 @@ def bench(kind: str, accounts: int, args) -> dict:
         run = conn.execute(sa.text("SELECT period, accounts, lines, warnings, buildings_done FROM billing_run "
                                    "WHERE status = 'done' ORDER BY id DESC LIMIT 1")).one()
     result = {"db": kind, "accounts": run.accounts, "lines": run.lines, "seconds": seconds, "jobs": jobs,
+              "cpu": CPU["last"],
               "warnings": run.warnings, "buildings": run.buildings_done}
     if args.close:
         result["close"] = oblik(env, "period", "close", run.period)
     engine.dispose()
     print(f"    {run.accounts:,} accounts, {run.lines:,} charge lines in {seconds:.1f} s with {jobs} job(s): "
-          f"{run.accounts / seconds:,.0f} accounts/s, {run.lines / seconds:,.0f} lines/s")
+          f"{run.accounts / seconds:,.0f} accounts/s, {run.lines / seconds:,.0f} lines/s; "
+          f"{result['cpu']:.1f} CPU s in the application's processes (the database server's not counted)")
     return result
 
 
@@ -109,6 +119,8 @@ def main():
     parser.add_argument("--db", nargs="+", choices=["postgresql", "sqlite"], default=["postgresql", "sqlite"])
     parser.add_argument("--jobs", type=int, default=None, help="processes (default: the CPUs on PostgreSQL, 1 on SQLite)")
     parser.add_argument("--pg-server", default=os.environ.get("OBLIK_BENCH_PG", "postgresql+psycopg2://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg-prefix", default="oblik_bench",
+                        help="PostgreSQL database name before _<N> (one per person sharing the server)")
     parser.add_argument("--dir", default="/tmp/oblik-bench")
     parser.add_argument("--reuse", action="store_true", help="keep a database already loaded with the demo")
     parser.add_argument("--close", action="store_true", help="close the period after the run, timed")

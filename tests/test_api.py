@@ -368,3 +368,29 @@ def test_api_delete_of_a_record_without_dependants_works(app, api, token):
     response = api.delete(f"/api/v1/building/{response.json['id']}", headers=token("operator"))
     assert response.status_code == 200
     assert count(app, Building, Building.code == code) == 0
+
+
+# --- numbers: the forms' parser -----------------------------------------------------------
+@pytest.mark.parametrize("typed, stored", [("1\u202f234,50", "1234.50"), ("1\u00a0234,5", "1234.50"),
+                                           ("1 234.50", "1234.50"), (1234, "1234.00"), (12.5, "12.50")])
+def test_api_numbers_are_read_as_the_forms_read_them(app, api, token, ids, typed, stored):
+    from app.models import Payment
+
+    external = uid("APINUM")
+    response = api.post("/api/v1/payment/", json={
+        "external_id": external, "account": ids["account"]["B2-002"], "paid_on": "2026-11-10", "amount": typed,
+        "source": "bank"}, headers=token("accountant"))
+    assert response.status_code == 201, response.json
+    assert row(app, Payment, Payment.external_id == external)["amount"] == Decimal(stored)
+
+
+@pytest.mark.parametrize("typed", ["1e3", "NaN", "Infinity", "-inf", "1_000", True])
+def test_api_refuses_exponents_and_specials_as_the_forms_do(app, api, token, ids, typed):
+    from app.models import Payment
+
+    external = uid("APINUM")
+    response = api.post("/api/v1/payment/", json={
+        "external_id": external, "account": ids["account"]["B2-002"], "paid_on": "2026-11-10", "amount": typed,
+        "source": "bank"}, headers=token("accountant"))
+    assert _messages(response, "amount")
+    assert count(app, Payment, Payment.external_id == external) == 0

@@ -165,6 +165,25 @@ def test_a_malformed_number_is_refused_in_ukrainian(app, operator, typed):
     assert count(app, Reading, Reading.meter_id == meter_id) == 0
 
 
+@pytest.mark.parametrize("typed", ["1e3", "1E3", "-inf", "1_000"])
+def test_an_exponent_is_refused_as_the_engine_refuses_it(app, operator, typed):
+    from app.models import Reading
+
+    meter_id = make_meter(app, "B2")
+    response = operator.post("/readingview/add", data=reading_form(meter_id, "15.11.2026", typed))
+    assert field_errors(text(response), "value") == ["Невірне число"]
+    assert count(app, Reading, Reading.meter_id == meter_id) == 0
+
+
+@pytest.mark.parametrize("separator", ["\u00a0", "\u202f", " "])
+def test_thousands_with_any_space_are_accepted_as_the_engine_accepts_them(app, operator, separator):
+    from app.models import Reading
+
+    meter_id = make_meter(app, "B2")
+    operator.post("/readingview/add", data=reading_form(meter_id, "15.11.2026", f"1{separator}234,5"))
+    assert row(app, Reading, Reading.meter_id == meter_id)["value"] == Decimal("1234.5")
+
+
 def test_the_form_keeps_what_was_typed_after_an_error(app, operator):
     meter_id = make_meter(app, "B2")
     response = operator.post("/readingview/add", data=reading_form(meter_id, "15.11.2026", "12,5x"))

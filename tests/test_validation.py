@@ -396,3 +396,59 @@ def test_the_api_refuses_an_invalid_owner_rnokpp(app, headers):
     assert response.status_code == 422
     assert "РНОКПП" in response.json["message"]["owner_rnokpp"][0]
     assert count(app, Account, Account.account_number == number) == 0
+
+
+# --- claim acts and area changes: the validators (formerly the screens' own checks) -------
+def _claim_act(**over):
+    from app.models import ClaimAct
+
+    values = dict(number="АП-V", act_date=date(2026, 10, 20), service_id=1, kind="poor_quality",
+                  reduction_pct=Decimal("30"), date_from=date(2026, 10, 1), date_to=date(2026, 10, 10), status="draft")
+    values.update(over)
+    return ClaimAct(**values)
+
+
+@pytest.mark.parametrize("over, field", [
+    ({}, None),
+    ({"date_to": date(2026, 9, 30)}, "date_to"),
+    ({"reduction_pct": None}, "reduction_pct"),
+    ({"reduction_pct": Decimal("0")}, "reduction_pct"),
+    ({"reduction_pct": Decimal("100.01")}, "reduction_pct"),
+    ({"kind": "not_provided", "reduction_pct": None}, None),
+    ({"id": 7, "status": "approved"}, "status"),
+    ({"status": "approved"}, None),  # a new record is never approved yet: the screen makes it a draft
+])
+def test_claim_act_rules(app, over, field):
+    from app.extensions import db
+    from app.validation import validate
+
+    with app.app_context():
+        errors = validate(db.session, _claim_act(**over))
+        assert [e.field for e in errors] == ([field] if field else [])
+        assert all(is_ukrainian(e.message) for e in errors)
+
+
+def test_an_approved_acts_coverage_is_refused(app):
+    from app.extensions import db
+    from app.models import ClaimActTarget
+    from app.validation import validate
+
+    with app.app_context():
+        assert [e.field for e in validate(db.session, ClaimActTarget(act=_claim_act(status="approved")))] == ["act"]
+        assert validate(db.session, ClaimActTarget(act=_claim_act())) == []
+
+
+@pytest.mark.parametrize("total, heated, field", [
+    ("52.3", None, None), ("52.3", "52.3", None), ("0", None, "total_area"), (None, None, "total_area"),
+    ("52.3", "0", "heated_area"), ("52.3", "60", "heated_area"),
+])
+def test_area_change_rules(app, total, heated, field):
+    from app.extensions import db
+    from app.models import AreaChange, Premise
+    from app.validation import validate
+
+    with app.app_context():
+        change = AreaChange(premise=Premise(number="1"), valid_from=date(2026, 10, 1),
+                            total_area=Decimal(total) if total else None, heated_area=Decimal(heated) if heated else None)
+        errors = validate(db.session, change)
+        assert [e.field for e in errors] == ([field] if field else [])

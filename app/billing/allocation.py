@@ -42,6 +42,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from .money import format_number, largest_remainder, round_qty
+from .settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
 
 
 def premise_sort_key(building_code: str, number: str) -> tuple:
@@ -142,8 +143,8 @@ def minimum_share(x: dict, minimum: dict, area: dict) -> dict:
             x[k] -= added * Fraction(area[k]) / rest_area
 
 
-def allocate_heat(vh: Decimal, premises: Sequence[HeatPremise], system_share: Decimal = Decimal("0.05"),
-                  common_share: Decimal = Decimal("0.10"), min_share: Decimal = Decimal("0.5"),
+def allocate_heat(vh: Decimal, premises: Sequence[HeatPremise], system_share: Decimal = HEAT_SYSTEM_SHARE,
+                  common_share: Decimal = HEAT_COMMON_SHARE, min_share: Decimal = HEAT_MIN_SHARE,
                   precision: int = 4) -> HeatAllocation:
     premises = sorted(premises, key=lambda p: p.sort_key)
     total = round_qty(vh, precision)

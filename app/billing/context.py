@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .allocation import premise_sort_key
+from .codes import VOLUME_METHODS
 from .data import AccountService, BillingInput, BillingWarning, Price, Service
 from .periods import days_in, days_of, first_day, last_day, value_on
 from .reductions import ClaimActs
@@ -16,7 +17,6 @@ from .residents import Residents
 from .segments import active_days
 from .settings import Settings
 
-VOLUME_METHODS = ("metered", "group")
 
 
 class Book:

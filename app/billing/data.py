@@ -7,7 +7,7 @@ Numbers are ``Decimal``; a record also accepts an ``int`` or a text (``"12,5"``)
 it into a ``Decimal``, and refuses a ``float``. Sequences are stored as tuples.
 Dates are ``datetime.date``; ranges are inclusive and an empty end is open (billing.md §1).
 
-Vocabulary of codes (the same strings as ``app/models/choices.py``):
+Vocabulary of codes (:mod:`app.billing.codes`, labelled in ``app/models/choices.py``):
 
 * method: ``fixed`` ``area`` ``persons`` ``metered`` ``group`` ``one_off``
 * resource: ``cold_water`` ``hot_water`` ``heat`` ``gas`` ``electricity`` ``sewerage``;
@@ -22,19 +22,13 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 
+from .codes import (  # noqa: F401  (the codes live in .codes; here for the records that check them)
+    CLAIM_KINDS, IMBALANCE_KEYS, LINE_KINDS, METER_RESOURCES, METER_SOURCES, METHODS, REGISTRATION_KINDS, RESOURCES,
+    VOLUME_SOURCES, WATER,
+)
 from .money import to_decimal
 from .periods import parse_period
-
-METHODS = ("fixed", "area", "persons", "metered", "group", "one_off")
-RESOURCES = ("cold_water", "hot_water", "heat", "gas", "electricity", "sewerage")
-METER_RESOURCES = RESOURCES + ("heat_allocator",)
-WATER = ("cold_water", "hot_water")
-REGISTRATION_KINDS = ("registered", "temporary", "absent")
-LINE_KINDS = ("charge", "imbalance", "benefit")
-VOLUME_SOURCES = ("actual", "estimated", "norm", "true_up", "imbalance", "allocation")
-METER_SOURCES = ("actual", "estimated", "norm", "true_up")
-CLAIM_KINDS = ("not_provided", "poor_quality")
-IMBALANCE_KEYS = ("volume", "persons", "area")
+from .settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
 
 
 def _normalise(record, decimals=(), optional_decimals=(), tuples=()):
@@ -149,9 +143,9 @@ class Building:
     id: int
     code: str
     imbalance_key: str = "volume"
-    heat_system_share: Decimal = Decimal("0.05")
-    heat_common_share: Decimal = Decimal("0.10")
-    heat_min_share: Decimal = Decimal("0.5")
+    heat_system_share: Decimal = HEAT_SYSTEM_SHARE
+    heat_common_share: Decimal = HEAT_COMMON_SHARE
+    heat_min_share: Decimal = HEAT_MIN_SHARE
     network_node_id: int | None = None
 
     def __post_init__(self):

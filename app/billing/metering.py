@@ -26,6 +26,7 @@ from .allocation import HeatAllocation, HeatPremise, WaterPremise, allocate_heat
 from .context import Book
 from .data import WATER, HouseBalance, Service
 from .money import format_number, ratio, round_qty
+from .settings import HEAT_SHARES
 from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume, verification_overdue
 
 
@@ -216,7 +217,7 @@ class Metering:
         building = book.buildings.get(meter.building_id)
         group = [self._heat_premise(p) for p in premises]
         settings = (building.heat_system_share, building.heat_common_share, building.heat_min_share) if building \
-            else (Decimal("0.05"), Decimal("0.10"), Decimal("0.5"))
+            else HEAT_SHARES
         allocation = allocate_heat(house.volume, group, *settings, precision=book.resource_precision("heat"))
         for message in allocation.warnings:
             book.warn("heat_allocation", f"{name}: {message}", **ids)

@@ -9,6 +9,10 @@
   whatever the number of digits in between.
 * :func:`largest_remainder` splits a total into rounded shares that add up to the total
   exactly (метод найбільших залишків).
+* :func:`parse_decimal` reads a number as a person types it — the one parser of forms, the
+  REST API, imports and the engine's settings.
+* :func:`from_db`, :func:`as_decimal` and :func:`trim` read a number column's value (SQLite
+  may hand back an int or a float) as an exact Decimal.
 
 Nothing else in the engine calls ``quantize`` by hand.
 """
@@ -25,7 +29,7 @@ DEFAULT_PRECISION = 3
 
 Number = Decimal | Fraction | int
 
-_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$", re.ASCII)
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009'")
 
 
@@ -47,8 +51,10 @@ def to_decimal(value) -> Decimal:
 def parse_decimal(text: str) -> Decimal:
     """Parse a number as Ukrainian users type it: ``"12,5"``, ``"1 234,50"``, ``"-0.75"``.
 
-    A decimal comma or point is accepted; spaces (also non-breaking and thin ones) and
-    apostrophes group thousands. A text with both a comma and a point is ambiguous and refused.
+    A decimal comma or point is accepted; spaces (also no-break, narrow no-break and thin
+    ones) and apostrophes group thousands. Refused (``ValueError``): a text with both a comma
+    and a point (ambiguous), exponents (``1e3``), ``NaN``, ``Infinity``, underscores, anything
+    else that is not plain digits.
     """
     if not isinstance(text, str):
         raise TypeError(f"not a text: {text!r}")
@@ -59,6 +65,38 @@ def parse_decimal(text: str) -> Decimal:
         return Decimal(cleaned.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the regex already refuses these
         raise ValueError(f"not a number: {text!r}") from None
+
+
+def from_db(value):
+    """A number column's value as an exact Decimal (None stays None): SQLite may hand back an
+    int or a float — a float is read by its shortest repr, which is the stored value."""
+    if value is None or type(value) is Decimal:
+        return value
+    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
+
+
+def as_decimal(value, places: int) -> Decimal:
+    """A database number (a sum, typically) rounded to ``places``; None is zero. SQLite hands
+    sums back as floats: exact to far more than 4 places, so rounding recovers the value."""
+    if value is None:
+        return Decimal(0).scaleb(-places)
+    return round_qty(from_db(value), places)
+
+
+def trim(value, places: int = 0):
+    """A database Decimal without the column's padding zeros (``35.46000`` → ``35.46``, an
+    area ``52.3000`` → ``52.3``), keeping at least ``places`` decimals; the value is the same,
+    only the explanations read better."""
+    if value is None:
+        return None
+    value = from_db(value)
+    exponent = value.as_tuple().exponent
+    if exponent >= -places:
+        return value
+    stripped = value.normalize()
+    if stripped.as_tuple().exponent > -places:
+        stripped = stripped.quantize(Decimal(1).scaleb(-places))
+    return stripped
 
 
 def exact(value: Number) -> Fraction:

@@ -1,7 +1,8 @@
-"""Periods are calendar months written ``YYYY-MM`` (billing.md §1)."""
+"""Periods are calendar months written ``YYYY-MM`` (billing.md §1); dates and inclusive date
+ranges (an empty end is open), and dates as people type them (``дд.мм.рррр``)."""
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -70,6 +71,25 @@ def _days_of(period: str) -> tuple[date, ...]:
 def covers(date_from: date | None, date_to: date | None, day: date) -> bool:
     """Is ``day`` inside the inclusive range ``date_from … date_to`` (empty = open ended)?"""
     return (date_from is None or date_from <= day) and (date_to is None or day <= date_to)
+
+
+def overlaps(a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None) -> bool:
+    """Do two inclusive date ranges meet? An empty start or end is open."""
+    return (a_to is None or b_from is None or b_from <= a_to) and (b_to is None or a_from is None or a_from <= b_to)
+
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
+
+
+def parse_date(text) -> date:
+    """A date as typed on a Ukrainian screen or in a file: ``дд.мм.рррр`` (ISO and ``дд.мм.рр``
+    accepted too); ValueError otherwise. The one parser of forms, filters and imports."""
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(str(text).strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def clip(date_from: date | None, date_to: date | None, period: str) -> tuple[date, date] | None:

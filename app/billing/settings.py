@@ -1,6 +1,6 @@
 """Dated billing settings (налаштування розрахунку): the numbers the law leaves to the
-provider, with the defaults of billing.md. The keys are those of
-``app/services/setup.py``; a key missing from the input takes the default below.
+provider, with the defaults of billing.md (:data:`DEFAULT_SETTINGS`, which
+``app/services/setup.py`` stores); a key missing from the input takes its default.
 
 The value of a day is the entry with the latest ``valid_from`` ≤ that day. The engine reads
 the settings of a month on its **last day** (the same day the residents R of a benefit are
@@ -12,26 +12,50 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from .data import Setting
 from .periods import value_on
 
-DEFAULTS: dict[str, Decimal] = {
-    "min_persons_for_norm": Decimal("1"),
-    "social_norm.area_per_person": Decimal("21"),
-    "social_norm.area_per_household": Decimal("10.5"),
-    "social_norm.cold_water_per_person": Decimal("2"),
-    "social_norm.cold_water_no_hot_per_person": Decimal("3.6"),
-    "social_norm.hot_water_per_person": Decimal("1.6"),
-    "social_norm.sewerage_per_person": Decimal("3.6"),
-    "social_norm.gas_cat1_per_person": Decimal("3.3"),
-    "social_norm.gas_cat2_per_person": Decimal("5.4"),
-    "social_norm.gas_cat3_per_person": Decimal("10.5"),
-    "social_norm.electricity_base": Decimal("70"),
-    "social_norm.electricity_per_extra_person": Decimal("30"),
-    "social_norm.electricity_max": Decimal("190"),
+if TYPE_CHECKING:
+    from .data import Setting
+
+
+def N_(text: str) -> str:
+    """Marks a stored description for translation (the screen translates it when shown)."""
+    return text
+
+
+# billing.md defaults, stored as dated settings (``app.services.setup.seed_settings``) so that a
+# change has a validity date: key → (value as stored, description). The one declaration.
+DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
+    "min_persons_for_norm": ("1", N_("Persons counted for norm volumes in a premise without residents")),
+    "recalculation_lookback_months": ("36", N_("How many closed months a recalculation may reach back")),
+    "social_norm.area_per_person": ("21", N_("Social norm of heated area per person, m²")),
+    "social_norm.area_per_household": ("10.5", N_("Social norm of heated area added per household, m²")),
+    "social_norm.cold_water_per_person": ("2", N_("Cold water per person with hot water supply, m³")),
+    "social_norm.cold_water_no_hot_per_person": ("3.6", N_("Cold water per person without hot water, m³")),
+    "social_norm.hot_water_per_person": ("1.6", N_("Hot water per person, m³")),
+    "social_norm.sewerage_per_person": ("3.6", N_("Sewerage per person, m³")),
+    "social_norm.gas_cat1_per_person": ("3.3", N_("Gas, category 1, per person, m³")),
+    "social_norm.gas_cat2_per_person": ("5.4", N_("Gas, category 2, per person, m³")),
+    "social_norm.gas_cat3_per_person": ("10.5", N_("Gas, category 3, per person, m³")),
+    "social_norm.electricity_base": ("70", N_("Electricity for the first person, kWh")),
+    "social_norm.electricity_per_extra_person": ("30", N_("Electricity per further person, kWh")),
+    "social_norm.electricity_max": ("190", N_("Electricity cap per household, kWh")),
+    "penalty.enabled": ("0", N_("Penalty (пеня) on overdue debt: off by default")),
+    "penalty.daily_pct": ("0.01", N_("Penalty per day, per cent of overdue debt")),
+    "invoice.due_day": ("20", N_("Day of the following month by which an invoice is due")),
 }
+DEFAULTS: dict[str, Decimal] = {key: Decimal(value) for key, (value, _) in DEFAULT_SETTINGS.items()}
+LOOKBACK_KEY = "recalculation_lookback_months"
+
+# A building's heat distribution (billing.md §5), the defaults of its columns: the share of
+# the house's heat for the heating system and for the common areas, and the minimum share of
+# a premise with an allocator.
+HEAT_SYSTEM_SHARE = Decimal("0.05")
+HEAT_COMMON_SHARE = Decimal("0.10")
+HEAT_MIN_SHARE = Decimal("0.5")
+HEAT_SHARES = (HEAT_SYSTEM_SHARE, HEAT_COMMON_SHARE, HEAT_MIN_SHARE)
 
 
 class Settings:

@@ -23,47 +23,50 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from ..billing import codes as billing_codes
 from .choices import Choices
 from .types import MONEY, PCT, PRICE, QUANTITY, READING, enum_check
 
 # Big tables: 64-bit keys on PostgreSQL, SQLite's rowid alias (INTEGER PRIMARY KEY) there.
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
-CLAIM_KINDS = Choices(("not_provided", _l("Service not provided")), ("poor_quality", _l("Poor quality")))
+CLAIM_KINDS = Choices.of(billing_codes.CLAIM_KINDS,
+                         {"not_provided": _l("Service not provided"), "poor_quality": _l("Poor quality")})
 CLAIM_STATUSES = Choices(("draft", _l("Draft")), ("approved", _l("Approved")))
-LINE_KINDS = Choices(
-    ("charge", _l("Charge")),
-    ("imbalance", _l("Imbalance")),
-    ("benefit", _l("Benefit")),
-    ("recalculation", _l("Recalculation")),
-)
-VOLUME_SOURCES = Choices(
-    ("actual", _l("Actual readings")),
-    ("estimated", _l("Estimated")),
-    ("norm", _l("By norm")),
-    ("true_up", _l("True-up after estimates")),
-    ("imbalance", _l("Imbalance share")),
-    ("allocation", _l("House meter share")),
-)
+LINE_KINDS = Choices.of(billing_codes.DRAFT_LINE_KINDS, {
+    "charge": _l("Charge"),
+    "imbalance": _l("Imbalance"),
+    "benefit": _l("Benefit"),
+    "recalculation": _l("Recalculation"),
+})
+VOLUME_SOURCES = Choices.of(billing_codes.VOLUME_SOURCES, {
+    "actual": _l("Actual readings"),
+    "estimated": _l("Estimated"),
+    "norm": _l("By norm"),
+    "true_up": _l("True-up after estimates"),
+    "imbalance": _l("Imbalance share"),
+    "allocation": _l("House meter share"),
+})
 # The warnings of a billing run (``app.billing`` writes the codes), as the «Розрахунок» screen names them.
-WARNING_CODES = Choices(
-    ("meter_estimated", _l("Meter without a reading: estimated")),
-    ("meter_overdue", _l("Verification overdue: billed by norm")),
-    ("meter_norm", _l("No readings: billed by norm")),
-    ("meter", _l("Meter reading problem")),
-    ("house_no_reading", _l("House meter without a reading")),
-    ("house_estimated", _l("House meter estimated")),
-    ("house_no_volume", _l("House meter without volume: not distributed")),
-    ("imbalance", _l("Imbalance")),
-    ("heat_allocation", _l("Heat distribution fallback")),
-    ("heat_device_ignored", _l("Heat device not counted")),
-    ("heat_share_unbilled", _l("Heat share nobody pays")),
-    ("no_heat_share", _l("No heat share")),
-    ("no_norm", _l("No norm of consumption")),
-    ("no_price", _l("No price")),
-    ("gas_category", _l("Gas category missing")),
-    ("unknown_reference", _l("Unknown reference")),
-)
+WARNING_CODES = Choices.of(billing_codes.WARNING_CODES, {
+    "meter_estimated": _l("Meter without a reading: estimated"),
+    "meter_overdue": _l("Verification overdue: billed by norm"),
+    "meter_norm": _l("No readings: billed by norm"),
+    "meter": _l("Meter reading problem"),
+    "house_no_reading": _l("House meter without a reading"),
+    "house_estimated": _l("House meter estimated"),
+    "house_no_volume": _l("House meter without volume: not distributed"),
+    "imbalance": _l("Imbalance"),
+    "heat_allocation": _l("Heat distribution fallback"),
+    "heat_device_ignored": _l("Heat device not counted"),
+    "heat_share_unbilled": _l("Heat share nobody pays"),
+    "no_heat_share": _l("No heat share"),
+    "no_norm": _l("No norm of consumption"),
+    "no_price": _l("No price"),
+    "gas_category": _l("Gas category missing"),
+    "unknown_reference": _l("Unknown reference"),
+    "catalog": _l("Price list problem"),
+})
 RUN_STATUSES = Choices(
     ("running", _l("Running")),
     ("done", _l("Done")),

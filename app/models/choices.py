@@ -5,6 +5,8 @@ import files of formats.md use the stored codes (``apartment``, ``central`` …)
 """
 from flask_babel import lazy_gettext as _l
 
+from ..billing import codes as billing_codes
+
 
 class Choices:
     """An ordered set of codes with labels; ``codes`` feeds CHECK constraints."""
@@ -14,6 +16,14 @@ class Choices:
         self.codes = tuple(code for code, _ in pairs)
         self.labels = dict(pairs)
 
+    @classmethod
+    def of(cls, codes, labels: dict) -> "Choices":
+        """The codes of :mod:`app.billing.codes`, in their order, with a label each: a label
+        for an unknown code, or a code without one, is a mistake found at import time."""
+        if set(labels) != set(codes) or len(labels) != len(codes):
+            raise ValueError(f"labels {sorted(labels)} do not match the codes {list(codes)}")
+        return cls(*((code, labels[code]) for code in codes))
+
     def label(self, code):
         return self.labels.get(code, code or "")
 
@@ -21,23 +31,24 @@ class Choices:
         return iter(self.pairs)
 
 
-CHARGING_METHODS = Choices(
-    ("fixed", _l("Fixed quantity")),
-    ("area", _l("By area")),
-    ("persons", _l("By persons")),
-    ("metered", _l("By meter")),
-    ("group", _l("By house meter")),
-    ("one_off", _l("One-off")),
-)
-RESOURCES = Choices(
-    ("cold_water", _l("Cold water")),
-    ("hot_water", _l("Hot water")),
-    ("heat", _l("Heat")),
-    ("gas", _l("Gas")),
-    ("electricity", _l("Electricity")),
-    ("sewerage", _l("Sewerage")),
-)
-METER_RESOURCES = Choices(*RESOURCES.pairs, ("heat_allocator", _l("Heat cost allocator")))
+CHARGING_METHODS = Choices.of(billing_codes.METHODS, {
+    "fixed": _l("Fixed quantity"),
+    "area": _l("By area"),
+    "persons": _l("By persons"),
+    "metered": _l("By meter"),
+    "group": _l("By house meter"),
+    "one_off": _l("One-off"),
+})
+RESOURCES = Choices.of(billing_codes.RESOURCES, {
+    "cold_water": _l("Cold water"),
+    "hot_water": _l("Hot water"),
+    "heat": _l("Heat"),
+    "gas": _l("Gas"),
+    "electricity": _l("Electricity"),
+    "sewerage": _l("Sewerage"),
+})
+METER_RESOURCES = Choices.of(billing_codes.METER_RESOURCES,
+                             {**RESOURCES.labels, "heat_allocator": _l("Heat cost allocator")})
 AREA_BASES = Choices(("total", _l("Total area")), ("heated", _l("Heated area")))
 PREMISE_KINDS = Choices(("apartment", _l("Apartment")), ("nonresidential", _l("Non-residential premise")))
 HEATING_KINDS = Choices(("central", _l("Central heating")), ("individual", _l("Individual heating")))
@@ -46,18 +57,19 @@ GAS_CATEGORIES = Choices(
     ("2", _l("Gas stove without central hot water")),
     ("3", _l("Gas stove and water heater")),
 )
-REGISTRATION_KINDS = Choices(
-    ("registered", _l("Registered")),
-    ("temporary", _l("Temporarily residing")),
-    ("absent", _l("Temporarily absent")),
-)
-IMBALANCE_KEYS = Choices(("volume", _l("By volume")), ("persons", _l("By persons")), ("area", _l("By area")))
-READING_SOURCES = Choices(
-    ("inspector", _l("Inspector")),
-    ("resident", _l("Resident")),
-    ("import", _l("Import")),
-    ("estimate", _l("Estimate")),
-)
+REGISTRATION_KINDS = Choices.of(billing_codes.REGISTRATION_KINDS, {
+    "registered": _l("Registered"),
+    "temporary": _l("Temporarily residing"),
+    "absent": _l("Temporarily absent"),
+})
+IMBALANCE_KEYS = Choices.of(billing_codes.IMBALANCE_KEYS,
+                            {"volume": _l("By volume"), "persons": _l("By persons"), "area": _l("By area")})
+READING_SOURCES = Choices.of(billing_codes.READING_SOURCES, {
+    "inspector": _l("Inspector"),
+    "resident": _l("Resident"),
+    "import": _l("Import"),
+    "estimate": _l("Estimate"),
+})
 METER_EVENT_KINDS = Choices(
     ("installation", _l("Installation")),
     ("removal", _l("Removal")),

@@ -4,6 +4,8 @@ from flask_appbuilder import Model
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import relationship
 
+from ..billing.settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
+
 from .choices import (
     GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, PREMISE_KINDS, REGISTRATION_KINDS,
 )
@@ -26,9 +28,9 @@ class Building(Model):
     heated_area = Column(QUANTITY)
     common_area = Column(QUANTITY)
     imbalance_key = Column(String(10), nullable=False, default="volume")
-    heat_system_share = Column(SHARE, nullable=False, default="0.05")
-    heat_common_share = Column(SHARE, nullable=False, default="0.10")
-    heat_min_share = Column(SHARE, nullable=False, default="0.5")
+    heat_system_share = Column(SHARE, nullable=False, default=str(HEAT_SYSTEM_SHARE))
+    heat_common_share = Column(SHARE, nullable=False, default=str(HEAT_COMMON_SHARE))
+    heat_min_share = Column(SHARE, nullable=False, default=str(HEAT_MIN_SHARE))
     network_node_id = Column(Integer, ForeignKey("network_node.id"), index=True)
     network_node = relationship("NetworkNode")
     premises = relationship("Premise", back_populates="building", lazy="dynamic")

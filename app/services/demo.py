@@ -24,7 +24,6 @@ Why it is written the way it is:
 from __future__ import annotations
 
 import calendar
-import io
 import math
 import operator
 import random
@@ -38,12 +37,14 @@ from sqlalchemy.exc import IntegrityError
 from stdnum import iban as std_iban
 from stdnum.ua import edrpou as std_edrpou, rntrc as std_rntrc
 
+from ..billing.settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
 from ..extensions import db
 from ..models import (
     Account, AccountService, BenefitCategory, Beneficiary, Building, Meter, MeterEvent, MeterType,
     NetworkNode, Norm, Organisation, Period, Premise, Reading, Registration, Resident, Service,
     Tariff, TariffComponent,
 )
+from .sql import insert_rows
 
 DEFAULT_ACCOUNTS = 300
 CHUNK = 10_000
@@ -339,15 +340,7 @@ class BulkWriter:
 
     def _copy(self, table, columns, rows):
         getter = operator.itemgetter(*columns)
-        lines = ["\t".join(map(_copy_text, getter(row))) for row in rows]
-        lines.append("")
-        buffer = io.StringIO("\n".join(lines))
-        cursor = self.connection.connection.dbapi_connection.cursor()
-        try:
-            quote = self.connection.dialect.identifier_preparer.quote
-            cursor.copy_expert(f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN", buffer)
-        finally:
-            cursor.close()
+        insert_rows(self.connection, table, columns, [getter(row) for row in rows])
 
     def sync_sequences(self):
         """PostgreSQL: move each serial sequence past the ids assigned here."""
@@ -377,18 +370,6 @@ def _sqlite_converter(column_type):
     if isinstance(column_type, Numeric):
         return float
     return None
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value) -> str:
-    """A value in PostgreSQL's COPY text format (NULL is \\N)."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    return str(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -859,8 +840,8 @@ class Town:
         self.w.add(Building, {
             "id": bid, "code": plan.code, "address": plan.address, "floors": plan.floors,
             "heated_area": heated_sum, "common_area": common, "imbalance_key": plan.imbalance_key,
-            "heat_system_share": Decimal("0.05"), "heat_common_share": Decimal("0.10"),
-            "heat_min_share": Decimal("0.5"), "network_node_id": node_ids.get(plan.node_code),
+            "heat_system_share": HEAT_SYSTEM_SHARE, "heat_common_share": HEAT_COMMON_SHARE,
+            "heat_min_share": HEAT_MIN_SHARE, "network_node_id": node_ids.get(plan.node_code),
         })
         house_cold = [0.0] * MONTHS
         heated_central = Decimal(0)
@@ -1018,8 +999,8 @@ class Town:
         self.w.add(Building, {
             "id": bid, "code": plan.code, "address": plan.address, "floors": plan.floors,
             "heated_area": None, "common_area": Decimal(0), "imbalance_key": "volume",
-            "heat_system_share": Decimal("0.05"), "heat_common_share": Decimal("0.10"),
-            "heat_min_share": Decimal("0.5"), "network_node_id": None,
+            "heat_system_share": HEAT_SYSTEM_SHARE, "heat_common_share": HEAT_COMMON_SHARE,
+            "heat_min_share": HEAT_MIN_SHARE, "network_node_id": None,
         })
         pid = self.w.new_id(Premise)
         self.w.add(Premise, {"id": pid, "building_id": bid, "number": "1", "kind": "apartment",

@@ -1,6 +1,8 @@
 """Billing in the background: the «Розрахунок» screen starts a run, the chunks of buildings run
 as Celery tasks (in parallel on as many workers as there are), each adds to the run's progress
-and the last one finishes it. Thin wrappers around :mod:`app.services.billing_run`."""
+and the last one finishes it. Thin wrappers around :mod:`app.services.billing`."""
+import traceback
+
 from celery import group
 
 from .celery_app import celery
@@ -9,7 +11,7 @@ from .celery_app import celery
 @celery.task(name="oblik.billing.run", bind=True)
 def billing_run(self, run_id: int, chunks: list[list[int]]):
     """Dispatch the run's chunks (the lock is already held by ``start_run``)."""
-    from ..services.billing_run import fail_run, finish_run
+    from ..services.billing import fail_run, finish_run
 
     if not chunks:
         finish_run(run_id)
@@ -17,7 +19,7 @@ def billing_run(self, run_id: int, chunks: list[list[int]]):
     try:
         group(billing_chunk.s(run_id, chunk) for chunk in chunks).apply_async()
     except Exception as error:  # the broker refused: give the lock back
-        fail_run(run_id, str(error))
+        fail_run(run_id, str(error), traceback.format_exc())
         raise
     return {"run": run_id, "chunks": len(chunks)}
 
@@ -25,7 +27,7 @@ def billing_run(self, run_id: int, chunks: list[list[int]]):
 @celery.task(name="oblik.billing.chunk", bind=True)
 def billing_chunk(self, run_id: int, building_ids: list[int]):
     from ..extensions import db
-    from ..services.billing_run import bill_chunk
+    from ..services.billing import bill_chunk
 
     try:
         return bill_chunk(run_id, building_ids)
@@ -36,13 +38,13 @@ def billing_chunk(self, run_id: int, building_ids: list[int]):
 def start_billing(period=None, building_code=None, user=None):
     """Take the lock and queue the run; returns the run (raises BillingError when refused)."""
     from ..extensions import db
-    from ..services.billing_run import fail_run, start_run
+    from ..services.billing import fail_run, start_run
 
     plan = start_run(period, building_code, user)
     try:
         result = billing_run.delay(plan.run.id, plan.chunks)
     except Exception as error:
-        fail_run(plan.run.id, str(error))
+        fail_run(plan.run.id, str(error), traceback.format_exc())
         raise
     from ..models import BillingRun
 

@@ -101,18 +101,3 @@ def check_range(errors, field, value, low, high):
 def check_date_range(errors, start_field, start, end_field, end):
     if start and end and end < start:
         errors.append(FieldError(end_field, _("The end date is before the start date")))
-
-
-def ranges_overlap(a_from, a_to, b_from, b_to) -> bool:
-    """Inclusive date ranges; ``None`` as an end means open-ended."""
-    return (a_to is None or b_from is None or b_from <= a_to) and (b_to is None or a_from is None or a_from <= b_to)
-
-
-def overlap_condition(col_from, col_to, date_from, date_to):
-    """SQL condition: the row's [col_from, col_to] overlaps [date_from, date_to]."""
-    from sqlalchemy import and_, or_
-
-    conds = [or_(col_to.is_(None), col_to >= date_from)]
-    if date_to is not None:
-        conds.append(col_from <= date_to)
-    return and_(*conds)

@@ -124,11 +124,11 @@ class SessionFacts:
 def first_overlap(spans, exclude_id, date_from, date_to) -> Span | None:
     """The first span overlapping ``date_from … date_to``, the record ``exclude_id`` (the one
     being edited) left out. Inclusive dates, ``None`` as an end = open ended."""
-    from .core import ranges_overlap
+    from ..billing.periods import overlaps
 
     for span in spans:
         if exclude_id is not None and span.id == exclude_id:
             continue
-        if ranges_overlap(span.date_from, span.date_to, date_from, date_to):
+        if overlaps(span.date_from, span.date_to, date_from, date_to):
             return span
     return None

@@ -5,7 +5,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from ..models import (
-    Account, AccountService, BenefitCategory, Beneficiary, Building, GroupMeterPremise, Meter,
+    Account, AccountService, AreaChange, BenefitCategory, Beneficiary, Building, ClaimAct, ClaimActTarget,
+    GroupMeterPremise, Meter,
     MeterEvent, MeterType, NetworkNode, Norm, OpeningBalance, Organisation, Payment, Premise, Reading,
     Registration, Resident, Service, Setting, Subsidy, Tariff, TariffComponent,
 )
@@ -288,4 +289,36 @@ def validate_subsidy(obj, facts):
             parse_period(obj.period)
         except ValueError:
             errors.append(FieldError("period", _("A period is written YYYY-MM")))
+    return errors
+
+
+@validator(ClaimAct)
+def validate_claim_act(obj, facts):
+    errors = []
+    if obj.id is not None and obj.status == "approved":
+        errors.append(FieldError("status", _("The claim act is approved and cannot be changed. "
+                                             "Withdraw the approval first.")))
+        return errors
+    check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
+    if obj.kind == "poor_quality" and (obj.reduction_pct is None or not 0 < Decimal(obj.reduction_pct) <= 100):
+        errors.append(FieldError("reduction_pct", _("A poor-quality act needs a reduction between 0 and 100 %")))
+    return errors
+
+
+@validator(ClaimActTarget)
+def validate_claim_act_target(obj, facts):
+    if obj.act is not None and obj.act.status == "approved":
+        return [FieldError("act", _("The claim act is approved: its coverage cannot change. "
+                                    "Withdraw the approval first."))]
+    return []
+
+
+@validator(AreaChange)
+def validate_area_change(obj, facts):
+    errors = []
+    _required(errors, obj, "premise", "valid_from")
+    if obj.total_area is None or Decimal(obj.total_area) <= 0:
+        errors.append(FieldError("total_area", _("The total area must be positive")))
+    elif obj.heated_area is not None and not 0 < Decimal(obj.heated_area) <= Decimal(obj.total_area):
+        errors.append(FieldError("heated_area", _("The heated area must be positive and not above the total area")))
     return errors

@@ -16,7 +16,7 @@ from wtforms.validators import InputRequired, Optional
 from ..extensions import db
 from ..models.types import is_money
 from ..validation import FieldError, validate
-from .fields import AjaxSelectField, ChoiceField
+from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money
 from .lookup import lookup_name_for
 from .scope import BuildingScopeFilter, scoped_get
@@ -388,7 +388,8 @@ def typed_filters(datamodel, filters):
     """The search values as typed on a Ukrainian screen (``01.11.2026``, ``10,5``) made
     unambiguous for FAB's filters, which parse a date with dateutil month first (01.11.2026
     would find 11 January) and compare a decimal with a comma as text (finding nothing)."""
-    from .fields import parse_date, parse_decimal
+    from ..billing.money import parse_decimal
+    from ..billing.periods import parse_date
 
     def typed(column, value):
         if not isinstance(value, str) or not value.strip():
@@ -419,6 +420,7 @@ class OblikApi(ModelRestApi):
     screen."""
 
     method_permission_name = API_METHOD_PERMISSIONS
+    model2schemaconverter = api_schema_converter()  # numbers read as the forms read them
     base_filters = [["id", BuildingScopeFilter, None]]
     allow_browser_login = True
     page_size = 50

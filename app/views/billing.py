@@ -1,10 +1,9 @@
 """Розрахунок: the billing screen (period, Run, progress, warnings, recalculations, Close,
 reports), the journal with its filters, claim acts with approval, and area changes.
 
-Thin: every action calls a service (:mod:`app.services.billing_run`, ``period_close``,
-``reports``) or the Celery task of a run (:mod:`app.tasks.billing`)."""
-from datetime import datetime
-
+Thin: every action calls a service (:mod:`app.services.billing`: runs and the close,
+``reports``, ``claim_acts``) or the Celery task of a run (:mod:`app.tasks.billing`); what a
+claim act or an area change must satisfy is its validator's (:mod:`app.validation.rules`)."""
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
@@ -14,16 +13,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..services import ledger
 from ..models import (
-    Account, AreaChange, BillingBuilding, BillingRun, BillingWarning, Building, ChargeLine, ClaimAct,
+    Account, AreaChange, BillingRun, ClaimAct,
     ClaimActTarget, JournalEntry, Period, Service,
 )
 from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES, WARNING_CODES
 from ..models.choices import JOURNAL_KINDS
+from ..security import role_of
+from ..services.claim_acts import approve, refuse_coverage_change, refuse_delete, start_draft, withdraw
 from .base import OblikModelView
 from .csrf import check_csrf
 from .labels import LABELS
@@ -42,15 +43,25 @@ def _username() -> str | None:
     return getattr(current_user, "username", None)
 
 
-def run_view(run: BillingRun | None) -> dict | None:
+def _admin() -> bool:
+    return role_of(current_user) == "admin"
+
+
+def run_view(run: BillingRun | None, admin: bool = False) -> dict | None:
+    """The run as the screen and its progress poll show it; a failed run's traceback only to
+    an admin."""
     if run is None:
         return None
+    from ..services.billing import failure
+
     total = run.buildings_total or 0
+    message, details = failure(run)
     return {
         "id": run.id, "period": run.period, "status": run.status, "status_label": str(RUN_STATUSES.label(run.status)),
         "done": run.buildings_done, "total": total,
         "percent": 100 if run.status == "done" else (int(100 * run.buildings_done / total) if total else 0),
-        "accounts": run.accounts, "lines": run.lines, "warnings": run.warnings, "message": run.message or "",
+        "accounts": run.accounts, "lines": run.lines, "warnings": run.warnings, "message": message,
+        "traceback": details if admin else "",
         "started_by": run.started_by or "", "started_at": run.started_at.strftime("%d.%m.%Y %H:%M:%S") if run.started_at else "",
         "finished_at": run.finished_at.strftime("%d.%m.%Y %H:%M:%S") if run.finished_at else "",
         "building": run.building.code if run.building else "",
@@ -71,9 +82,9 @@ class BillingView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        from ..services.billing_lock import held
-        from ..services.billing_run import draft_totals, latest_run, unbilled_buildings
-        from ..services.period_close import close_problems
+        from ..services.billing import draft_totals, latest_run, screens, unbilled_buildings
+        from ..services.billing.lock import held
+        from ..services.billing import close_problems
         from ..services.periods import current_period
 
         session = db.session
@@ -81,32 +92,19 @@ class BillingView(BaseView):
         context = {"period": period, "csrf_token": generate_csrf(), "periods": [], "run": None}
         context["periods"] = list(session.scalars(select(Period.period).order_by(Period.period.desc())))
         if period:
-            run = latest_run(period)
             code = request.args.get("code", "").strip()
             building = request.args.get("building", "").strip()
-            warnings = select(BillingWarning, Building.code).join(Building, Building.id == BillingWarning.building_id)\
-                .where(BillingWarning.period == period)
-            if code:
-                warnings = warnings.where(BillingWarning.code == code)
-            if building:
-                warnings = warnings.where(Building.code == building)
             page = _page()
-            rows = session.execute(warnings.order_by(Building.code, BillingWarning.target_period.desc(),
-                                                     BillingWarning.id)
-                                   .offset(page * PAGE).limit(PAGE + 1)).all()
+            warnings, more = screens.warnings_page(session, period, code, building, page, PAGE)
             lock = held(session, period)
             context.update(
-                run=run_view(run), totals=draft_totals(period), warnings=rows[:PAGE], more=len(rows) > PAGE,
+                run=run_view(latest_run(period), _admin()), totals=draft_totals(period), warnings=warnings, more=more,
                 page=page, code=code, building=building, busy=lock is not None, warning_labels=WARNING_CODES,
-                warning_codes=session.execute(select(BillingWarning.code, func.count()).where(
-                    BillingWarning.period == period).group_by(BillingWarning.code).order_by(BillingWarning.code)).all(),
-                billed=session.scalar(select(func.count()).select_from(BillingBuilding).where(
-                    BillingBuilding.period == period)),
+                warning_codes=screens.warning_counts(session, period),
+                billed=screens.billed_buildings(session, period),
                 unbilled=unbilled_buildings(session, period),
                 problems=close_problems(session, period) if lock is None else [],
-                recalculations=session.execute(
-                    select(func.count(func.distinct(ChargeLine.account_id)), func.sum(ChargeLine.amount))
-                    .where(ChargeLine.period == period, ChargeLine.kind == "recalculation")).one(),
+                recalculations=screens.recalculation_totals(session, period),
                 kinds=LINE_KINDS,
             )
         return self.render_template("oblik/billing.html", **context)
@@ -114,7 +112,7 @@ class BillingView(BaseView):
     @expose("/run", methods=["POST"])
     @has_access
     def run(self):
-        from ..services.billing_run import BillingError
+        from ..services.billing import BillingError
         from ..tasks.billing import start_billing
 
         check_csrf()
@@ -128,7 +126,7 @@ class BillingView(BaseView):
             flash(_("Billing of %(period)s done: %(accounts)s accounts, %(lines)s charge lines, %(warnings)s warnings.",
                     period=run.period, accounts=run.accounts, lines=run.lines, warnings=run.warnings), "success")
         elif run.status == "failed":
-            flash(run.message or _("The billing run failed."), "danger")
+            flash(run_view(run)["message"] or _("The billing run failed."), "danger")
         else:
             flash(_("Billing of %(period)s started.", period=run.period), "info")
         return redirect(url_for("BillingView.index"))
@@ -139,13 +137,13 @@ class BillingView(BaseView):
         run = db.session.get(BillingRun, run_id)
         if run is None:
             abort(404)
-        return jsonify(run_view(run))
+        return jsonify(run_view(run, _admin()))
 
     @expose("/close", methods=["POST"])
     @has_access
     def close(self):
-        from ..services.billing_run import BillingError
-        from ..services.period_close import close_period
+        from ..services.billing import BillingError
+        from ..services.billing import close_period
 
         check_csrf()
         period = request.form.get("period", "")
@@ -163,19 +161,14 @@ class BillingView(BaseView):
     @has_access
     def recalculations(self):
         """The open period's recalculations per account (before closing)."""
+        from ..services.billing import screens
         from ..services.periods import current_period
 
         period = request.args.get("period") or current_period()
         page = _page()
-        rows = db.session.execute(
-            select(Account.id, Account.account_number, Account.owner_name, func.count(),
-                   func.min(ChargeLine.target_period), func.max(ChargeLine.target_period), func.sum(ChargeLine.amount))
-            .join(Account, Account.id == ChargeLine.account_id)
-            .where(ChargeLine.period == period, ChargeLine.kind == "recalculation")
-            .group_by(Account.id, Account.account_number, Account.owner_name)
-            .order_by(Account.account_number).offset(page * PAGE).limit(PAGE + 1)).all()
-        return self.render_template("oblik/billing_recalculations.html", period=period, rows=rows[:PAGE],
-                                    more=len(rows) > PAGE, page=page)
+        rows, more = screens.recalculations_page(db.session, period, page, PAGE)
+        return self.render_template("oblik/billing_recalculations.html", period=period, rows=rows,
+                                    more=more, page=page)
 
     @expose("/report/<kind>")
     @has_access
@@ -245,18 +238,8 @@ class ClaimActTargetView(OblikModelView):
     list_columns = ["act", "building", "network_node", "account"]
     add_columns = edit_columns = show_columns = list_columns
 
-    def _refuse_if_approved(self, item):
-        if item.act is not None and item.act.status == "approved":
-            raise ValueError(_("The claim act is approved: its coverage cannot change. Withdraw the approval first."))
-
-    def pre_add(self, item):
-        self._refuse_if_approved(item)
-
-    def pre_update(self, item):
-        self._refuse_if_approved(item)
-
-    def pre_delete(self, item):
-        self._refuse_if_approved(item)
+    def pre_delete(self, item):  # adding and editing: the validator refuses an approved act's coverage
+        refuse_coverage_change(item)
 
 
 class ClaimActView(OblikModelView):
@@ -281,48 +264,27 @@ class ClaimActView(OblikModelView):
     choice_columns = {"kind": CLAIM_KINDS, "status": CLAIM_STATUSES}
     related_views = [ClaimActTargetView]
 
-    def _check(self, item):
-        if item.date_from and item.date_to and item.date_to < item.date_from:
-            raise ValueError(_("The end date is before the start date"))
-        if item.kind == "poor_quality" and (item.reduction_pct is None or not 0 < item.reduction_pct <= 100):
-            raise ValueError(_("A poor-quality act needs a reduction between 0 and 100 %"))
-
+    # What a saved act must satisfy: its validator (app.validation.rules); its life: app.services.claim_acts.
     def pre_add(self, item):
-        item.status = "draft"
-        self._check(item)
-
-    def pre_update(self, item):
-        if item.status == "approved":
-            raise ValueError(_("The claim act is approved and cannot be changed. Withdraw the approval first."))
-        self._check(item)
+        start_draft(item)
 
     def pre_delete(self, item):
-        if item.status == "approved":
-            raise ValueError(_("An approved claim act cannot be deleted. Withdraw the approval first."))
+        refuse_delete(item)
 
     @action("approve", _l("Approve"), _l("Approve the selected claim acts?"), "fa-check", multiple=True)
     def approve(self, items):
-        items = items if isinstance(items, list) else [items]
-        done = 0
-        for item in items:
-            if item.status != "approved" and item.targets:
-                item.status, item.approved_by, item.approved_at = "approved", _username(), datetime.now()
-                done += 1
-            elif not item.targets:
-                flash(_("Claim act %(number)s covers nothing yet: add buildings, nodes or accounts.",
-                        number=item.number), "warning")
-        db.session.commit()
+        done, empty = approve(db.session, items if isinstance(items, list) else [items], _username())
+        for number in empty:
+            flash(_("Claim act %(number)s covers nothing yet: add buildings, nodes or accounts.", number=number),
+                  "warning")
         flash(_("Approved: %(count)s", count=done), "success")
         return redirect(self.get_redirect())
 
     @action("withdraw", _l("Withdraw approval"), _l("Withdraw the approval of the selected claim acts?"), "fa-undo",
             multiple=True)
     def withdraw(self, items):
-        items = items if isinstance(items, list) else [items]
-        for item in items:
-            item.status, item.approved_by, item.approved_at = "draft", None, None
-        db.session.commit()
-        flash(_("Approval withdrawn: %(count)s", count=len(items)), "success")
+        count = withdraw(db.session, items if isinstance(items, list) else [items])
+        flash(_("Approval withdrawn: %(count)s", count=count), "success")
         return redirect(self.get_redirect())
 
 
@@ -338,19 +300,7 @@ class AreaChangeView(OblikModelView):
     add_columns = edit_columns = show_columns = list_columns
     search_columns = ["premise", "valid_from"]
     order_columns = ["valid_from", "total_area"]
-    base_order = ("valid_from", "desc")
-
-    def pre_add(self, item):
-        self._check(item)
-
-    def pre_update(self, item):
-        self._check(item)
-
-    def _check(self, item):
-        if item.total_area is None or item.total_area <= 0:
-            raise ValueError(_("The total area must be positive"))
-        if item.heated_area is not None and (item.heated_area <= 0 or item.heated_area > item.total_area):
-            raise ValueError(_("The heated area must be positive and not above the total area"))
+    base_order = ("valid_from", "desc")  # the areas' rules: the validator (app.validation.rules)
 
 
 VIEWS = [

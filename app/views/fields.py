@@ -1,7 +1,7 @@
 """Form fields that speak Ukrainian: ``дд.мм.рррр`` dates, decimal commas, and related-record
 pickers that search the server as you type instead of loading a whole table."""
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
+import math
+from decimal import Decimal
 
 from flask import url_for
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -12,30 +12,9 @@ from wtforms import Field, StringField
 from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError
 
+from ..billing.money import parse_decimal
+from ..billing.periods import parse_date
 from .formatting import format_date, format_decimal
-
-DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y")
-
-
-def parse_decimal(text) -> Decimal:
-    """``12,5``, ``12.5``, ``1 234,50`` → Decimal; raises ValueError otherwise."""
-    cleaned = str(text).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(text)
-    if not value.is_finite():
-        raise ValueError(text)
-    return value
-
-
-def parse_date(text):
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(str(text).strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
 
 
 class UkDateWidget(BS3TextFieldWidget):
@@ -89,7 +68,7 @@ class UkDecimalField(Field):
             self.data = None
             return
         try:
-            self.data = parse_decimal(valuelist[0])
+            self.data = parse_decimal(str(valuelist[0]))
         except ValueError:
             self.data = None
             raise ValueError(_l("Not a valid number"))
@@ -203,3 +182,45 @@ def install_converters():
             field, widget = UkIntegerField, BS3TextFieldWidget
         table.append((marker, field, widget))
     FieldConverter.conversion_table = tuple(table)
+
+
+# --- the REST API ------------------------------------------------------------------------
+
+
+def _api_decimal_field():
+    from marshmallow import fields as ma
+
+    class ApiDecimal(ma.Decimal):
+        """A number of the REST API read by the forms' parser: a JSON text such as ``"12,5"`` or
+        ``"1 234,50"`` (``"1e3"``, ``"NaN"`` refused, as on a form), a JSON integer, or a JSON
+        number with a fraction (read by its shortest decimal form: ``0.1`` is 0.1)."""
+
+        def _format_num(self, value):
+            if isinstance(value, bool):
+                raise TypeError("a boolean is not a number")
+            if isinstance(value, str):
+                value = parse_decimal(value)
+            elif isinstance(value, float):
+                if not math.isfinite(value):
+                    raise ValueError("not a finite number")
+                value = Decimal(repr(value))
+            return super()._format_num(value)
+
+    return ApiDecimal
+
+
+def api_schema_converter():
+    """FAB's model-to-schema converter with :class:`ApiDecimal` for every numeric column."""
+    from flask_appbuilder.api.convert import Model2SchemaConverter
+    from marshmallow import fields as ma
+
+    api_decimal = _api_decimal_field()
+
+    class Converter(Model2SchemaConverter):
+        def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
+            field = super()._column2field(datamodel, column, nested=nested, parent_schema_name=parent_schema_name)
+            if type(field) is ma.Decimal:
+                field.__class__ = api_decimal  # the same field (places, required…), read by our parser
+            return field
+
+    return Converter

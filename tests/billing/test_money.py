@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from app.billing.money import (
-    exact, format_money, format_number, largest_remainder, parse_decimal, round_money, round_qty,
-    to_decimal,
+    as_decimal, exact, format_money, format_number, from_db, largest_remainder, parse_decimal, round_money,
+    round_qty, to_decimal, trim,
 )
 
 D = Decimal
@@ -25,6 +25,31 @@ def test_parse_decimal_reads_ukrainian_numbers(text, value):
 def test_parse_decimal_refuses_junk(text):
     with pytest.raises(ValueError):
         parse_decimal(text)
+
+
+@pytest.mark.parametrize("separator", [" ", "\u00a0", "\u202f", "\u2009"])
+def test_parse_decimal_takes_every_thousands_space(separator):
+    assert parse_decimal(f"1{separator}234,50") == D("1234.50")
+    assert parse_decimal(f"-12{separator}345{separator}678.9") == D("-12345678.9")
+    assert to_decimal(f"1{separator}234,50") == D("1234.50")  # the engine's records read texts the same way
+
+
+@pytest.mark.parametrize("text", ["1e3", "1E3", "1,5e2", "2e-2", "nan", "sNaN", "Infinity", "-Infinity", "inf",
+                                  "1_000", "0x10", "١٢"])
+def test_parse_decimal_refuses_exponents_and_specials(text):
+    with pytest.raises(ValueError):
+        parse_decimal(text)
+    with pytest.raises(ValueError):
+        to_decimal(text)
+
+
+def test_database_numbers_are_read_exactly():
+    assert from_db(None) is None and from_db(7) == D(7) and type(from_db(7)) is D
+    assert from_db(0.1) == D("0.1")  # SQLite's float of a NUMERIC: its shortest repr is the stored value
+    assert as_decimal(None, 2) == D("0.00") and str(as_decimal(None, 2)) == "0.00"
+    assert as_decimal(12.299999999999999, 2) == D("12.30")  # a SQLite SUM
+    assert str(trim(D("35.46000"), 2)) == "35.46" and str(trim(D("52.3000"))) == "52.3"
+    assert str(trim(D("7.00000"), 2)) == "7.00" and trim(None) is None and str(trim(12.5)) == "12.5"
 
 
 def test_float_is_refused_everywhere():

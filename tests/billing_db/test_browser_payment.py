@@ -22,8 +22,8 @@ def _amount(text: str) -> D:
 def test_a_payment_shows_on_the_card_at_once_and_is_reversed_with_a_reason(bdb, billing_server, page, tmp_path):  # noqa: F811
     from app.extensions import db
     from app.models import Account, Payment, PaymentReversal
-    from app.services.billing_run import run_billing
-    from app.services.period_close import close_period
+    from app.services.billing import run_billing
+    from app.services.billing import close_period
 
     create_town()
     run_billing()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BillingLock, BillingRun
-from app.services import billing_run
+from app.services.billing import run as billing_run
 
 from .town import OCTOBER, amounts, create_town
 from .test_run_close import OCTOBER_AMOUNTS

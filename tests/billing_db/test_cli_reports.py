@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from app.cli import main
 from app.extensions import db
 from app.models import Account, Payment
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 from app.services.reports import build_report
 from app.services.reports.writers import render, safe_text
 

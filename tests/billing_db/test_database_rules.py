@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BillingChange, JournalEntry, Premise, Reading, Registration, Setting, Tariff
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 
 from .town import OCTOBER, create_town
 

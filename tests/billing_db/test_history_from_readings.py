@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Account, ChargeLine, Reading, Service
-from app.services.billing_run import run_billing
+from app.services.billing import run_billing
 
 from .town import OCTOBER, create_town
 

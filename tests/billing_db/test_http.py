@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import BillingRun, ClaimAct, ClaimActTarget, JournalEntry, Period
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 from tests.webtools import flashes, table_text, text
 
 from .town import NOVEMBER, OCTOBER, amounts, create_town
@@ -83,7 +83,7 @@ def test_the_screen_shows_the_run_warnings_and_why_it_cannot_close(bdb, web):
     assert any("E1" in f for f in flashes(text(response)))
     assert db.session.scalar(select(Period.status).where(Period.period == OCTOBER)) == "open"
     # a second run while one holds the period: refused with a message
-    from app.services import billing_lock
+    from app.services.billing import lock as billing_lock
 
     billing_lock.acquire(db.session, OCTOBER, "run", None, "колега")
     response = client.post("/billing/run", data={"period": OCTOBER}, follow_redirects=True)

@@ -23,9 +23,9 @@ from app.models import (
     Service, Subsidy, SubsidyPosting,
 )
 from app.services import ledger
-from app.services.billing_run import run_billing
+from app.services.billing import run_billing
 from app.services.imports import import_bytes
-from app.services.period_close import close_period
+from app.services.billing import close_period
 from app.services.periods import current_period
 from app.services.reports import build_report
 from tests.conftest import PASSWORD

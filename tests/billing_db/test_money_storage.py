@@ -38,8 +38,8 @@ def _close_with_amounts(amounts):
     UTR: returns (account, service, the expected closing balance)."""
     from app.extensions import db
     from app.models import JournalEntry
-    from app.services.billing_run import run_billing
-    from app.services.period_close import close_period
+    from app.services.billing import run_billing
+    from app.services.billing import close_period
 
     from .town import OCTOBER, create_town
 

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ClosingBalance, JournalEntry, Payment, PaymentPosting, Subsidy
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 from app.services.ledger import spread
 
 from .conftest import fresh_database

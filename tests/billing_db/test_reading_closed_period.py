@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ChargeLine, ImportRecord, Reading
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 from tests.conftest import PASSWORD
 from tests.webtools import flashes, reading_form, text
 

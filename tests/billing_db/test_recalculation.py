@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import (
     BillingChange, ChargeLine, JournalEntry, MeterMonth, MeterMonthDraft, Reading, Registration, Setting, Tariff,
 )
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 
 from .scenario import NOVEMBER_AMOUNTS, NOVEMBER_SOURCES, RECALCULATIONS
 from .town import NOVEMBER, OCTOBER, amounts, create_town, lines_of

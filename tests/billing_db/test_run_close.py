@@ -11,9 +11,9 @@ from app.models import (
     BillingBuilding, BillingLock, BillingWarning, ChargeLine, ClosingBalance, JournalEntry, MeterMonth, Period,
     Reading,
 )
-from app.services import billing_lock
-from app.services.billing_run import BillingError, run_billing
-from app.services.period_close import close_period
+from app.services.billing import lock as billing_lock
+from app.services.billing import BillingError, run_billing
+from app.services.billing import close_period
 from app.services.periods import current_period
 
 from .town import NOVEMBER, OCTOBER, amounts, create_town, lines_of

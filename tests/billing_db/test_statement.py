@@ -21,8 +21,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Account, Organisation, Payment, Subsidy
 from app.services import ledger
-from app.services.billing_run import run_billing
-from app.services.period_close import close_period
+from app.services.billing import run_billing
+from app.services.billing import close_period
 
 from .test_recalculation import november_changes
 from .town import NOVEMBER, OCTOBER, create_town

@@ -101,3 +101,22 @@ def test_account_overlap_matches_the_api(app, db, api_token):
                        "owner_name": "Новий власник", "opened_on": date(2026, 1, 1)}])
     checked = db(lambda s: run("accounts", data, dry_run=True))
     assert [p.message for p in checked.problems] == response.json["message"]["premise"]
+
+
+@pytest.mark.parametrize("cell, value", [("1\u202f234,50", "1234.50"), ("1\u00a0234,5", "1234.50"),
+                                         (" 12,5 ", "12.50"), ("1e3", None), ("NaN", None), ("Infinity", None)])
+def test_import_cells_are_read_by_the_forms_parser(app, cell, value):
+    """The same texts a form accepts or refuses (app.billing.money.parse_decimal, also the API's and the engine's)."""
+    from decimal import Decimal
+
+    from app.billing.money import parse_decimal
+    from app.services.imports.values import to_decimal
+
+    with app.test_request_context():
+        if value is None:
+            with pytest.raises(ValueError):
+                to_decimal(cell, 12, 2)
+            with pytest.raises(ValueError):
+                parse_decimal(cell)
+        else:
+            assert to_decimal(cell, 12, 2) == Decimal(value) == parse_decimal(cell)

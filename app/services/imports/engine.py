@@ -15,13 +15,11 @@ Re-importing is idempotent: a row equal to its record is *unchanged*; payments a
 subsidies are never updated (a different row with the same key is rejected).
 """
 import gc
-import io
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import Date, bindparam, func, insert, select, update
+from sqlalchemy import Date, bindparam, func, select, update
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from ...models import Meter, Tariff, TariffComponent
@@ -31,6 +29,7 @@ from .facts import BulkFacts, load_for
 from .files import CONTROL_RE, XLSX_CONTROL_RE, Table, normalise_header
 from .kinds import Kind
 from .meter_events import write_meter_events
+from ..sql import insert_rows
 from .refs import chunks
 from .values import cell_text, display, to_choice, to_date, to_decimal, to_int, to_period, to_text
 
@@ -108,37 +107,6 @@ def map_headers(kind: Kind, headers) -> tuple[dict, list]:
                             columns=", ".join(missing), kind=kind.name,
                             all=", ".join(c.name for c in kind.columns)), "missing_key")
     return index, warnings
-
-
-def insert_rows(session, table, columns, payload):
-    """INSERT the rows in bulk, in the session's transaction: executemany (Core), or on
-    PostgreSQL with psycopg2 a ``COPY … FROM STDIN`` — several times faster for a monthly
-    readings file, with the same constraints and triggers."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg2":
-        session.execute(insert(table), payload)
-        return
-    buffer = io.StringIO("".join(",".join(map(_copy_field, (values[c] for c in columns))) + "\n"
-                                 for values in payload))
-    quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(table.c[c].name) for c in columns)
-    with connection.connection.dbapi_connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {quote(table.name)} ({names}) FROM STDIN WITH (FORMAT csv)", buffer)
-
-
-def _copy_field(value) -> str:
-    """A CSV field of COPY: NULL is an unquoted empty field; texts are quoted."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return '"' + value.replace('"', '""') + '"'
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, date)):
-        return str(value)
-    raise TypeError(f"no COPY format for {type(value).__name__}")
 
 
 def _same(a, b) -> bool:
@@ -440,7 +408,7 @@ class Importer:
                 values = {c: row.values.get(c) for c in insert_columns}
                 if kind.created_stamp:
                     values[kind.created_stamp] = self.actor.username
-                payload.append(values)
+                payload.append(tuple(values[c] for c in insert_columns))
             insert_rows(session, table, insert_columns, payload)
         if updated:
             fields = self._compared_fields()

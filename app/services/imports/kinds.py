@@ -15,6 +15,7 @@ from typing import Callable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, Numeric, String, inspect as sa_inspect
 
+from ...billing.settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
 from ...models import (
     Account, AccountService, Beneficiary, BenefitCategory, Building, Meter, MeterType, NetworkNode,
     Norm, OpeningBalance, Payment, Premise, Reading, Registration, Resident, Service, Subsidy, Tariff,
@@ -190,11 +191,11 @@ _kind(Kind(
         Col("imbalance_key", "imbalance_key", _l("How the water imbalance is shared: volume, persons or area"),
             "volume", choices=IMBALANCE_KEYS, default="volume"),
         Col("heat_system_share", "heat_system_share", _l("Share of heat for the heating system (0.05 = 5 %)"),
-            Decimal("0.05"), default=Decimal("0.05")),
+            HEAT_SYSTEM_SHARE, default=HEAT_SYSTEM_SHARE),
         Col("heat_common_share", "heat_common_share", _l("Share of heat for the common areas (0.10 = 10 %)"),
-            Decimal("0.10"), default=Decimal("0.10")),
+            HEAT_COMMON_SHARE, default=HEAT_COMMON_SHARE),
         Col("heat_min_share", "heat_min_share", _l("Minimum heat share of a premise with an allocator (0.5)"),
-            Decimal("0.5"), default=Decimal("0.5")),
+            HEAT_MIN_SHARE, default=HEAT_MIN_SHARE),
         Col("network_node", None, _l("Code of the network node (heat point) supplying the building"), ""),
     ],
     refs=[Ref("network_node", ("network_node",), refs.by_code(NetworkNode, NetworkNode.code),

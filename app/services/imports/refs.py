@@ -5,8 +5,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ...models import Account, Building, Meter, Premise
-
-CHUNK = 5000
+from ..sql import PART as CHUNK, parts as chunks  # noqa: F401  (the importers' name)
 
 
 def ACCOUNT_OPTIONS():  # noqa: N802  (built when first used: the mappers are configured by then)
@@ -15,12 +14,6 @@ def ACCOUNT_OPTIONS():  # noqa: N802  (built when first used: the mappers are co
 
 def METER_OPTIONS():  # noqa: N802
     return (joinedload(Meter.meter_type),)
-
-
-def chunks(values, size=CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def by_code(model, attribute, options=None):

@@ -1,4 +1,5 @@
-"""Cells → values, as the forms read them: decimal commas, ``дд.мм.рррр`` and ISO dates,
+"""Cells → values, as the forms read them (the same parsers, :func:`app.billing.money.parse_decimal`
+and :func:`app.billing.periods.parse_date`): decimal commas, ``дд.мм.рррр`` and ISO dates,
 ``YYYY-MM`` periods, codes of closed lists — and the native numbers, dates and texts of XLSX
 cells. A converter returns the value or raises ``ValueError`` with the reason in Ukrainian.
 
@@ -10,21 +11,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
-from ...billing.money import round_qty
-from ...billing.periods import parse_period
+from ...billing.money import parse_decimal, round_qty
+from ...billing.periods import parse_date, parse_period
+
 INT_MAX = 2_147_483_647
-_FORM_PARSERS = []
-
-
-def form_parsers():
-    """(parse_decimal, parse_date) of the form fields (``app.views.fields``): the import reads
-    numbers and dates exactly as the forms do. Imported on first use — the views package
-    imports this service, not the other way round at load time."""
-    if not _FORM_PARSERS:
-        from ...views.fields import parse_date, parse_decimal
-
-        _FORM_PARSERS.extend((parse_decimal, parse_date))
-    return _FORM_PARSERS
 
 
 def cell_text(raw) -> str:
@@ -64,7 +54,7 @@ def to_decimal(raw, precision: int | None, scale: int | None) -> Decimal:
         value = Decimal(repr(raw))  # the shortest decimal that is this float: 0.1 → 0.1
     else:
         try:
-            value = form_parsers()[0](raw)
+            value = parse_decimal(str(raw))
         except ValueError:
             raise ValueError(_("Not a valid number"))
     if not value.is_finite():
@@ -113,7 +103,7 @@ def to_date(raw, cache: dict | None = None) -> date:
 
 def _parse_date(text: str) -> date:
     try:
-        return form_parsers()[1](text)
+        return parse_date(text)
     except ValueError:
         raise ValueError(_("Not a valid date: use дд.мм.рррр"))
 

@@ -13,7 +13,9 @@ from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 
-from ...billing.money import round_money
+from ...billing.codes import LINE_KINDS, RECALCULATION
+from ...billing.money import as_decimal
+from ..sql import parts
 from ...models import Account, ChargeLine, ClosingBalance, JournalEntry, Period, Premise
 
 ZERO = Decimal("0.00")
@@ -27,17 +29,12 @@ COLUMN_OF_KIND = {
     "write_off": "written_off",
 }
 # What the journal holds for a period's charges (a recalculation counts for the kind it corrected).
-POSTED_KINDS = ("charge", "imbalance", "benefit")
+POSTED_KINDS = LINE_KINDS
 
 
 def money(value) -> Decimal:
-    """A money value read from the database as an exact Decimal of 2 places (a float from SQLite's
-    sums is exact to far more places, so rounding recovers the stored value)."""
-    if value is None:
-        return ZERO
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    return round_money(value)
+    """A money value read from the database as a Decimal of 2 places (None is zero)."""
+    return as_decimal(value, 2)
 
 
 def column_of(kind: str, detail_kind: str | None) -> str:
@@ -52,9 +49,7 @@ def _book():
 
 
 def _chunks(ids):
-    ids = sorted(set(ids))
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i:i + CHUNK]
+    return parts(sorted(set(ids)), CHUNK)
 
 
 def _scoped(stmt, column, ids):
@@ -332,8 +327,6 @@ def posted_by_target(session, building_id: int, months: list[str]) -> dict:
     """What the journal holds for the charges of ``months`` of a building's accounts:
     {(month, account, service, kind): (amount, quantity)}, a recalculation counted for the kind
     it corrected — what a recalculation compares its new computation with (billing.md §10)."""
-    from ...billing.money import round_qty
-
     if not months:
         return {}
     kind = func.coalesce(JournalEntry.detail_kind, JournalEntry.kind)
@@ -343,13 +336,8 @@ def posted_by_target(session, building_id: int, months: list[str]) -> dict:
         .where(JournalEntry.account_id.in_(select(Account.id).join(Premise, Premise.id == Account.premise_id)
                                            .where(Premise.building_id == building_id)),
                JournalEntry.target_period.in_(months),
-               JournalEntry.kind.in_(POSTED_KINDS + ("recalculation",)),
+               JournalEntry.kind.in_(POSTED_KINDS + (RECALCULATION,)),
                JournalEntry.service_id.is_not(None))
         .group_by(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind)).all()
-    result = {}
-    for month, account_id, service_id, k, amount, quantity in rows:
-        if k in POSTED_KINDS:
-            q = Decimal("0.0000") if quantity is None else round_qty(
-                quantity if isinstance(quantity, Decimal) else Decimal(str(quantity)), 4)
-            result[(month, account_id, service_id, k)] = (money(amount), q)
-    return result
+    return {(month, account_id, service_id, k): (as_decimal(amount, 2), as_decimal(quantity, 4))
+            for month, account_id, service_id, k, amount, quantity in rows if k in POSTED_KINDS}

@@ -34,6 +34,7 @@ from ...models import (
     ChargeLine, ClosingBalance, JournalEntry, OpeningBalance, Payment, PaymentPosting, PaymentReversal, Period,
     Subsidy, SubsidyPosting,
 )
+from ..sql import parts
 from .books import ZERO, _chunks, balances, last_closed, money
 
 
@@ -73,8 +74,8 @@ def _entry(kind, account_id, service_id, period, value_date, target_period, amou
 
 
 def _insert(session, model, rows) -> None:
-    for i in range(0, len(rows), 5000):
-        session.execute(insert(model.__table__), rows[i:i + 5000])
+    for part in parts(rows):
+        session.execute(insert(model.__table__), part)
 
 
 def _credit(entries, book, kind, account_id, parts, advance, period, value_date, target, document, user,

@@ -2,8 +2,8 @@
 account_number, service_code, kind, target_period, quantity, price, amount, estimated (0/1)."""
 from sqlalchemy import case, select
 
+from ...billing.money import trim
 from ...models import Account, ChargeLine, Service
-from ..billing_data import trim
 from . import Report
 
 COLUMNS = ["account_number", "service_code", "kind", "target_period", "quantity", "price", "amount", "estimated"]

@@ -1,4 +1,4 @@
-"""What a billing run reads: the database rows of a chunk of buildings turned into the
+"""Loading: what a billing run reads: the database rows of a chunk of buildings turned into the
 engine's records (:mod:`app.billing.data`), with a fixed number of set-based queries per chunk
 — never a query per account or per meter.
 
@@ -34,56 +34,36 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from ..billing import data as rec
-from ..billing.money import parse_decimal
-from ..billing.periods import first_day, last_day, period_of, previous_period
-from ..billing.volumes import consumption
-from ..models import (
+from ...billing import data as rec
+from ...billing.codes import ESTIMATE_READING
+from ...billing.money import from_db as decimal
+from ...billing.money import parse_decimal, trim
+from ...billing.periods import first_day, last_day, overlaps, period_of, previous_period
+from ...billing.settings import DEFAULTS, LOOKBACK_KEY
+from ...billing.volumes import consumption
+from ...models import (
     Account, AccountService, AreaChange, BenefitCategory, Beneficiary, Building, ClaimAct, ClaimActTarget,
     GroupMeterPremise, Meter, MeterMonth, MeterType, NetworkNode, Norm, Premise, Reading, Registration, Service,
     Setting, Tariff, TariffComponent,
 )
+from ..sql import overlapping, parts
 
 UNREAD_MONTHS = 36       # how far back unread months are looked for (a true-up subtracts them)
 ESTIMATE_MONTHS = 3      # billing.md §4: the average of up to 3 months with actual consumption
-LOOKBACK_KEY = "recalculation_lookback_months"
-DEFAULT_LOOKBACK = 36
-
-
-def trim(value, places: int = 0):
-    """A database Decimal without the column's padding zeros (``35.46000`` → ``35.46``, an
-    area ``52.3000`` → ``52.3``), keeping at least ``places`` decimals; the value is the same,
-    only the explanations read better. SQLite may hand back a float: made exact here."""
-    if value is None:
-        return None
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    exponent = value.as_tuple().exponent
-    if exponent >= -places:
-        return value
-    stripped = value.normalize()
-    if stripped.as_tuple().exponent > -places:
-        stripped = stripped.quantize(Decimal(1).scaleb(-places))
-    return stripped
+DEFAULT_LOOKBACK = int(DEFAULTS[LOOKBACK_KEY])
 
 
 def record(cls, **values):
     """An engine record made from trusted database values without its ``__post_init__``
     checks (the database's own CHECK constraints and column types already hold them): a
-    chunk makes tens of thousands. Numbers must be Decimal already (:func:`decimal`)."""
+    chunk makes tens of thousands. Numbers must be Decimal already (``decimal``:
+:func:`app.billing.money.from_db`)."""
     obj = object.__new__(cls)
     obj.__dict__.update(values)
     return obj
-
-
-def decimal(value):
-    """A number column's value as Decimal (SQLite may hand back an int or a float)."""
-    if value is None or type(value) is Decimal:
-        return value
-    return Decimal(value) if isinstance(value, int) else Decimal(str(value))
 
 
 def _core(session):
@@ -127,7 +107,7 @@ class Catalog:
 
     def acts_for(self, period: str) -> tuple[rec.ClaimAct, ...]:
         first, last = first_day(period), last_day(period)
-        return tuple(a for a in self.claim_acts if a.date_from <= last and a.date_to >= first)
+        return tuple(a for a in self.claim_acts if overlaps(a.date_from, a.date_to, first, last))
 
 
 def load_catalog(session) -> Catalog:
@@ -141,12 +121,12 @@ def load_catalog(session) -> Catalog:
     warnings = []
     prices = []
     for r in session.execute(select(Tariff.__table__).order_by(Tariff.service_id, Tariff.valid_from)).all():
-        parts = components.get(r.id, ())
-        if parts and sum(c.price for c in parts) != r.price:
+        shown = components.get(r.id, ())
+        if shown and sum(c.price for c in shown) != r.price:
             warnings.append(f"тариф послуги {r.service_id} з {r.valid_from:%d.%m.%Y}: сума складових не дорівнює "
                             "ціні — складові не показано")
-            parts = ()
-        prices.append(rec.Price(r.service_id, r.valid_from, trim(r.price, 2), tuple(parts)))
+            shown = ()
+        prices.append(rec.Price(r.service_id, r.valid_from, trim(r.price, 2), tuple(shown)))
     norms = tuple(rec.Norm(r.service_id, r.valid_from, trim(r.norm_per_person))
                   for r in session.execute(select(Norm.__table__)).all())
     settings, raw = [], defaultdict(list)
@@ -244,10 +224,9 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
         result[premise_building[r.premise_id]].area_changes.append(
             rec.AreaChange(r.premise_id, r.valid_from, trim(r.total_area), trim(r.heated_area)))
 
-    overlapping = lambda model, start, end: and_(start <= last, or_(end.is_(None), end >= first))  # noqa: E731
     registrations = _core(session).execute(
         select(Registration.__table__).where(Registration.premise_id.in_(premises_in),
-                                             overlapping(Registration, Registration.date_from, Registration.date_to))
+                                             overlapping(Registration.date_from, Registration.date_to, first, last))
         .order_by(Registration.id)).all()
     for r in registrations:
         result[premise_building[r.premise_id]].registrations.append(
@@ -257,18 +236,18 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
     account_building = {}
     for r in _core(session).execute(
             select(Account.id, Account.premise_id, Account.opened_on, Account.closed_on, Account.account_number)
-            .where(Account.premise_id.in_(premises_in), overlapping(Account, Account.opened_on, Account.closed_on))
+            .where(Account.premise_id.in_(premises_in), overlapping(Account.opened_on, Account.closed_on, first, last))
             .order_by(Account.id)).all():
         account_building[r.id] = premise_building[r.premise_id]
         result[account_building[r.id]].accounts.append(
             record(rec.Account, id=r.id, premise_id=r.premise_id, opened_on=r.opened_on, closed_on=r.closed_on,
                    number=r.account_number))
     accounts_in = select(Account.id).where(Account.premise_id.in_(premises_in),
-                                           overlapping(Account, Account.opened_on, Account.closed_on))
+                                           overlapping(Account.opened_on, Account.closed_on, first, last))
     for r in _core(session).execute(
             select(AccountService.__table__).where(
                 AccountService.account_id.in_(accounts_in),
-                overlapping(AccountService, AccountService.date_from, AccountService.date_to))
+                overlapping(AccountService.date_from, AccountService.date_to, first, last))
             .order_by(AccountService.id)).all():
         result[account_building[r.account_id]].account_services.append(
             record(rec.AccountService, account_id=r.account_id, service_id=r.service_id, date_from=r.date_from,
@@ -310,7 +289,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
     if not meters:
         return
     meter_in = select(Meter.id).where(Meter.building_id.in_(ids))
-    actual = Reading.source != "estimate"
+    actual = Reading.source != ESTIMATE_READING
     in_month = _core(session).execute(
         select(Reading.meter_id, Reading.date, Reading.value, Reading.source)
         .where(Reading.meter_id.in_(meter_in), Reading.date >= first, Reading.date <= last, actual)
@@ -320,7 +299,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
     earlier = aliased(Reading)
     last_date = select(func.max(earlier.date)).where(
         earlier.meter_id == Meter.id, earlier.date < first, earlier.date >= Meter.installed_on,
-        earlier.source != "estimate").correlate(Meter).scalar_subquery()
+        earlier.source != ESTIMATE_READING).correlate(Meter).scalar_subquery()
     last_before = select(Meter.id.label("meter_id"), last_date.label("day")).where(
         Meter.building_id.in_(ids)).subquery()
     before = _core(session).execute(
@@ -361,7 +340,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
             building_of.setdefault(m.replaces, m.building_id)
     wanted = sorted(building_of)
     rows = []
-    for part in _parts(wanted):
+    for part in parts(wanted):
         rows += _core(session).execute(select(MeterMonth.__table__).where(
             MeterMonth.meter_id.in_(part), MeterMonth.reading_date.is_(None),
             MeterMonth.period >= months_back(cut, UNREAD_MONTHS), MeterMonth.period < cut)).all()
@@ -403,11 +382,11 @@ def _history_from_readings(session, meters: dict, meter_ids: list, cut: str) -> 
     window = first_day(months_back(cut, ESTIMATE_MONTHS + 1))
     end = first_day(cut)
     months = []
-    for part in _parts(meter_ids):
+    for part in parts(meter_ids):
         rows = _core(session).execute(
             select(Reading.meter_id, Reading.date, Reading.value)
             .where(Reading.meter_id.in_(part), Reading.date >= window, Reading.date < end,
-                   Reading.source != "estimate")
+                   Reading.source != ESTIMATE_READING)
             .order_by(Reading.meter_id, Reading.date)).all()
         by_meter = defaultdict(list)
         for r in rows:
@@ -432,11 +411,6 @@ def _history_from_readings(session, meters: dict, meter_ids: list, cut: str) -> 
     return months
 
 
-def _parts(values, size=5000):
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
-
-
 def _load_beneficiaries(session, result, premise_building, premises_in, period):
     first, last = first_day(period), last_day(period)
     rows = _core(session).execute(
@@ -445,17 +419,17 @@ def _load_beneficiaries(session, result, premise_building, premises_in, period):
         .join(BenefitCategory, BenefitCategory.id == Beneficiary.category_id)
         .where(Beneficiary.resident_id.in_(select(Registration.resident_id).where(
             Registration.premise_id.in_(premises_in))),
-            Beneficiary.date_from <= last, or_(Beneficiary.date_to.is_(None), Beneficiary.date_to >= first))
+            overlapping(Beneficiary.date_from, Beneficiary.date_to, first, last))
         .order_by(Beneficiary.id)).all()
     if not rows:
         return
     residents = sorted({r.resident_id for r in rows})
     homes = defaultdict(list)
-    for part in _parts(residents):
+    for part in parts(residents):
         for g in _core(session).execute(select(Registration.resident_id, Registration.premise_id, Registration.date_from,
                                         Registration.date_to, Registration.kind).where(
-                Registration.resident_id.in_(part), Registration.date_from <= last,
-                or_(Registration.date_to.is_(None), Registration.date_to >= first))).all():
+                Registration.resident_id.in_(part),
+                overlapping(Registration.date_from, Registration.date_to, first, last))).all():
             homes[g.resident_id].append(g)
     for r in rows:
         premise_id = _home(homes.get(r.resident_id, ()), last)
@@ -482,15 +456,6 @@ def building_accounts(session, building_ids, period: str) -> dict[int, int]:
     rows = _core(session).execute(
         select(Premise.building_id, func.count(Account.id)).join(Account, Account.premise_id == Premise.id)
         .where(Premise.building_id.in_(building_ids) if building_ids is not None else True,
-               Account.opened_on <= last, or_(Account.closed_on.is_(None), Account.closed_on >= first))
+               overlapping(Account.opened_on, Account.closed_on, first, last))
         .group_by(Premise.building_id)).all()
     return {r[0]: r[1] for r in rows}
-
-
-def meter_month_record(row) -> rec.MeterMonth:
-    return rec.MeterMonth(row.meter_id, row.period, row.volume, row.source, row.days, row.reading_date,
-                          row.start_value, row.end_value)
-
-
-__all__ = ["Catalog", "BuildingData", "load_catalog", "load_buildings", "building_accounts", "months_back",
-           "period_of"]

@@ -1,4 +1,4 @@
-"""One billing run or close of a period at a time.
+"""The lock: one billing run or close of a period at a time.
 
 A ``billing_lock`` row per period, keyed by the period: inserting a second one fails on the
 primary key — on SQLite and PostgreSQL alike, across processes and machines. The holder
@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from ..models import BillingLock
+from ...models import BillingLock
 
 STALE = timedelta(minutes=15)
 

@@ -33,15 +33,17 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, func, or_, select
 
-from ..billing.periods import last_day, next_period, parse_period
-from ..extensions import db
-from ..models import (
+from ...billing.periods import last_day, next_period, parse_period
+from ...extensions import db
+from ...models import (
     BillingBuilding, BillingChange, Building, Meter, MeterMonth,
     MeterMonthDraft, Period,
 )
-from . import billing_lock, ledger
-from .billing_run import BillingError, unbilled_buildings
-from .periods import current_period
+from .. import ledger
+from ..periods import current_period
+from . import lock as billing_lock
+from .run import BillingError
+from .screens import unbilled_buildings
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Перерахунок: closed months computed again with today's data (billing.md §10).
+"""Перерахунок: closed months computed again with today's data (billing.md §10) — which
+months a building needs (:func:`recalculation_starts`), what the journal holds for them
+(:func:`_posted`: the ledger's :func:`~app.services.ledger.posted_by_target`), and the difference as
+lines of the open period (:func:`recalculation_lines`). The months themselves are billed by
+:mod:`.building`.
 
 Which months. The database triggers log every change of billing data (``billing_change``:
 building or all, first day affected). A building's draft of the open period remembers the
@@ -21,18 +25,19 @@ period closes, and the open period itself is billed on top of them.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
-from ..billing import bill_period
-from ..billing.money import format_money, format_number, round_qty
-from ..billing.periods import first_day, last_day, next_period, period_of
-from ..models import Account, BillingBuilding, BillingChange, JournalEntry, Period, Premise
-from .billing_data import Catalog, load_buildings, months_back
+from ...billing.codes import LINE_KINDS, RECALCULATION
+from ...billing.money import format_money, format_number, round_qty
+from ...billing.periods import first_day, last_day, period_of
+from ...models import BillingBuilding, BillingChange, Period
+from .. import ledger
+from .draft import DraftLine
+from .load import Catalog, months_back
 
-POSTED_KINDS = ("charge", "imbalance", "benefit")
+POSTED_KINDS = LINE_KINDS  # what a month posted: charge, imbalance, benefit
 KIND_LABELS = {"charge": "нарахування", "imbalance": "небаланс", "benefit": "пільга"}
 
 
@@ -46,8 +51,9 @@ def closed_periods(session, before: str) -> list[str]:
                                 .order_by(Period.period)))
 
 
-def recalculation_starts(session, catalog: Catalog, building_ids, period: str) -> dict[int, str]:
-    """The first closed month to compute again, per building that needs it."""
+def recalculation_starts(session, catalog: Catalog, building_ids, period: str) -> dict[int, list[str]]:
+    """The closed months to compute again, in order, per building that needs any: from the
+    first month a change concerns, the months before ``period`` the building was billed in."""
     closed = closed_periods(session, period)
     if not closed:
         return {}
@@ -83,53 +89,31 @@ def recalculation_starts(session, catalog: Catalog, building_ids, period: str) -
                 starts[building_id] = start
     result = {}
     for building_id, start in starts.items():
-        months = [p for p in closed if p >= start and p in billed[building_id]]
-        if months:
-            result[building_id] = months[0]
+        first = [p for p in closed if p >= start and p in billed[building_id]]
+        if first:  # from the first closed month billed on, every month billed before the open one
+            result[building_id] = sorted(p for p in billed[building_id] if p >= first[0])
     return result
 
 
-@dataclass
-class Recalculation:
-    """A building's recalculation: the delta lines, the months' volumes computed again
-    (they go to the draft) and the warnings of those months."""
-
-    start: str
-    periods: list[str]
-    lines: list[dict] = field(default_factory=list)
-    volumes: list = field(default_factory=list)
-    warnings: dict[str, tuple] = field(default_factory=dict)
-
-
-def recalculate(session, catalog: Catalog, building_id: int, start: str, period: str, billed: set[str]) -> Recalculation:
-    """Compute the closed months ``start`` … before ``period`` again and compare them with
-    the journal."""
-    months = []
-    p = start
-    while p < period:
-        if p in billed:
-            months.append(p)
-        p = next_period(p)
-    result = Recalculation(start, months)
+def recalculation_lines(session, catalog: Catalog, building_id: int, months: dict) -> list[DraftLine]:
+    """``computed − posted`` per month, account, service and kind, for the months computed
+    again (``months``: month → the engine's result), as ``recalculation`` lines."""
     computed = {}
-    for month in months:
-        data = load_buildings(session, catalog, [building_id], month, history_before=start)[building_id]
-        outcome = bill_period(data.billing_input(catalog, month, result.volumes))
-        result.volumes.extend(outcome.meter_volumes)
-        result.warnings[month] = outcome.warnings
+    for month, outcome in months.items():
         for line in outcome.lines:
             entry = computed.setdefault((month, line.account_id, line.service_id, line.kind),
                                         [Decimal(0), Decimal(0), [], line.method])
             entry[0] += line.amount
             entry[1] += line.quantity
             entry[2].append(line)
-    posted = _posted(session, building_id, months)
+    was = _posted(session, building_id, list(months))
     services = {s.id: s for s in catalog.services}
-    keys = sorted(set(computed) | set(posted), key=lambda k: (k[1], k[2], k[0], POSTED_KINDS.index(k[3])))
+    keys = sorted(set(computed) | set(was), key=lambda k: (k[1], k[2], k[0], POSTED_KINDS.index(k[3])))
+    result = []
     for key in keys:
         month, account_id, service_id, kind = key
         now_amount, now_quantity, lines, method = computed.get(key, (Decimal(0), Decimal(0), [], None))
-        was_amount, was_quantity = posted.get(key, (Decimal(0), Decimal(0)))
+        was_amount, was_quantity = was.get(key, (Decimal(0), Decimal(0)))
         precision = services[service_id].quantity_precision if service_id in services else 4
         now_quantity, was_quantity = round_qty(now_quantity, precision), round_qty(was_quantity, precision)
         delta, delta_quantity = now_amount - was_amount, now_quantity - was_quantity
@@ -142,12 +126,10 @@ def recalculate(session, catalog: Catalog, building_id: int, start: str, period:
         ]
         for line in lines:
             explanation.extend(f"  {month}: {text}" for text in line.explanation)
-        result.lines.append(dict(
-            account_id=account_id, service_id=service_id, kind="recalculation", detail_kind=kind,
-            target_period=month, date_from=first_day(month), date_to=last_day(month), days=None,
-            base_quantity=None, quantity=delta_quantity, price=_single_price(lines), amount=delta,
-            method=method, source=_single_source(lines), reduction=None, beneficiary_id=None,
-            explanation="\n".join(explanation)))
+        result.append(DraftLine(
+            month, account_id, service_id, RECALCULATION, kind, first_day(month), last_day(month), None, None,
+            delta_quantity, _single_price(lines), delta, method, _single_source(lines), None, None,
+            "\n".join(explanation)))
     return result
 
 
@@ -162,30 +144,6 @@ def _single_source(lines):
 
 
 def _posted(session, building_id: int, months: list[str]) -> dict:
-    """What the journal holds for the months: (month, account, service, kind) → (amount,
-    quantity); a recalculation counts for the kind it corrected."""
-    if not months:
-        return {}
-    kind = func.coalesce(JournalEntry.detail_kind, JournalEntry.kind)
-    rows = session.execute(
-        select(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind.label("k"),
-               func.sum(JournalEntry.amount), func.sum(JournalEntry.quantity))
-        .where(JournalEntry.account_id.in_(select(Account.id).join(Premise, Premise.id == Account.premise_id)
-                                           .where(Premise.building_id == building_id)),
-               JournalEntry.target_period.in_(months),
-               JournalEntry.kind.in_(POSTED_KINDS + ("recalculation",)),
-               JournalEntry.service_id.is_not(None))
-        .group_by(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind)).all()
-    return {(r[0], r[1], r[2], r[3]): (as_decimal(r[4], 2), as_decimal(r[5], 4)) for r in rows
-            if r[3] in POSTED_KINDS}
-
-
-def as_decimal(value, places: int) -> Decimal:
-    """A database number as an exact Decimal of ``places`` (SQLite hands sums of quantities
-    back as floats: they are exact to far more than 4 places, so rounding recovers the stored
-    value; money comes back as Decimal already, see ``app.models.types.MONEY``)."""
-    if value is None:
-        return Decimal(0).scaleb(-places)
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    return round_qty(value, places)
+    """What the journal holds for the months, from the ledger: (month, account, service, kind) →
+    (amount, quantity); a recalculation counts for the kind it corrected."""
+    return ledger.posted_by_target(session, building_id, months)
