@@ -90,6 +90,15 @@ def _credit(entries, book, kind, account_id, parts, advance, period, value_date,
         book[None] -= advance
 
 
+def _waiting(session, stmt, id_column, ids, key) -> list:
+    """The rows of ``stmt`` (facts not posted yet), all of them or only those of ``ids``, in
+    the order ``key`` (the statement's own order)."""
+    if ids is None:
+        return session.execute(stmt).all()
+    rows = [row for part in _chunks(ids) for row in session.execute(stmt.where(id_column.in_(part)))]
+    return sorted(rows, key=key)
+
+
 def post_payments(session, period: str, user: str | None = None, payment_ids=None) -> int:
     """Post every payment not posted yet (or only ``payment_ids``), not reversed, dated up to
     the end of ``period``, into ``period``."""
@@ -99,14 +108,7 @@ def post_payments(session, period: str, user: str | None = None, payment_ids=Non
                    Payment.id.not_in(select(PaymentReversal.payment_id)),
                    Payment.paid_on <= last_day(period))
             .order_by(Payment.paid_on, Payment.id))
-    if payment_ids is not None:
-        ids = sorted(set(payment_ids))
-        if not ids:
-            return 0
-        payments = [p for part in _chunks(ids) for p in session.execute(stmt.where(Payment.id.in_(part)))]
-        payments.sort(key=lambda p: (p.paid_on, p.id))
-    else:
-        payments = session.execute(stmt).all()
+    payments = _waiting(session, stmt, Payment.id, payment_ids, key=lambda p: (p.paid_on, p.id))
     if not payments:
         return 0
     books = balances(session, [p.account_id for p in payments])
@@ -128,14 +130,7 @@ def post_subsidies(session, period: str, user: str | None = None, subsidy_ids=No
     stmt = (select(Subsidy.id, Subsidy.account_id, Subsidy.period, Subsidy.amount, Subsidy.service_id)
             .where(Subsidy.id.not_in(select(SubsidyPosting.subsidy_id)), Subsidy.period <= period)
             .order_by(Subsidy.period, Subsidy.id))
-    if subsidy_ids is not None:
-        ids = sorted(set(subsidy_ids))
-        if not ids:
-            return 0
-        subsidies = [s for part in _chunks(ids) for s in session.execute(stmt.where(Subsidy.id.in_(part)))]
-        subsidies.sort(key=lambda s: (s.period, s.id))
-    else:
-        subsidies = session.execute(stmt).all()
+    subsidies = _waiting(session, stmt, Subsidy.id, subsidy_ids, key=lambda s: (s.period, s.id))
     if not subsidies:
         return 0
     books = balances(session, [s.account_id for s in subsidies])
