@@ -48,13 +48,17 @@ class MeterFacts:
 
 def local_today() -> date:
     """Today in the provider's time zone (``BABEL_DEFAULT_TIMEZONE``, Europe/Kyiv), not the
-    server's: at 01:00 in Kyiv a server on UTC is still in yesterday."""
+    server's: at 01:00 in Kyiv a server on UTC is still in yesterday. Outside an application
+    (a script, a test's helper) the same default zone: never the server's date."""
     from zoneinfo import ZoneInfo
 
     from flask import current_app, has_app_context
 
     name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return datetime.now(ZoneInfo(name)).date() if name else date.today()
+    return datetime.now(ZoneInfo(name or PROVIDER_TIMEZONE)).date()
+
+
+PROVIDER_TIMEZONE = "Europe/Kyiv"  # config.py's BABEL_DEFAULT_TIMEZONE
 
 
 def reading_errors(meter: MeterFacts, neighbours: Neighbours, day: date, value: Decimal,
