@@ -52,6 +52,14 @@ def _chunks(ids):
     return parts(sorted(set(ids)), CHUNK)
 
 
+def _accumulate(session, result, stmt, column, ids) -> None:
+    """Add the (account, service, amount) rows of ``stmt`` — for every account or only ``ids`` —
+    into ``result`` {account: {service: amount}}."""
+    for part in _scoped(stmt, column, ids):
+        for account_id, service_id, amount in session.execute(part):
+            result[account_id][service_id] += money(amount)
+
+
 def _scoped(stmt, column, ids):
     """``stmt`` for every account (``ids`` None) or one statement per chunk of ids."""
     if ids is None:
@@ -59,6 +67,18 @@ def _scoped(stmt, column, ids):
     else:
         for part in _chunks(ids):
             yield stmt.where(column.in_(part))
+
+
+def _closing(period: str):
+    """The stored closing balances of a period: (account, service, amount)."""
+    return select(ClosingBalance.account_id, ClosingBalance.service_id, ClosingBalance.amount).where(
+        ClosingBalance.period == period)
+
+
+def _journal_sums(*conditions):
+    """Σ journal amounts per (account, service) of the entries meeting ``conditions``."""
+    return (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
+            .where(*conditions).group_by(JournalEntry.account_id, JournalEntry.service_id))
 
 
 # -- periods ---------------------------------------------------------------------------------
@@ -94,11 +114,7 @@ def balances(session, account_ids=None, *, period: str | None = None, draft: boo
         return result
     current = open_period(session)
     if period is not None and _status(session, period) == "closed":
-        stmt = select(ClosingBalance.account_id, ClosingBalance.service_id, ClosingBalance.amount).where(
-            ClosingBalance.period == period)
-        for part in _scoped(stmt, ClosingBalance.account_id, account_ids):
-            for account_id, service_id, amount in session.execute(part):
-                result[account_id][service_id] += money(amount)
+        _accumulate(session, result, _closing(period), ClosingBalance.account_id, account_ids)
         return result
     _add_recorded(session, result, account_ids, current)
     if draft and current is not None:
@@ -111,42 +127,28 @@ def _add_recorded(session, result, account_ids, current: str | None) -> None:
     """The last closing balance + the entries of the open period (or, before any close, all)."""
     previous = last_closed(session, current)
     if previous is not None:
-        stmt = select(ClosingBalance.account_id, ClosingBalance.service_id, ClosingBalance.amount).where(
-            ClosingBalance.period == previous)
-        for part in _scoped(stmt, ClosingBalance.account_id, account_ids):
-            for account_id, service_id, amount in session.execute(part):
-                result[account_id][service_id] += money(amount)
-    stmt = select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount)).group_by(
-        JournalEntry.account_id, JournalEntry.service_id)
-    stmt = stmt.where(JournalEntry.posting_period > previous) if previous is not None else stmt
-    for part in _scoped(stmt, JournalEntry.account_id, account_ids):
-        for account_id, service_id, amount in session.execute(part):
-            result[account_id][service_id] += money(amount)
+        _accumulate(session, result, _closing(previous), ClosingBalance.account_id, account_ids)
+    stmt = _journal_sums() if previous is None else _journal_sums(JournalEntry.posting_period > previous)
+    _accumulate(session, result, stmt, JournalEntry.account_id, account_ids)
 
 
 def _add_draft(session, result, account_ids, current: str) -> None:
     stmt = (select(ChargeLine.account_id, ChargeLine.service_id, func.sum(ChargeLine.amount))
             .where(ChargeLine.period == current).group_by(ChargeLine.account_id, ChargeLine.service_id))
-    for part in _scoped(stmt, ChargeLine.account_id, account_ids):
-        for account_id, service_id, amount in session.execute(part):
-            result[account_id][service_id] += money(amount)
+    _accumulate(session, result, stmt, ChargeLine.account_id, account_ids)
 
 
 def preview_offsets(books: dict) -> None:
     """Take each account's advance onto its services with a debt, as the close does
-    (:func:`.posting.offset_advances` — the same :func:`.posting.spread`)."""
-    from .posting import spread
+    (the same :func:`.posting.advance_offset`)."""
+    from .posting import advance_offset
 
     for book in books.values():
-        advance = -book.get(None, ZERO)
-        if advance <= 0:
-            continue
-        parts, left = spread(advance, book)
-        if advance - left <= 0:
-            continue
-        book[None] += advance - left
-        for service_id, part in parts.items():
-            book[service_id] -= part
+        used, offsets = advance_offset(book)
+        if used:
+            book[None] += used
+            for service_id, part in offsets.items():
+                book[service_id] -= part
 
 
 def account_balance(session, account_id: int, *, draft: bool = False) -> tuple[dict, Decimal]:
@@ -161,11 +163,8 @@ def balance_as_of(session, account_ids, day: date) -> dict[int, dict]:
     value date is on or before it (a period's charges are dated its last day; a payment its own
     date, whichever period it was posted in)."""
     result = defaultdict(_book)
-    stmt = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
-            .where(JournalEntry.value_date <= day).group_by(JournalEntry.account_id, JournalEntry.service_id))
-    for part in _scoped(stmt, JournalEntry.account_id, account_ids):
-        for account_id, service_id, amount in session.execute(part):
-            result[account_id][service_id] += money(amount)
+    _accumulate(session, result, _journal_sums(JournalEntry.value_date <= day), JournalEntry.account_id,
+                account_ids)
     return result
 
 
@@ -207,22 +206,15 @@ def turnover(session, period: str, account_ids=None, *, by_service: bool = False
         return (account_id, service_id) if by_service else account_id
 
     previous = last_closed(session, period)
-    if previous is not None:
-        start = balances(session, account_ids, period=previous)
-        # entries posted after the previous close but before this period (none when periods are consecutive)
-        gap = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
-               .where(JournalEntry.posting_period > previous, JournalEntry.posting_period < period)
-               .group_by(JournalEntry.account_id, JournalEntry.service_id))
-    else:
-        start = defaultdict(_book)
-        gap = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
-               .where(JournalEntry.posting_period < period).group_by(JournalEntry.account_id, JournalEntry.service_id))
+    # the balance at the start: the previous closing balance, and the entries posted after it but
+    # before this period (none when the periods are consecutive; all earlier ones before any close)
+    start = balances(session, account_ids, period=previous) if previous is not None else defaultdict(_book)
+    before = JournalEntry.posting_period < period
+    gap = _journal_sums(before, JournalEntry.posting_period > previous) if previous is not None else _journal_sums(before)
+    _accumulate(session, start, gap, JournalEntry.account_id, account_ids)
     for account_id, book in start.items():
         for service_id, amount in book.items():
             rows[key(account_id, service_id)]["opening"] += amount
-    for part in _scoped(gap, JournalEntry.account_id, account_ids):
-        for account_id, service_id, amount in session.execute(part):
-            rows[key(account_id, service_id)]["opening"] += money(amount)
     moves = (select(JournalEntry.account_id, JournalEntry.service_id, JournalEntry.kind, JournalEntry.detail_kind,
                     func.sum(JournalEntry.amount))
              .where(JournalEntry.posting_period == period)

@@ -57,6 +57,19 @@ def spread(amount, balances_of_account: dict) -> tuple[dict, object]:
     return {s: p for s, p in zip(debts, parts) if p != 0}, ZERO
 
 
+def advance_offset(book: dict) -> tuple[object, dict]:
+    """The part of an account's advance (negative balance without a service) that its services'
+    debts take, and how: (used, {service: part}); (0, {}) when there is nothing to take. The
+    close posts it (:func:`offset_advances`); the views with the draft show it
+    (:func:`.books.preview_offsets`)."""
+    advance = -book.get(None, ZERO)
+    if advance <= 0:
+        return ZERO, {}
+    parts, left = spread(advance, book)
+    used = advance - left
+    return (used, parts) if used > 0 else (ZERO, {})
+
+
 def lock_open_period(session, required: bool = True) -> str | None:
     """The open period, its row locked until the transaction ends (PostgreSQL; SQLite has one
     writer at a time anyway). None when no period is open and not ``required``."""
@@ -275,13 +288,8 @@ def offset_advances(session, period: str, user: str | None) -> int:
     entries = []
     day = last_day(period)
     for account_id in sorted(books):
-        book = books[account_id]
-        advance = -book.get(None, ZERO)
-        if advance <= 0:
-            continue
-        parts, left = spread(advance, book)
-        used = advance - left
-        if used <= 0:
+        used, parts = advance_offset(books[account_id])
+        if not used:
             continue
         entries.append(_entry("payment", account_id, None, period, day, period, used, f"advance-{period}", user))
         for service_id, part in parts.items():
