@@ -3,7 +3,7 @@
 and the account's journal — every figure from the ledger, in a fixed number of queries."""
 from decimal import Decimal
 
-from flask import request, url_for
+from flask import request
 from sqlalchemy import select
 
 from ..extensions import current_appbuilder, db
@@ -43,18 +43,8 @@ def billing_card(account) -> dict | None:
         "open_period": history[0][0] if drafted else None,
         "balances": _table(history, services),
         "waiting": ledger.waiting_payments(session, account.id),
-        "statement_url": _url("StatementView.index", account=account.account_number),
         "journal": list(session.scalars(ledger.entries_query(account_id=account.id).limit(JOURNAL_ROWS))),
     }
-
-
-def _url(endpoint, **values) -> str | None:
-    from werkzeug.routing import BuildError
-
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def _table(history, services) -> dict:

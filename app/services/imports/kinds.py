@@ -25,6 +25,7 @@ from ...models.choices import (
     PREMISE_KINDS, READING_SOURCES, REGISTRATION_KINDS, RESOURCES, Choices,
 )
 from ...validation import readings as readings_rules
+from .. import ledger
 from . import refs
 
 
@@ -140,21 +141,7 @@ BUILDING = Ref("building", ("building_code",), refs.by_code(Building, Building.c
                refs.by_id(Building), _l("Unknown building code"))
 PREMISE = Ref("premise", ("building_code", "number"), refs.premise_by_building_number,
               refs.by_id(Premise), _l("Unknown premise: no such number in this building"))
-def _post_pending(session, username):
-    from .. import ledger
-
-    ledger.post_pending(session, username)
-
-
-def _post_opening_balances(session, username):
-    from .. import ledger
-
-    ledger.post_opening_balances(session, username)
-
-
 def _opening_balances_refused(session):
-    from .. import ledger
-
     try:
         ledger.first_period_open(session)
     except ledger.LedgerError as refused:
@@ -397,7 +384,7 @@ _kind(Kind(
     facts_only=True,
     building_of=_account_building,
     created_stamp="created_by",
-    after_write=_post_pending,
+    after_write=ledger.post_pending,
 ))
 
 _kind(Kind(
@@ -438,7 +425,7 @@ _kind(Kind(
     key=("account", "period", "service"),
     facts_only=True,
     building_of=_account_building,
-    after_write=_post_pending,
+    after_write=ledger.post_pending,
 ))
 
 _kind(Kind(
@@ -456,7 +443,7 @@ _kind(Kind(
     building_of=_account_building,
     created_stamp="created_by",
     refused=_opening_balances_refused,
-    after_write=_post_opening_balances,
+    after_write=ledger.post_opening_balances,
 ))
 
 KIND_NAMES = tuple(KINDS)
