@@ -222,24 +222,15 @@ def first_period_open(session) -> str:
     return lock_open_period(session)
 
 
-def post_opening_balances(session, user: str | None = None, account_ids=None) -> int:
+def post_opening_balances(session, user: str | None = None) -> int:
     """Post every imported opening balance not in the journal yet, or the difference where its
     amount changed. Returns the number of entries written."""
     period = first_period_open(session)
-    wanted = {}
-    stmt = select(OpeningBalance.account_id, OpeningBalance.service_id, OpeningBalance.amount)
-    posted_stmt = (select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
-                   .where(JournalEntry.kind == "opening_balance")
-                   .group_by(JournalEntry.account_id, JournalEntry.service_id))
-    parts = [None] if account_ids is None else list(_chunks(account_ids))
-    posted = {}
-    for part in parts:
-        s, p = (stmt, posted_stmt) if part is None else (stmt.where(OpeningBalance.account_id.in_(part)),
-                                                           posted_stmt.where(JournalEntry.account_id.in_(part)))
-        for account_id, service_id, amount in session.execute(s):
-            wanted[(account_id, service_id)] = money(amount)
-        for account_id, service_id, amount in session.execute(p):
-            posted[(account_id, service_id)] = money(amount)
+    wanted = {(a, s): money(amount) for a, s, amount in session.execute(
+        select(OpeningBalance.account_id, OpeningBalance.service_id, OpeningBalance.amount))}
+    posted = {(a, s): money(amount) for a, s, amount in session.execute(
+        select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
+        .where(JournalEntry.kind == "opening_balance").group_by(JournalEntry.account_id, JournalEntry.service_id))}
     entries = []
     for (account_id, service_id), amount in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         delta = amount - posted.get((account_id, service_id), ZERO)
