@@ -1,0 +1,21 @@
+"""background work that survives a killed worker: heartbeats, task state (reserved for issue 8 item 2)
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 00:00:00
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
