@@ -23,6 +23,7 @@ from sqlalchemy import Date, bindparam, func, select, update
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from ...models import Meter, Tariff, TariffComponent
+from ...models.versioned import is_versioned
 from ...validation import validate_with
 from .errors import FileRefused, Problem
 from .facts import BulkFacts, load_for
@@ -416,6 +417,8 @@ class Importer:
             if kind.edited_stamp:
                 user_column, time_column = kind.edited_stamp
                 stamp = {user_column: self.actor.username, time_column: func.now()}
+            if is_versioned(table):  # a form opened before the import is stale now
+                stamp["version"] = table.c.version + 1
             stmt = (update(table).where(table.c.id == bindparam("v__id"))
                     .values({**{f: bindparam(f"v_{f}") for f in fields}, **stamp}))
             for chunk in chunks(updated, 5000):
