@@ -200,3 +200,71 @@ def test_tariffs_and_account_services_are_versioned(app):
 
     for model in (Tariff, AccountService):
         assert model.__mapper__.version_id_col is model.__table__.c.version
+
+
+# --- a busy SQLite database -------------------------------------------------------------------
+@pytest.fixture()
+def locked_sqlite(app):
+    """Another writer (an import, a billing run) holds SQLite's write lock; the app under test
+    waits 0.2 s for it, not 10 s."""
+    import sqlite3
+
+    from .conftest import DATABASE_URL, make_app
+
+    if not DATABASE_URL.startswith("sqlite"):
+        pytest.skip("SQLite's single writer (PostgreSQL locks rows, not the database)")
+    busy_app = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
+    clients = {role: login(busy_app.test_client(), role) for role in ("operator", "admin")}
+    clients["api"] = _token(busy_app, "operator")
+    holder = sqlite3.connect(DATABASE_URL.removeprefix("sqlite:///"), timeout=5)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield busy_app, clients
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def _readings(app):
+    from app.extensions import db
+    from app.models import Reading
+
+    with app.app_context():
+        return db.session.query(Reading).count()
+
+
+def test_a_busy_sqlite_database_is_try_again_not_a_server_error(app, locked_sqlite):
+    busy_app, clients = locked_sqlite
+    from app.extensions import db
+    from app.models import Meter
+
+    with app.app_context():
+        meter = db.session.query(Meter).filter(Meter.serial == "M-B1-1").one().id
+    before = _readings(busy_app)
+    form = clients["operator"].post("/readingview/add", data={
+        "meter": str(meter), "date": "20.11.2026", "value": "15,5", "source": "inspector"})
+    assert form.status_code == 200
+    assert "База даних зайнята" in form.get_data(as_text=True)
+    assert "database is locked" not in form.get_data(as_text=True)
+
+    # a screen outside the model forms (the import's upload writes its record first): 503, not 500
+    import io
+
+    upload = clients["admin"].post("/imports/upload", data={
+        "kind": "readings", "file": (io.BytesIO(b"serial,date,value\nM-B1-1,20.11.2026,15\n"), "readings.csv")})
+    assert upload.status_code == 503 and "База даних зайнята" in upload.get_data(as_text=True)
+    assert _readings(busy_app) == before
+
+
+def test_the_api_answers_a_busy_sqlite_database_with_503(app, locked_sqlite):
+    busy_app, _clients = locked_sqlite
+    from app.extensions import db
+    from app.models import Meter
+
+    with app.app_context():
+        meter = db.session.query(Meter).filter(Meter.serial == "M-B1-2").one().id
+    headers = _clients["api"]
+    created = busy_app.test_client().post("/api/v1/reading/", json={
+        "meter": meter, "date": "2026-11-20", "value": "15.5"}, headers=headers)
+    assert created.status_code == 503
+    assert "База даних зайнята" in created.json["message"]

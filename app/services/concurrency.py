@@ -19,6 +19,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..models.versioned import is_versioned
 
 
+class DatabaseBusy(Exception):
+    """SQLite's one writer is busy past the busy timeout (message for the user)."""
+
+
 class StaleEdit(Exception):
     """The record was changed by someone else since the user read it (message for the user)."""
 
@@ -68,11 +72,32 @@ def is_stale(error) -> bool:
 def is_busy(error) -> bool:
     """SQLite's «database is locked» (or «busy») after the busy timeout, also wrapped."""
     for e in _causes(error):
+        if isinstance(e, DatabaseBusy):
+            return True
         if isinstance(e, OperationalError):
             text = str(getattr(e, "orig", e)).lower()
             if "database is locked" in text or "database is busy" in text or "database table is locked" in text:
                 return True
     return False
+
+
+def answer_busy(app) -> None:
+    """Every other request that meets a busy database (the login's last-login stamp, the
+    billing screen's Run, an upload): HTTP 503 with :func:`busy_message`, never a 500."""
+    from flask import jsonify, request
+
+    from ..extensions import db
+
+    def handler(error):
+        if not is_busy(error):
+            raise error  # Flask's own handling: logged, 500
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify(message=busy_message()), 503
+        return busy_message(), 503, {"Content-Type": "text/plain; charset=utf-8", "Retry-After": "30"}
+
+    app.register_error_handler(OperationalError, handler)
+    app.register_error_handler(DatabaseBusy, handler)
 
 
 def busy_message() -> str:

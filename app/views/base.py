@@ -183,6 +183,15 @@ class OblikInterface(SQLAInterface):
                 return False
         return True
 
+    def add(self, item, commit=True):
+        return _busy_raised(super().add, item, commit)
+
+    def edit(self, item, commit=True):
+        return _busy_raised(super().edit, item, commit)
+
+    def delete(self, item, commit=True):
+        return _busy_raised(super().delete, item, commit)
+
     def query_count(self, query, filters=None, select_columns=None) -> int:
         count_query = self._count_query(query, filters, select_columns)
         estimate = self.row_estimate(count_query) if self.estimate_count else None
@@ -222,6 +231,18 @@ class OblikInterface(SQLAInterface):
             else:
                 count = int(count)
         return count, result
+
+
+def _busy_raised(method, *args):
+    """FAB's write with SQLite's «database is locked» raised as
+    :class:`~app.services.concurrency.DatabaseBusy` (FAB's API answers any database error as a
+    422 with the driver's English text)."""
+    try:
+        return method(*args)
+    except Exception as error:
+        if concurrency.is_busy(error):
+            raise concurrency.DatabaseBusy(concurrency.busy_message()) from error
+        raise
 
 
 class _Estimate(int):
@@ -333,7 +354,9 @@ class OblikModelView(ModelFormMixin, ModelView):
                         return None
                     except Exception as e:  # database refused: show it, keep the form
                         db.session.rollback()
-                        flash(_("The record was not saved: %(error)s", error=_short(e)), "danger")
+                        message = concurrency.busy_message() if concurrency.is_busy(e) else \
+                            _("The record was not saved: %(error)s", error=_short(e))
+                        flash(message, "danger")
                         is_valid_form = False
             else:
                 is_valid_form = False
@@ -591,6 +614,9 @@ def _answered(method, *args):
         if refused.response is None:
             raise
         return refused.response
+    except concurrency.DatabaseBusy as busy:
+        db.session.rollback()
+        return ModelRestApi.response(503, message=str(busy))
 
 
 def _with_etag(response, version=None):
