@@ -134,8 +134,8 @@ class _Timings:
 
 def _bill_buildings(session, run_id: int, period: str, building_ids: list[int]) -> dict:
     timings = _Timings()
+    mark = current_mark(session)  # before any data is read (the catalog too): a later change makes the draft stale
     catalog = load_catalog(session)
-    mark = current_mark(session)  # before the data is read: a later change makes the draft stale
     recalculate = recalculation_starts(session, catalog, building_ids, period)
     plain = [b for b in building_ids if b not in recalculate]
     data = load_buildings(session, catalog, plain, period) if plain else {}
