@@ -503,12 +503,18 @@ class OblikApi(ModelRestApi):
     def __init__(self):
         # Exact counts (an API client may page by them), counted without to-one joins.
         self.datamodel = OblikInterface.of(self.datamodel)
-        if is_versioned(self.datamodel.obj):  # the row version a client sends back to save
-            for name in ("list_columns", "show_columns"):
-                columns = getattr(self, name, None)
-                if columns and "version" not in columns:
-                    setattr(self, name, [*columns, "version"])
         super().__init__()
+
+    def __init_subclass__(cls, **kwargs):
+        """A versioned record's list and show fields end with ``version`` (the row version a
+        client sends back to save: :meth:`put_headless`)."""
+        super().__init_subclass__(**kwargs)
+        datamodel = cls.__dict__.get("datamodel")
+        if datamodel is not None and is_versioned(datamodel.obj):
+            for name in ("list_columns", "show_columns"):
+                columns = cls.__dict__.get(name)
+                if columns and "version" not in columns:
+                    setattr(cls, name, [*columns, "version"])
 
     def _init_properties(self):
         super()._init_properties()
