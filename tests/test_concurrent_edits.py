@@ -129,6 +129,18 @@ def test_every_registry_form_carries_its_version(app, view, model, field, value)
     with app.app_context():
         pk = db.session.query(cls.id).order_by(cls.id).first()[0]
         version = db.session.get(cls, pk).version
+        original = getattr(db.session.get(cls, pk), field)
+    try:
+        _edit_twice(app, view, cls, pk, version, field, value)
+    finally:  # the session's town stays as the other tests know it
+        with app.app_context():
+            setattr(db.session.get(cls, pk), field, original)
+            db.session.commit()
+
+
+def _edit_twice(app, view, cls, pk, version, field, value):
+    from app.extensions import db
+
     first, second = _two_users(app)
     url = f"/{view}/edit/{pk}"
     form_a = _form_values(first.get(url).get_data(as_text=True))
