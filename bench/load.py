@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 BIN = Path(sys.executable).parent
 SURNAMES = ("Шевч", "Коваль", "Бонд", "Ткач", "Мельн", "Кравч", "Олійн", "Лисен", "Бойк", "Марч")
+LISTS = (("accountview", "AccountView"), ("premiseview", "PremiseView"), ("buildingview", "BuildingView"),
+         ("residentview", "ResidentView"), ("readingview", "ReadingView"))
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -61,7 +63,6 @@ def prepare_town(args):
     """Migrate and load the town if needed (list_screens.prepare), make the bench users, drop
     the open period's drafts and the readings of earlier bench runs; returns the sample ids."""
     import sqlalchemy as sa
-
     from list_screens import BENCH_PASSWORD, ensure_database, prepare
 
     ensure_database(args.database_url, fresh=False)
@@ -109,7 +110,7 @@ def start_servers(args):
     Path(args.dir).mkdir(parents=True, exist_ok=True)
     redis.Redis.from_url(args.broker).flushdb()  # this bench's own db: no task left from before
     env = server_env(args)
-    log = open(Path(args.dir) / "servers.log", "w")
+    log = open(Path(args.dir) / "servers.log", "w")  # noqa: SIM115  (the servers' output, open while they run)
     worker = subprocess.Popen(
         [str(BIN / "celery"), "-A", "app.tasks.worker", "worker", "--loglevel", "warning",
          "--concurrency", str(args.celery_concurrency), "--without-gossip", "--without-mingle"],
@@ -178,6 +179,8 @@ class Results:
 
 
 def user_loop(n, base, town, args, results, stop_at):
+    import requests
+
     rng = random.Random(args.seed + n)
     session = login(base, town["operator"], town["password"])
     meters = town["meters"][n::args.users]  # each user its own meters: no two enter the same reading
@@ -188,7 +191,7 @@ def user_loop(n, base, town, args, results, stop_at):
         try:
             response = session.get(base + url, timeout=120)
             error = None if response.status_code < 400 else f"HTTP {response.status_code} {url}"
-        except Exception as exc:  # a refused or reset connection is an error of the run
+        except requests.RequestException as exc:  # a refused or reset connection is an error of the run
             response, error = None, f"{type(exc).__name__} {url}"
         results.add(kind, time.perf_counter() - started, error)
         return response
@@ -207,15 +210,15 @@ def user_loop(n, base, town, args, results, stop_at):
         try:
             response = session.post(base + "/readingview/add", data=data, allow_redirects=False, timeout=120)
             error = None if response.status_code == 302 else f"reading refused: HTTP {response.status_code}"
-        except Exception as exc:
+        except requests.RequestException as exc:
             error = f"{type(exc).__name__} reading"
         results.add("reading saved", time.perf_counter() - started, error)
 
+    def list_page(view, name, page):
+        return get("list", f"/{view}/list/?page_{name}={page}")
+
     pages = [
-        (4, lambda: get("list", "/{0}/list/?page_{1}={2}".format(
-            *rng.choice([("accountview", "AccountView"), ("premiseview", "PremiseView"),
-                         ("buildingview", "BuildingView"), ("residentview", "ResidentView"),
-                         ("readingview", "ReadingView")]), rng.choice([0, 0, 1, 2, rng.randint(3, 40)])))),
+        (4, lambda: list_page(*rng.choice(LISTS), rng.choice([0, 0, 1, 2, rng.randint(3, 40)]))),
         (3, lambda: get("search", rng.choice([
             f"/accountview/list/?_flt_0_owner_name={rng.choice(SURNAMES)}",
             f"/residentview/list/?_flt_2_full_name={rng.choice(SURNAMES)}",

@@ -26,7 +26,7 @@ def _form_values(html: str) -> dict:
             continue
         value = re.search(r'value="([^"]*)"', tag)
         data[name.group(1)] = value.group(1) if value else ""
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.DOTALL):
         chosen = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|<option[^>]*value="([^"]*)"[^>]*selected', body)
         data[name] = (chosen.group(1) or chosen.group(2)) if chosen else ""
     return data
@@ -43,7 +43,7 @@ def account(app):
 
     with app.app_context():
         building = db.session.query(Premise).order_by(Premise.id).first().building_id
-        premise = Premise(building_id=building, number="К-1", kind="apartment", total_area=Decimal("40"),
+        premise = Premise(building_id=building, number="К-1", kind="apartment", total_area=Decimal(40),
                           heating="central")
         item = Account(account_number="CONC-001", premise=premise, owner_name="Бондар Ірина",
                        opened_on=date(2021, 3, 1))
@@ -104,8 +104,7 @@ def test_a_save_between_the_check_and_the_update_is_refused_too(app, account, mo
     def meanwhile(view, form, item):
         verdict = checked(view, form, item)
         with db.engine.begin() as conn:  # another connection: the other user's save
-            conn.exec_driver_sql("UPDATE account SET owner_name = 'Інша', version = version + 1 WHERE id = %d"
-                                 % account)
+            conn.exec_driver_sql(f"UPDATE account SET owner_name = 'Інша', version = version + 1 WHERE id = {int(account)}")
         return verdict
 
     monkeypatch.setattr(base.OblikModelView, "_stale", meanwhile)
@@ -122,7 +121,7 @@ def test_a_save_between_the_check_and_the_update_is_refused_too(app, account, mo
     ("meterview", "Meter", "seal_number", "S-777"),
 ])
 def test_every_registry_form_carries_its_version(app, view, model, field, value):
-    import app.models as models
+    from app import models
     from app.extensions import db
 
     cls = getattr(models, model)

@@ -33,7 +33,7 @@ def _in_thread(app, target, *args):
         with app.app_context():
             try:
                 box["result"] = target(*args)
-            except BaseException as error:  # reported by the test
+            except BaseException as error:  # noqa: BLE001  (reported by the test)
                 box["error"] = error
             finally:
                 db.session.remove()
