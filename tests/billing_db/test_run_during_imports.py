@@ -87,6 +87,32 @@ def test_a_reading_committed_late_with_an_earlier_change_id_is_not_lost(bdb):
     assert _reading_in_draft_or_stale(db.session, ids["meters"][2], date(2026, 10, 31))
 
 
+def test_a_run_that_cannot_wait_for_a_long_import_leaves_a_stale_draft(bdb, monkeypatch):
+    """The import (transaction A) is still writing when the run's wait is over: the draft
+    takes mark 0 — stale, the close asks for a new run — never B's newer id as «all seen»."""
+    from app.extensions import db
+    from app.services.billing import recalculation
+    from app.services.billing.close import stale_buildings
+
+    ids = create_town()
+    assert _run() == "done"
+    monkeypatch.setattr(recalculation, "MARK_WAIT_SECONDS", 1.0)
+    slow = db.engine.connect()
+    slow_tx = slow.begin()
+    slow.execute(sa.text("INSERT INTO reading (meter_id, date, value, source) VALUES (:m, :d, 55, 'inspector')"),
+                 {"m": ids["meters"][2], "d": date(2026, 10, 31)})
+    with db.engine.begin() as fast:
+        fast.execute(sa.text("INSERT INTO reading (meter_id, date, value, source) VALUES (:m, :d, 204, 'inspector')"),
+                     {"m": ids["meters"][3], "d": date(2026, 10, 31)})
+    try:
+        assert _run() == "done"
+    finally:
+        slow_tx.commit()
+        slow.close()
+    db.session.expire_all()
+    assert stale_buildings(db.session, OCTOBER) == ["E1"]
+
+
 def _import(kind, text):
     from app.services.imports import import_bytes
 
