@@ -16,7 +16,8 @@ from app.models import Account, Payment
 from app.services.billing import run_billing
 from app.services.billing import close_period
 from app.services.reports import build_report
-from app.services.reports.writers import render, safe_text
+from app.services.reports.writers import render
+from app.services.spreadsheets import safe_text
 
 from .town import NOVEMBER, OCTOBER, create_town
 
