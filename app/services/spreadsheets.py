@@ -11,13 +11,16 @@ The rule, one for every file:
   Dates are ``YYYY-MM-DD`` in CSV; in XLSX a date cell when a format is given, else that text.
 * **A text never becomes a formula.** A text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a
   carriage return would be run as a formula (``=HYPERLINK(…)``, ``=cmd|…``) by Excel or LibreOffice
-  when the file is opened; it gets a leading apostrophe (OWASP's advice on CSV injection), in CSV and
-  XLSX alike. In XLSX every text is also written with ``write_string`` into a workbook whose
+  when the file is opened. In CSV it gets a leading apostrophe (OWASP's advice on CSV injection).
+  In XLSX every text is a text cell, written with ``write_string`` into a workbook whose
   ``strings_to_formulas``, ``strings_to_numbers`` and ``strings_to_urls`` are off, so no text ever
-  turns into a formula, a number or a link there, whatever it starts with.
+  turns into a formula, a number or a link, whatever it starts with; such a text also carries
+  Excel's own apostrophe (the cell style's ``quotePrefix``: invisible, and it keeps the cell a
+  text when someone edits it), so the value itself stays as it was (``+380671234567`` in a
+  template, a name imported back).
 
 So a negative amount is ``-12.50`` (a number), while a text ``-12.50`` — the value a user typed in a
-rejected row — is ``'-12.50``: only what the product knows to be a number is written as one.
+rejected row — is ``'-12.50`` in CSV: only what the product knows to be a number is written as one.
 """
 from __future__ import annotations
 
@@ -60,13 +63,17 @@ def csv_cell(value) -> str:
 
 
 class CsvWriter:
-    """``csv.writer`` whose every cell goes through :func:`csv_cell`."""
+    """``csv.writer`` whose every cell goes through :func:`csv_cell`. A row with a carriage return
+    in a cell is written with every cell quoted: ``csv`` quotes only the line terminator's own
+    characters, and a bare CR would split the row for every reader."""
 
     def __init__(self, stream, *, delimiter: str = ",", lineterminator: str = "\n"):
         self._writer = csv.writer(stream, delimiter=delimiter, lineterminator=lineterminator)
+        self._quoted = csv.writer(stream, delimiter=delimiter, lineterminator=lineterminator, quoting=csv.QUOTE_ALL)
 
     def writerow(self, values) -> None:
-        self._writer.writerow([csv_cell(v) for v in values])
+        cells = [csv_cell(v) for v in values]
+        (self._quoted if any("\r" in c for c in cells) else self._writer).writerow(cells)
 
     def writerows(self, rows) -> None:
         for row in rows:
@@ -95,8 +102,9 @@ class Sheet:
     LAYOUT = frozenset({"set_column", "set_row", "freeze_panes", "autofilter", "set_landscape", "set_portrait",
                         "fit_to_pages", "repeat_rows", "hide_gridlines", "set_paper", "activate"})
 
-    def __init__(self, worksheet):
+    def __init__(self, worksheet, book: "Workbook"):
         self._sheet = worksheet
+        self._book = book
 
     def write(self, row: int, col: int, value, fmt=None) -> None:
         sheet = self._sheet
@@ -113,7 +121,10 @@ class Sheet:
             moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
             sheet.write_datetime(row, col, moment, fmt)
         else:
-            sheet.write_string(row, col, csv_cell(value), fmt)
+            text = csv_cell(value) if isinstance(value, date) else str(value)
+            if text.startswith(DANGEROUS):
+                fmt = self._book.quoted(fmt)
+            sheet.write_string(row, col, text, fmt)
 
     def write_row(self, row: int, values, fmt=None, *, first_col: int = 0) -> None:
         for col, value in enumerate(values, start=first_col):
@@ -137,12 +148,23 @@ class Workbook:
             "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False})
         if properties:
             self._book.set_properties(properties)
+        self._properties = {}   # id(format) → its properties
+        self._quoted = {}       # id(format) → the same format with quote_prefix
 
     def format(self, **properties):
-        return self._book.add_format(properties)
+        fmt = self._book.add_format(properties)
+        self._properties[id(fmt)] = properties
+        return fmt
+
+    def quoted(self, fmt):
+        """``fmt`` with Excel's text prefix (the apostrophe that keeps a cell a text)."""
+        key = id(fmt)
+        if key not in self._quoted:
+            self._quoted[key] = self._book.add_format({**self._properties.get(key, {}), "quote_prefix": True})
+        return self._quoted[key]
 
     def sheet(self, name: str) -> Sheet:
-        return Sheet(self._book.add_worksheet(sheet_name(name)))
+        return Sheet(self._book.add_worksheet(sheet_name(name)), self)
 
     def close(self) -> None:
         self._book.close()
