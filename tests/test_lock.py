@@ -98,7 +98,7 @@ def test_the_installs_use_the_locks():
     assert "pip install -q --require-hashes -r requirements-test.lock" in makefile
     assert "pip install -q --no-deps -e ." in makefile
     assert not re.search(r"pip install [^\n]*'\.\[test\]'", makefile)
-    assert re.search(r"^lock:", makefile, re.M) and "--generate-hashes" in makefile
+    assert re.search(r"^lock:", makefile, re.MULTILINE) and "--generate-hashes" in makefile
     wheel = (ROOT / "scripts" / "ci-wheel.sh").read_text(encoding="utf-8")
     assert '--require-hashes -r "$SRC/requirements.lock"' in wheel
     assert '--require-hashes -r "$SRC/requirements-build.lock"' in wheel

@@ -17,7 +17,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from app.services.spreadsheets import CsvWriter, Workbook, csv_bytes, csv_cell, safe_text, xlsx_bytes
+from app.services.spreadsheets import (
+    CsvWriter,
+    Workbook,
+    csv_bytes,
+    csv_cell,
+    safe_text,
+    xlsx_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app"
@@ -29,7 +36,7 @@ EXEMPT = {APP / "services" / "imports" / "files.py": re.compile(r"(?:import csv|
 WRITING = re.compile(
     r"^[ \t]*(?:import|from)[ \t]+(?:xlsxwriter|openpyxl|csv)\b"      # a writer library at all
     r"|\bcsv\.(?:writer|DictWriter)\b|\bxlsxwriter\b|openpyxl\.Workbook\b|\bWorkbook\(\)"
-    r"|\.write_(?:string|number|formula|array_formula|url|datetime|rich_string|blank|column)\(", re.M)
+    r"|\.write_(?:string|number|formula|array_formula|url|datetime|rich_string|blank|column)\(", re.MULTILINE)
 # Every place that hands a person a CSV or XLSX file. Each is covered by a content test (the module
 # docstring); a new download is added here together with its test.
 DOWNLOADS = {

@@ -102,7 +102,7 @@ class Sheet:
     LAYOUT = frozenset({"set_column", "set_row", "freeze_panes", "autofilter", "set_landscape", "set_portrait",
                         "fit_to_pages", "repeat_rows", "hide_gridlines", "set_paper", "activate"})
 
-    def __init__(self, worksheet, book: "Workbook"):
+    def __init__(self, worksheet, book: Workbook):
         self._sheet = worksheet
         self._book = book
 

@@ -77,7 +77,7 @@ def test_a_formula_cell_is_refused_with_its_row_and_column(ctx, kind, column, ca
     rows = town.rows(kind)
     before = counts(ctx)
     data = _xlsx_with_formula(rows, column, "=B2*1000", cached)
-    record_id, outcome = import_bytes(kind, data, f"{kind}.xlsx")
+    _, outcome = import_bytes(kind, data, f"{kind}.xlsx")
     assert not outcome.ok and counts(ctx) == before  # nothing written
     [problem] = [p for p in outcome.problems if p.code == "formula"]
     assert (problem.row, problem.column, problem.value) == (3, column, "=B2*1000")
