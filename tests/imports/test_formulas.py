@@ -95,3 +95,13 @@ def test_without_the_formula_the_same_file_imports(ctx):
     assert outcome.ok, outcome.problems
     values = set(ctx.scalars(select(Reading.value).where(Reading.meter.has(serial=rows[1]["serial"]))))
     assert Decimal("19.5") in values
+
+
+def test_the_formula_scan_sees_every_spelling_of_a_formula_element():
+    from app.services.imports.files import FORMULA_TAG
+
+    for xml in (b"<c r='B2'><f>A1*2</f><v>3</v></c>", b'<f t="shared" ref="C2:C9" si="0"/>', b"<x:f>SUM(A:A)</x:f>",
+                b"<f\n>A1</f>"):
+        assert FORMULA_TAG.search(xml), xml
+    for xml in (b"<font><b/></font>", b"<formula1>1</formula1>", b"<c t='s'><v>0</v></c>", b"<is><t>=A1</t></is>"):
+        assert not FORMULA_TAG.search(xml), xml

@@ -242,8 +242,11 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
         sheet.reset_dimensions()  # do not trust the declared size: read the rows that exist
         table = Table(headers=[], file_format="xlsx")
         width = None
-        for number, row_cells in enumerate(sheet.iter_rows(), start=1):
-            cells = [_cell_value(c) for c in row_cells]
+        if _has_formulas(data):  # cells, to tell a formula from a text (slower)
+            rows = ([c.value if c.data_type != "f" else _formula(c) for c in cells] for cells in sheet.iter_rows())
+        else:                    # no formula anywhere: the values alone, as fast as openpyxl reads
+            rows = sheet.iter_rows(values_only=True)
+        for number, cells in enumerate(rows, start=1):
             if not table.headers:
                 if not any(_filled(c) for c in cells):
                     continue
@@ -274,11 +277,27 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
     return table
 
 
-def _cell_value(cell):
-    if cell.data_type == "f":
-        value = cell.value
-        return Formula(getattr(value, "text", None) or str(value))  # an array formula keeps its text in .text
-    return cell.value
+# a formula element of a worksheet (<f>, <f t="shared" …/>, <x:f>); never <font>, <formula1>
+FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the (already checked) workbook holds a formula: read in chunks."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for entry in archive.infolist():
+        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+            with archive.open(entry) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-32:]
+    return False
+
+
+def _formula(cell) -> Formula:
+    value = cell.value
+    return Formula(getattr(value, "text", None) or str(value))  # an array formula keeps its text in .text
 
 
 def _filled(value) -> bool:
