@@ -40,7 +40,8 @@ def _requirements(strings):
 
 
 RUNTIME = _requirements(PYPROJECT["project"]["dependencies"])
-TEST = _requirements(PYPROJECT["project"]["optional-dependencies"]["test"])
+# every extra (test, bench…): make lock compiles them all into requirements-test.lock
+TEST = _requirements([r for extra in PYPROJECT["project"]["optional-dependencies"].values() for r in extra])
 BUILD = _requirements(PYPROJECT["build-system"]["requires"])
 
 
