@@ -265,7 +265,7 @@ def check_isolation(app, world, probe):
 EDIT = st.tuples(st.sampled_from(EDITS), st.integers(0, 11), st.integers(0, 11), st.booleans())
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edits=st.lists(EDIT, min_size=1, max_size=6), probe=st.integers(0, 11))
 def test_no_inspector_sees_or_writes_outside_their_buildings_after_any_edits(app, world, edits, probe):
     reset(app, world)
