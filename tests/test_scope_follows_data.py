@@ -244,3 +244,44 @@ def test_plain_sql_moves_follow_and_mismatches_are_refused(app, two_buildings):
                         ["serial", "meter_type_id", "building_id", "premise_id", "installed_on", "initial_reading"],
                         [(uid("BULK"), type_id, world["a"], world["b_flat"], date(2024, 1, 1), Decimal(0))])
         db.session.rollback()
+
+
+# --- imports: the same rules, the same messages -------------------------------------------------
+def test_an_import_does_not_move_a_house_meter_away_from_the_premises_it_serves(app, two_buildings):
+    from app.extensions import db
+    from app.models import Meter, MeterType
+    from app.services.imports.facts import BulkFacts
+    from app.validation.facts import SessionFacts
+    from tests.imports.helpers import run, write_csv
+
+    world = two_buildings
+    _link(app, world["house_a"], world["a_flat"])
+    with app.app_context():
+        house = db.session.get(Meter, world["house_a"])
+        type_code = db.session.scalar(select(MeterType.code).where(MeterType.id == house.meter_type_id))
+        serial = house.serial
+        # the import's bulk facts answer as the form's
+        bulk, one = BulkFacts(), SessionFacts(db.session)
+        bulk.load_group_premises(db.session, [world["house_a"], world["meter"]])
+        bulk.load_group_meters(db.session, [world["a_flat"], world["b_flat"]])
+        for meter in (world["house_a"], world["meter"]):
+            assert bulk.meter_group_premises(meter) == one.meter_group_premises(meter)
+        for premise in (world["a_flat"], world["b_flat"]):
+            assert bulk.premise_group_meters(premise) == one.premise_group_meters(premise)
+        assert one.premise_group_meters(world["a_flat"]) == [(serial, world["a"])]
+
+        row_ = {"serial": serial, "meter_type_code": type_code, "building_code": world["code_b"], "number": "",
+                "installed_on": date(2024, 1, 1), "initial_reading": Decimal("0")}
+        outcome = run("meters", write_csv([row_]))
+        assert outcome.rejected == 1 and not outcome.written, outcome
+        problem = outcome.problems[0]
+        assert problem.column == "building_code" and "груповий облік" in problem.message, problem
+        db.session.expire_all()
+        assert db.session.get(Meter, world["house_a"]).building_id == world["a"]
+        # a flat meter named by the other building's flat moves there, building and all
+        row_ = {**row_, "serial": world["serial"], "number": "1"}
+        outcome = run("meters", write_csv([row_]))
+        assert outcome.rejected == 0 and outcome.written, outcome.problems
+        db.session.expire_all()
+        moved = db.session.get(Meter, world["meter"])
+        assert (moved.building_id, moved.premise_id) == (world["b"], world["b_flat"])
