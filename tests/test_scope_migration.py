@@ -12,6 +12,14 @@ from tests.conftest import make_app
 PG_URL = os.environ.get("OBLIK_TEST_DATABASE_URL", "")
 
 
+def _drop(url):
+    server, name = url.rsplit("/", 1)
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 def _url(dialect, tmp_path):
     if dialect == "sqlite":
         return f"sqlite:///{tmp_path}/migrate.db"
@@ -19,9 +27,9 @@ def _url(dialect, tmp_path):
         pytest.skip("OBLIK_TEST_DATABASE_URL names no PostgreSQL database")
     server, name = PG_URL.rsplit("/", 1)
     own = f"{name}_scope_migration"
+    _drop(f"{server}/{own}")
     admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {own} WITH (FORCE)"))
         conn.execute(sa.text(f"CREATE DATABASE {own}"))
     admin.dispose()
     return f"{server}/{own}"
@@ -29,7 +37,7 @@ def _url(dialect, tmp_path):
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_the_migration_gives_meters_their_premise_building_and_drops_cross_building_links(dialect):
-    from flask_migrate import upgrade
+    from flask_migrate import downgrade, upgrade
 
     from app.extensions import db
 
@@ -67,4 +75,12 @@ def test_the_migration_gives_meters_their_premise_building_and_drops_cross_build
             assert run(sa.text("SELECT building_id FROM meter WHERE id = 1")).scalar() == 1
             db.session.rollback()
             db.session.remove()
+            downgrade(directory=directory, revision="0010")  # the triggers go, the data stays
+            run(sa.text("UPDATE meter SET building_id = 2 WHERE id = 2"))
+            db.session.commit()
+            upgrade(directory=directory)
+            assert run(sa.text("SELECT building_id FROM meter WHERE id = 2")).scalar() == 1
+            db.session.remove()
             db.engine.dispose()
+        if dialect == "postgresql":
+            _drop(url)
