@@ -3,6 +3,11 @@
 Every list, show, edit, delete, related picker, export and API endpoint goes through
 ``BuildingScopeFilter`` (a FAB base filter) or ``scoped_get``; both use ``building_condition``
 — the one place that knows how each model reaches its building.
+
+Everything reaches its building through its premise, account or meter; the one building stored
+twice, ``meter.building_id``, the database keeps equal to its premise's (migration 0011: a
+premise moved to another building takes its meters along), and a group-meter link is seen only
+when both its house meter and its premise are in the inspector's buildings.
 """
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
