@@ -39,9 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     with app.app_context():
         from . import models  # noqa: F401  (register the tables)
-        from .views import formatting
-
-        from .views import auth, headers
+        from .views import auth, formatting, headers
 
         app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", auth.password_policy_validator)
         appbuilder = AppBuilder(update_perms=False, security_manager_class=auth.OblikSecurityManager)

@@ -15,7 +15,7 @@ try a password.
 The time is ``now()``: ``OBLIK_CLOCK`` in the app's config (a callable, for tests) or UTC.
 """
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -48,7 +48,7 @@ def now() -> datetime:
     clock = current_app.config.get("OBLIK_CLOCK")
     if clock is not None:
         return clock()
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _setting(name: str, default: int) -> int:
@@ -92,7 +92,7 @@ def bump_session_version(user_id: int, commit: bool = True) -> int:
 def open_session(session, user_id: int) -> None:
     """Mark a freshly signed-in session with the user's version and the time."""
     session[VERSION_KEY] = session_version(user_id)
-    session[SEEN_KEY] = int(now().replace(tzinfo=timezone.utc).timestamp())
+    session[SEEN_KEY] = int(now().replace(tzinfo=UTC).timestamp())
 
 
 def session_problem(session, version: int) -> str | None:
@@ -101,7 +101,7 @@ def session_problem(session, version: int) -> str | None:
     if session.get(VERSION_KEY) != version:
         return "revoked"
     seen = session.get(SEEN_KEY)
-    current = int(now().replace(tzinfo=timezone.utc).timestamp())
+    current = int(now().replace(tzinfo=UTC).timestamp())
     if not isinstance(seen, int) or current - seen > _setting("SESSION_IDLE_MINUTES", 480) * 60:
         return "idle"
     if current - seen >= SEEN_RESOLUTION:

@@ -105,7 +105,7 @@ class LoginLockView(BaseView):
     route_base = "/loginlocks"
     default_view = "unlock"
     class_permission_name = "LoginLock"
-    method_permission_name = {"unlock": "edit"}
+    method_permission_name = {"unlock": "edit"}  # noqa: RUF012 (FAB reads it)
 
     @expose("/unlock/<int:pk>", methods=["POST"])
     @has_access
@@ -183,16 +183,17 @@ def password_policy_validator(password):
     """``FAB_PASSWORD_COMPLEXITY_VALIDATOR``: the policy on FAB's user forms (add, reset a
     user's password, own password change); the username is the form's, or the user whose
     password is reset, or the signed-in user's own."""
+    from flask import current_app
     from flask_appbuilder.exceptions import PasswordComplexityValidationError
 
     from ..services.users import password_problem
 
-    from flask import current_app
-
-    username = request.form.get("username")
-    if not username and request.args.get("pk"):
+    body = request.get_json(silent=True) if request.is_json else None
+    username = request.form.get("username") or (body.get("username") if isinstance(body, dict) else None)
+    pk = request.args.get("pk") or (request.view_args or {}).get("pk")
+    if not username and pk:
         try:
-            user = current_app.appbuilder.sm.get_user_by_id(int(request.args["pk"]))
+            user = current_app.appbuilder.sm.get_user_by_id(int(pk))
         except (TypeError, ValueError):
             user = None
         username = user.username if user is not None else None
