@@ -8,12 +8,12 @@ The seeded users are left alone (other tests sign in as them): each test creates
 users, and the apps that count failed sign-ins get a client address of their own."""
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import PASSWORD, login, make_app
+from tests.conftest import PASSWORD, make_app
 from tests.webtools import field_errors, flashes, is_ukrainian, text, uid
 
 NEW_PASSWORD = "another-pass-2"
@@ -24,7 +24,7 @@ class Clock:
 
     def __init__(self):
         # starts now: the session's own app (real time) sees the same lockouts
-        self.now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        self.now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
     def __call__(self):
         return self.now
@@ -107,6 +107,7 @@ def test_a_cookie_copied_before_a_password_change_is_refused_after_it(app):
 
 def test_a_reset_by_the_admin_ends_the_users_sessions_and_tokens(app, client_as):
     from flask_appbuilder.security.sqla.models import User
+
     from tests.webtools import id_of
 
     username = _user(app)
@@ -167,6 +168,7 @@ def test_an_idle_session_expires_and_an_active_one_does_not(clocked_app, clock):
 ])
 def test_the_user_form_refuses_a_weak_password_next_to_the_field(app, client_as, password, reason):
     from flask_appbuilder.security.sqla.models import User
+
     from tests.webtools import count
 
     username = uid("p").lower()
@@ -182,6 +184,7 @@ def test_the_user_form_refuses_a_weak_password_next_to_the_field(app, client_as,
 
 def test_the_user_form_accepts_a_good_password(app, client_as):
     from flask_appbuilder.security.sqla.models import User
+
     from tests.webtools import count
 
     username = uid("p").lower()
@@ -194,6 +197,7 @@ def test_the_user_form_accepts_a_good_password(app, client_as):
 
 def test_the_own_password_change_and_the_reset_refuse_a_weak_password(app, client_as):
     from flask_appbuilder.security.sqla.models import User
+
     from tests.webtools import id_of
 
     username = _user(app)
@@ -235,6 +239,7 @@ def oblik(app, monkeypatch):
 @pytest.mark.parametrize("password", ["a", "password123", "{username}12345"])
 def test_the_command_line_refuses_a_weak_password(oblik, app, password):
     from flask_appbuilder.security.sqla.models import User
+
     from tests.webtools import count
 
     username = uid("cli").lower()
@@ -268,8 +273,8 @@ def test_the_seeded_password_passes_the_policy(app):
 
 # --- failed sign-ins, shared by every process, and lockouts ---------------------------------------
 def _throttled_app(clock, **over):
-    settings = dict(LOGIN_THROTTLE_ENABLED=True, LOGIN_ACCOUNT_FAILURES=5, LOGIN_IP_FAILURES=20,
-                    LOGIN_LOCK_SECONDS=60, LOGIN_LOCK_MAX_SECONDS=3600, OBLIK_CLOCK=clock)
+    settings = {"LOGIN_THROTTLE_ENABLED": True, "LOGIN_ACCOUNT_FAILURES": 5, "LOGIN_IP_FAILURES": 20,
+                    "LOGIN_LOCK_SECONDS": 60, "LOGIN_LOCK_MAX_SECONDS": 3600, "OBLIK_CLOCK": clock}
     settings.update(over)
     return make_app(**settings)
 

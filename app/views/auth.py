@@ -18,15 +18,24 @@ import math
 from flask import abort, flash, g, redirect, request, session
 from flask_appbuilder import BaseView
 from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import has_access, no_cache
-from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+)
 from flask_appbuilder.utils.base import get_safe_redirect
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.views import expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
+from wtforms import PasswordField
+from wtforms.validators import DataRequired
 
 from ..security import role_of
 from ..services import sessions
@@ -88,6 +97,24 @@ class OblikAuthDBView(AuthDBView):
         return redirect(self.appbuilder.get_url_for_login)
 
 
+class OblikResetPasswordForm(ResetPasswordForm):
+    """FAB's form, with the policy told next to the field (FAB's text says nothing is checked)."""
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 10 characters; not a common password; not your username"),
+        validators=[DataRequired(), PasswordComplexityValidator()],
+        widget=BS3PasswordFieldWidget(),
+    )
+
+
+class OblikResetMyPasswordView(ResetMyPasswordView):
+    form = OblikResetPasswordForm
+
+
+class OblikResetPasswordView(ResetPasswordView):
+    form = OblikResetPasswordForm
+
+
 class OblikSecurityApi(SecurityApi):
     @expose("/login", methods=["POST"])
     def login(self):
@@ -122,6 +149,8 @@ class LoginLockView(BaseView):
 
 class OblikSecurityManager(SecurityManager):
     authdbview = OblikAuthDBView
+    resetmypasswordview = OblikResetMyPasswordView
+    resetpasswordview = OblikResetPasswordView
     security_api = OblikSecurityApi
 
     def load_user(self, pk):
