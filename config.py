@@ -7,6 +7,7 @@ SQLite database and a SQLite-backed Celery transport in the instance directory
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
@@ -79,6 +80,8 @@ FAB_PASSWORD_COMPLEXITY_ENABLED = True
 # Sessions (app/services/sessions.py): a session unused this long is refused; a logout or a
 # password change ends every session and API token of the user.
 SESSION_IDLE_MINUTES = int(os.environ.get("OBLIK_SESSION_IDLE_MINUTES", "480"))
+# a permanent session's cookie (Flask's default: 31 days) lives no longer than the idle limit
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
 # Failed sign-ins, counted in the database for every process: an account is locked after
 # LOGIN_ACCOUNT_FAILURES failures, a client address after LOGIN_IP_FAILURES (within
 # LOGIN_FAILURE_WINDOW_SECONDS), for LOGIN_LOCK_SECONDS, doubled after each further lockout up

@@ -76,17 +76,21 @@ def _sqlite_files(app) -> list[Path]:
 
 def secure_files(app) -> None:
     """The instance directory (0700) and the embedded SQLite databases (0600) are the owner's
-    only, and so is every file the process writes (``FILE_UMASK``, default 077)."""
+    only, and so is every file the process writes (``FILE_UMASK``, default 077). The instance
+    directory is created here only when a SQLite database lives in it (it needs the directory);
+    existing ones, and existing databases, are tightened."""
     if app.config.get("FILE_UMASK") is not None:
         os.umask(app.config["FILE_UMASK"])
     instance = Path(app.instance_path)
-    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if instance.stat().st_uid == os.getuid():
+    files = _sqlite_files(app)
+    if any(path.parent == instance for path in files):
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if instance.is_dir() and instance.stat().st_uid == os.getuid():
         instance.chmod(0o700)
-    for path in _sqlite_files(app):
+    for path in files:
         if not path.parent.is_dir():
             continue
         if not path.exists():
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        if path.stat().st_uid == os.getuid() and (path.parent == instance or path.stat().st_mode & 0o077):
+        if path.stat().st_uid == os.getuid():
             path.chmod(0o600)

@@ -109,10 +109,12 @@ class OblikResetPasswordForm(ResetPasswordForm):
 
 class OblikResetMyPasswordView(ResetMyPasswordView):
     form = OblikResetPasswordForm
+    class_permission_name = "ResetMyPasswordView"  # the rights of app/security.py stay FAB's names
 
 
 class OblikResetPasswordView(ResetPasswordView):
     form = OblikResetPasswordForm
+    class_permission_name = "ResetPasswordView"
 
 
 class OblikSecurityApi(SecurityApi):
