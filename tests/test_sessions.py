@@ -383,3 +383,25 @@ def test_an_admin_unlocks_an_account(app, client_as):
     assert _attempt(application, username, PASSWORD, _address()).status_code == 429
     assert admin.post(f"/loginlocks/unlock/{lock_id}").status_code == 302
     assert _attempt(application, username, PASSWORD, _address()).status_code == 302
+
+
+def test_a_known_device_signs_in_while_the_account_is_locked_elsewhere(app):
+    """An attacker failing on the admin's account from elsewhere does not lock out the browser
+    where the admin signed in before (its signed cookie); everybody else waits."""
+    clock = Clock()
+    application = _throttled_app(clock)
+    username = _user(app, role="admin")
+    own = application.test_client()
+    own.environ_base["REMOTE_ADDR"] = _address()
+    assert own.post("/login/", data={"username": username, "password": PASSWORD}).status_code == 302
+    assert own.get_cookie("oblik_device") is not None
+    own.post("/logout/")
+    for _ in range(5):
+        _attempt(application, username, "wrong-guess-1", _address())
+    assert _attempt(application, username, PASSWORD, _address()).status_code == 429
+    assert own.post("/login/", data={"username": username, "password": PASSWORD}).status_code == 302
+    # a forged device cookie is worth nothing
+    forged = application.test_client()
+    forged.environ_base["REMOTE_ADDR"] = _address()
+    forged.set_cookie("oblik_device", "forged." + own.get_cookie("oblik_device").value[-20:])
+    assert forged.post("/login/", data={"username": username, "password": PASSWORD}).status_code == 429

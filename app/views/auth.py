@@ -51,6 +51,51 @@ def _client_address() -> str | None:
     return request.remote_addr
 
 
+# A browser where the user has signed in before carries a signed "known device" cookie for the
+# username: there the account's lockout does not apply (the address's limit still does), so an
+# attacker who keeps failing on the admin's account from elsewhere does not lock the admin out.
+DEVICE_COOKIE = "oblik_device"
+DEVICE_MAX_AGE = 90 * 24 * 3600
+
+
+def _device_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="oblik-known-device")
+
+
+def _known_device(username: str | None) -> bool:
+    value = request.cookies.get(DEVICE_COOKIE) if request else None
+    if not value or not username:
+        return False
+    from itsdangerous import BadSignature
+
+    try:
+        names = _device_serializer().loads(value, max_age=DEVICE_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return False
+    return isinstance(names, list) and username.strip().lower() in names
+
+
+def _remember_device(response, username: str):
+    from flask import current_app
+    from itsdangerous import BadSignature
+
+    names = []
+    value = request.cookies.get(DEVICE_COOKIE)
+    if value:
+        try:
+            names = [n for n in _device_serializer().loads(value, max_age=DEVICE_MAX_AGE) if isinstance(n, str)]
+        except (BadSignature, ValueError, TypeError):
+            names = []
+    name = username.strip().lower()
+    names = ([n for n in names if n != name] + [name])[-5:]
+    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(names), max_age=DEVICE_MAX_AGE,
+                        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    return response
+
+
 class OblikAuthDBView(AuthDBView):
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
@@ -72,7 +117,7 @@ class OblikAuthDBView(AuthDBView):
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
             login_user(user, remember=False)
             sessions.open_session(session, user.id)
-            return redirect(next_url)
+            return _remember_device(redirect(next_url), form.username.data)
         return self.render_template(self.login_template, title=self.title, form=form,
                                     appbuilder=self.appbuilder)
 
@@ -185,14 +230,17 @@ class OblikSecurityManager(SecurityManager):
 
     def auth_user_db(self, username, password):
         address = _client_address()
-        if current_config("LOGIN_THROTTLE_ENABLED", True):
-            sessions.login_blocked(username, address)
+        throttled = current_config("LOGIN_THROTTLE_ENABLED", True)
+        # on a known device only the address counts (see DEVICE_COOKIE)
+        account = None if _known_device(username) else username
+        if throttled:
+            sessions.login_blocked(account, address)
         user = super().auth_user_db(username, password)
-        if current_config("LOGIN_THROTTLE_ENABLED", True) and username:
-            if user:
-                sessions.login_succeeded(username, address)
+        if throttled and username:
+            if user:  # from a known device the lockout stays for everybody else
+                sessions.login_succeeded(account, address)
             else:
-                sessions.login_failed(username, address)
+                sessions.login_failed(account, address)
         return user
 
     def reset_password(self, userid, password):
