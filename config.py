@@ -7,6 +7,7 @@ SQLite database and a SQLite-backed Celery transport in the instance directory
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask_appbuilder.security.manager import AUTH_DB
@@ -37,11 +38,12 @@ def _secret_key() -> str:
     """A stable secret per installation: from the environment, else a file in instance/."""
     if os.environ.get("OBLIK_SECRET_KEY"):
         return os.environ["OBLIK_SECRET_KEY"]
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    INSTANCE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = INSTANCE_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -75,7 +77,31 @@ AUTH_RATE_LIMITED = True
 AUTH_RATE_LIMIT = os.environ.get("OBLIK_AUTH_RATE_LIMIT", "10 per 20 second")
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = os.environ.get("OBLIK_RATELIMIT_STORAGE", "memory://")
-FAB_PASSWORD_COMPLEXITY_ENABLED = False
+# One password policy (app/services/users.py): ≥ 10 characters, not among the 10,000 most
+# common passwords, not the username; FAB's user forms call it through this validator.
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+# Sessions (app/services/sessions.py): a session unused this long is refused; a logout or a
+# password change ends every session and API token of the user.
+SESSION_IDLE_MINUTES = int(os.environ.get("OBLIK_SESSION_IDLE_MINUTES", "480"))
+# a permanent session's cookie (Flask's default: 31 days) lives no longer than the idle limit
+PERMANENT_SESSION_LIFETIME = timedelta(minutes=SESSION_IDLE_MINUTES)
+# Failed sign-ins, counted in the database for every process: an account is locked after
+# LOGIN_ACCOUNT_FAILURES failures, a client address after LOGIN_IP_FAILURES (within
+# LOGIN_FAILURE_WINDOW_SECONDS), for LOGIN_LOCK_SECONDS, doubled after each further lockout up
+# to LOGIN_LOCK_MAX_SECONDS; the backoff is forgotten after LOGIN_LOCKOUT_MEMORY_SECONDS.
+LOGIN_THROTTLE_ENABLED = os.environ.get("OBLIK_LOGIN_THROTTLE", "1") == "1"
+LOGIN_ACCOUNT_FAILURES = int(os.environ.get("OBLIK_LOGIN_ACCOUNT_FAILURES", "5"))
+LOGIN_IP_FAILURES = int(os.environ.get("OBLIK_LOGIN_IP_FAILURES", "20"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("OBLIK_LOGIN_FAILURE_WINDOW", "900"))
+LOGIN_LOCK_SECONDS = int(os.environ.get("OBLIK_LOGIN_LOCK_SECONDS", "60"))
+LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("OBLIK_LOGIN_LOCK_MAX_SECONDS", "3600"))
+LOGIN_LOCKOUT_MEMORY_SECONDS = 86400
+# Behind a reverse proxy: how many proxies set X-Forwarded-For (the client address of the
+# per-address limit); 0 = the connection's address.
+TRUSTED_PROXIES = int(os.environ.get("OBLIK_TRUSTED_PROXIES", "0"))
+# Files the processes write (the SQLite database, the broker, beat's schedule, uploads) are
+# the owner's only; the instance directory is created 0700.
+FILE_UMASK = int(os.environ.get("OBLIK_UMASK", "077"), 8)
 WTF_CSRF_ENABLED = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

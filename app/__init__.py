@@ -1,5 +1,6 @@
 """Oblik — облік комунальних послуг. ``create_app()`` is the application factory."""
 import logging
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -25,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .security import builtin_roles
 
     app.config["FAB_ROLES"] = builtin_roles()
+    secure_files(app)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(app.config.get("LOG_LEVEL", logging.WARNING))
 
@@ -37,11 +39,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     mail.init_app(app)
     with app.app_context():
         from . import models  # noqa: F401  (register the tables)
-        from .views import formatting
+        from .views import auth, formatting, headers
 
-        appbuilder = AppBuilder(update_perms=False)
+        app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", auth.password_policy_validator)
+        appbuilder = AppBuilder(update_perms=False, security_manager_class=auth.OblikSecurityManager)
         appbuilder.init_app(app, db.session)
         formatting.install(app)
+        headers.install(app)
+        auth.install(app)
         from .services import meter_history
 
         meter_history.install()
@@ -53,3 +58,39 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_celery(app)
     return app
+
+
+def _sqlite_files(app) -> list[Path]:
+    from sqlalchemy.engine import make_url
+
+    files = []
+    for key in ("SQLALCHEMY_DATABASE_URI", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        value = app.config.get(key) or ""
+        if "sqlite" not in value.split("://", 1)[0]:
+            continue
+        database = make_url(value.split("+", 1)[1] if value.startswith(("sqla+", "db+")) else value).database
+        if database and database != ":memory:":
+            files.append(Path(database))
+    return files
+
+
+def secure_files(app) -> None:
+    """The instance directory (0700) and the embedded SQLite databases (0600) are the owner's
+    only, and so is every file the process writes (``FILE_UMASK``, default 077). The instance
+    directory is created here only when a SQLite database lives in it (it needs the directory);
+    existing ones, and existing databases, are tightened."""
+    if app.config.get("FILE_UMASK") is not None:
+        os.umask(app.config["FILE_UMASK"])
+    instance = Path(app.instance_path)
+    files = _sqlite_files(app)
+    if any(path.parent == instance for path in files):
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if instance.is_dir() and instance.stat().st_uid == os.getuid():
+        instance.chmod(0o700)
+    for path in files:
+        if not path.parent.is_dir():
+            continue
+        if not path.exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if path.stat().st_uid == os.getuid():
+            path.chmod(0o600)

@@ -77,6 +77,35 @@ def user_create(username, password, role, buildings, email, first_name, last_nam
     click.echo(f"Користувача {username} створено ({role}).")
 
 
+@user.command("password")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+def user_password(username, password):
+    """Змінити пароль користувача (та сама політика паролів); усі його сеанси завершуються."""
+    app = _app()
+    with app.app_context():
+        from .services.users import UserError, change_password
+
+        try:
+            change_password(username, password)
+        except UserError as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+    click.echo(f"Пароль користувача {username} змінено; усі його сеанси завершено.")
+
+
+@user.command("unlock")
+@click.option("--username", required=True)
+def user_unlock(username):
+    """Зняти блокування входу облікового запису після невдалих спроб."""
+    app = _app()
+    with app.app_context():
+        from .services.sessions import unlock_account
+
+        found = unlock_account(username, by="oblik user unlock")
+    click.echo(f"Вхід для {username} розблоковано." if found else f"Вхід для {username} не заблоковано.")
+
+
 @user.command("ensure-admin")
 @click.option("--username", default="admin")
 def user_ensure_admin(username):
@@ -87,14 +116,18 @@ def user_ensure_admin(username):
 
     app = _app()
     with app.app_context():
-        from .services.users import create_user
         from .extensions import current_appbuilder
+        from .services.users import UserError, create_user
 
         secret_file = Path(app.instance_path) / "admin-password"
         sm = current_appbuilder().sm
         if sm.find_user(username=username) is None:
             password = os.environ.get("OBLIK_ADMIN_PASSWORD") or secrets.token_urlsafe(9)
-            create_user(username, password, "admin", first_name="Адміністратор", last_name="Облік")
+            try:
+                create_user(username, password, "admin", first_name="Адміністратор", last_name="Облік")
+            except UserError as e:  # OBLIK_ADMIN_PASSWORD refused by the password policy
+                click.echo(f"OBLIK_ADMIN_PASSWORD: {e}", err=True)
+                sys.exit(1)
             secret_file.parent.mkdir(parents=True, exist_ok=True)
             secret_file.write_text(password + "\n")
             secret_file.chmod(0o600)

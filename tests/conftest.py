@@ -68,6 +68,9 @@ def make_app(**overrides):
         "WTF_CSRF_ENABLED": False,
         "AUTH_RATE_LIMITED": False,
         "RATELIMIT_ENABLED": False,
+        # failed sign-ins are counted in the database shared by the whole session: the tests of
+        # wrong passwords would lock the seeded users; tests/test_sessions.py switches it on
+        "LOGIN_THROTTLE_ENABLED": False,
         "SERVER_NAME": None,
     }
     config.update(overrides)

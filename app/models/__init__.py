@@ -28,7 +28,7 @@ from .registry import (  # noqa: F401
 )
 from .meters import GroupMeterPremise, Meter, MeterEvent, Reading  # noqa: F401
 from .journal import JournalEntry, OpeningBalance, Payment, PaymentReversal, Period, Subsidy  # noqa: F401
-from .access import InspectorBuilding  # noqa: F401
+from .access import InspectorBuilding, LoginThrottle, UserSession  # noqa: F401
 from .imports import ImportRecord  # noqa: F401
 from .billing import (  # noqa: F401
     AreaChange, BillingBuilding, BillingChange, BillingLock, BillingRun, BillingWarning, ChargeLine, ClaimAct,

@@ -53,4 +53,14 @@
       });
     }).observe(document.body, { childList: true, subtree: true });
   });
+
+  // No inline event handlers (the Content-Security-Policy allows none): a select that submits
+  // its form when changed, a form or button that asks first.
+  $(document).on("change", "select[data-autosubmit]", function () { this.form.submit(); });
+  $(document).on("submit", "form[data-confirm]", function (e) {
+    if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
+  });
+  $(document).on("click", "button[data-confirm], input[data-confirm]", function (e) {
+    if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
+  });
 })(jQuery);

@@ -14,8 +14,26 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_table(
+        "user_session",
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.create_table(
+        "login_throttle",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("key", sa.String(length=256), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("lockouts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_failure", sa.DateTime(), nullable=True),
+        sa.Column("locked_until", sa.DateTime(), nullable=True),
+        sa.UniqueConstraint("kind", "key", name="uq_login_throttle"),
+    )
+    op.create_index("ix_login_throttle_locked_until", "login_throttle", ["locked_until"])
 
 
 def downgrade():
-    pass
+    op.drop_index("ix_login_throttle_locked_until", table_name="login_throttle")
+    op.drop_table("login_throttle")
+    op.drop_table("user_session")
