@@ -74,7 +74,7 @@ class Heartbeat:
         return self.alive
 
     def _loop(self):
-        while not self._stop.wait(self.every):
+        while not self._stop.wait(max(self.every, 0.5)):
             self.beat(force=True)
 
     def __enter__(self):

@@ -83,10 +83,10 @@ def _progress_writer(record_id):
     last = [0.0]
 
     def write(done, total, force=False):
-        now = monotonic()
-        if not force and now - last[0] < 0.5:
+        moment = monotonic()
+        if not force and moment - last[0] < 0.5:
             return
-        last[0] = now
+        last[0] = moment
         with db.engine.begin() as connection:
             connection.execute(update(ImportRecord.__table__).where(ImportRecord.id == record_id)
                                .values(progress_done=done // 2, progress_total=total // 2, heartbeat_at=now()))
