@@ -64,10 +64,10 @@ def test_a_run_whose_worker_was_killed_is_failed_by_the_sweep_and_the_next_run_s
     assert result["runs"] == [orphan.id]
     session.expire_all()
     failed = session.get(BillingRun, orphan.id)
-    assert failed.status == "failed" and "no sign of life" in failed.message
+    assert failed.status == "failed" and "жодного сигналу роботи" in failed.message
     assert session.scalar(select(func.count()).select_from(BillingLock)) == 0
     page = web("accountant").get("/billing/").get_data(as_text=True)
-    assert "no sign of life" in page and 'id="billing-orphan"' not in page
+    assert "жодного сигналу роботи" in page and 'id="billing-orphan"' not in page
 
     run = run_billing(user="оператор")
     assert run.status == "done" and (run.buildings_done, run.accounts) == (1, 3)
@@ -79,7 +79,7 @@ def test_the_next_run_or_close_sweeps_a_silent_lock_itself_without_beat(bdb, obl
     create_town()
     orphan = start_run(user="оператор").run
     refused = oblik_cli("billing", "run", "--quiet")  # alive: refused, saying since when it is silent
-    assert refused.exit_code == 1 and "оператор" in refused.output and "last sign of life" in refused.output
+    assert refused.exit_code == 1 and "оператор" in refused.output and "останній сигнал роботи" in refused.output
     with pytest.raises(BillingError, match="оператор"):
         close_period(OCTOBER)
     _silence()
@@ -174,7 +174,7 @@ def test_a_chunk_that_kills_its_worker_each_time_fails_the_run_instead_of_loopin
     assert bill_chunk(plan.run.id, 0) == {"failed": True}
     session.expire_all()
     run = session.get(BillingRun, plan.run.id)
-    assert run.status == "failed" and "3 times" in run.message
+    assert run.status == "failed" and "3 рази" in run.message
     assert session.scalar(select(func.count()).select_from(BillingLock)) == 0
 
 
@@ -274,7 +274,7 @@ def test_an_import_whose_worker_died_while_writing_is_ready_to_write_again(bdb):
     assert sweep.delay().get()["imports_ready"] == [record.id]
     session.expire_all()
     swept = session.get(ImportRecord, record.id)
-    assert swept.status == "ready" and "nothing of it was written" in swept.message and _payments() == []
+    assert swept.status == "ready" and "нічого не записано" in swept.message and _payments() == []
     assert records.commit_record(record.id) is None  # the old message delivered late: nothing
     assert records.claim_commit(record.id)
     outcome = records.commit_record(record.id, progress=False)
