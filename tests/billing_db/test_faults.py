@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -170,7 +170,20 @@ def wait_for(condition, seconds, what, worker=None):
         if condition():
             return
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}\n{worker.tail() if worker else ''}")
+    raise AssertionError(f"timed out waiting for {what}\n{_state()}\n{worker.tail() if worker else ''}")
+
+
+def _state() -> str:
+    """The runs, locks and chunks as the database holds them (for a failure's message)."""
+    from app.models import BillingChunk
+
+    db.session.rollback()
+    runs = db.session.execute(select(BillingRun.id, BillingRun.status, BillingRun.chunks_done, BillingRun.chunks_total,
+                                     BillingRun.message)).all()
+    locks = db.session.execute(select(BillingLock.period, BillingLock.run_id, BillingLock.heartbeat_at)).all()
+    chunks = db.session.execute(select(BillingChunk.run_id, BillingChunk.seq, BillingChunk.attempts,
+                                       BillingChunk.finished_at)).all()
+    return f"runs {runs}\nlocks {locks} (now {datetime.now()})\nchunks {chunks}"
 
 
 @pytest.fixture()
@@ -185,6 +198,10 @@ def workers(bdb, tmp_path, monkeypatch):
 
     def start(name, broker=BROKER):
         _use_broker(celery, broker)
+        if not started:  # messages left by an earlier test (another database, the same ids) go
+            import redis
+
+            redis.Redis.from_url(broker).flushdb()
         worker = Worker(tmp_path, name, broker)
         started.append(worker)
         return worker
@@ -196,10 +213,13 @@ def workers(bdb, tmp_path, monkeypatch):
 
 
 def _use_broker(celery, broker, backend=None, eager=False):
+    """Send the app's tasks to ``broker`` (its cached connections to another one dropped)."""
+    from kombu import pools
+
     celery.conf.update(broker_url=broker, result_backend=backend or broker, task_always_eager=eager)
-    if "pool" in celery.__dict__ or getattr(celery, "_pool", None) is not None:
-        celery.pool.force_close_all()
-        celery._pool = None
+    pools.reset()  # closes and forgets every cached connection and producer
+    celery._pool = None
+    celery.amqp._producer_pool = None
 
 
 class TableLock:
@@ -214,6 +234,7 @@ class TableLock:
 
     def waiting(self) -> bool:
         """Some other connection of this database waits for a lock."""
+        self.connection.execute(sa.text("SELECT pg_stat_clear_snapshot()"))  # else cached for the transaction
         return bool(self.connection.scalar(sa.text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
             "AND pid <> pg_backend_pid()")))
@@ -346,7 +367,10 @@ def test_database_connections_dropped_during_a_run(bdb, workers, monkeypatch):
         assert terminated >= 1
     finally:
         held.release()
-    db.session.remove()
+    try:  # this process's own connection was terminated too: the app's next request reconnects
+        db.session.remove()
+    except sa.exc.DBAPIError:
+        db.session.remove()
     db.engine.dispose()
     wait_for(lambda: _run(run_id).status != "running", 60, "the run to stop", worker)
     run = _run(run_id)
