@@ -27,8 +27,18 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Account, AccountService, BillingLock, BillingRun, Building, ChargeLine, ImportRecord, JournalEntry
-from app.models import Payment, Premise
+from app.models import (
+    Account,
+    AccountService,
+    BillingLock,
+    BillingRun,
+    Building,
+    ChargeLine,
+    ImportRecord,
+    JournalEntry,
+    Payment,
+    Premise,
+)
 from app.services.billing import BillingError, close_period, run_billing, sweep_orphans
 from app.services.billing import run as billing_run
 from app.services.billing.draft import LINE_COLUMNS
@@ -58,7 +68,7 @@ def _town():
     ids = create_town()
     for n in range(2, 2 + EXTRA_BUILDINGS):
         building = Building(code=f"E{n}", address=f"вул. Енергетиків, {n}", imbalance_key="volume")
-        premise = Premise(building=building, number="1", total_area=D("30") + n, heated_area=D("30") + n)
+        premise = Premise(building=building, number="1", total_area=D(30) + n, heated_area=D(30) + n)
         account = Account(account_number=f"E{n}-001", premise=premise, owner_name="Власник",
                           opened_on=date(2020, 1, 1))
         db.session.add_all([building, premise, account, AccountService(
@@ -208,7 +218,7 @@ def workers(bdb, tmp_path, monkeypatch):
 
     yield start
     for worker in started:
-        worker.stop()
+        worker.kill()  # nothing of theirs is left to finish
     _use_broker(celery, saved["broker_url"], saved["result_backend"], saved["task_always_eager"])
 
 

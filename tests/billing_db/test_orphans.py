@@ -11,11 +11,26 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import (
-    Account, AccountService, BillingBuilding, BillingChunk, BillingLock, BillingRun, Building, ImportRecord,
-    JournalEntry, Payment, Premise,
+    Account,
+    AccountService,
+    BillingBuilding,
+    BillingChunk,
+    BillingLock,
+    BillingRun,
+    Building,
+    ImportRecord,
+    JournalEntry,
+    Payment,
+    Premise,
 )
 from app.services import heartbeat
-from app.services.billing import BillingError, bill_chunk, close_period, run_billing, start_run
+from app.services.billing import (
+    BillingError,
+    bill_chunk,
+    close_period,
+    run_billing,
+    start_run,
+)
 from app.services.billing import building as billing_building
 from app.services.billing import lock as billing_lock
 from app.services.billing import run as billing_run
@@ -38,7 +53,7 @@ def _three_buildings(ids):
     """E1 (3 accounts) and two more buildings of one account each."""
     for code in ("E2", "E3"):
         building = Building(code=code, address=f"вул. Енергетиків, {code[1]}", imbalance_key="volume")
-        premise = Premise(building=building, number="1", total_area=D("30"), heated_area=D("30"))
+        premise = Premise(building=building, number="1", total_area=D(30), heated_area=D(30))
         account = Account(account_number=f"{code}-001", premise=premise, owner_name="Власник",
                           opened_on=date(2020, 1, 1))
         db.session.add_all([building, premise, account, AccountService(
@@ -235,8 +250,8 @@ def test_the_sweep_runs_on_beat_every_sweep_seconds(bdb):
 
 # --- imports ---------------------------------------------------------------------------------
 
-PAYMENTS = ("external_id,account_number,paid_on,amount\n"
-            "PB-1,E1-001,15.10.2026,100.50\nPB-2,E1-002,16.10.2026,200\nPB-3,E1-003,17.10.2026,300.25\n").encode()
+PAYMENTS = (b"external_id,account_number,paid_on,amount\n"
+            b"PB-1,E1-001,15.10.2026,100.50\nPB-2,E1-002,16.10.2026,200\nPB-3,E1-003,17.10.2026,300.25\n")
 
 
 def _accountant():

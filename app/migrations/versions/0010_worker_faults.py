@@ -9,8 +9,8 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 00:00:00
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = '0010'
 down_revision = '0009'

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import BillingLock
-from ..heartbeat import Heartbeat, stale  # noqa: F401  (stale: how long a lock may stay silent)
+from ..heartbeat import Heartbeat, stale
 
 
 class BillingBusy(Exception):
