@@ -258,13 +258,11 @@ def sweep_orphans(period: str | None = None) -> list[int]:
     its process). Called by beat every ``SWEEP_SECONDS`` (``app.tasks.housekeeping``) and by
     the next Run or Close of the period. Returns the ids of the runs marked failed."""
     session = db.session
-    session.rollback()
     failed = []
     for silent in lock.silent(session, period):
         seen = silent.heartbeat_at.strftime("%d.%m.%Y %H:%M:%S")
         run_id = silent.run_id
         if not lock.drop_silent(session, silent.period):  # it moved on meanwhile: alive
-            session.rollback()
             continue
         if run_id is not None and _mark_orphan(session, run_id, seen):
             failed.append(run_id)
