@@ -1,6 +1,7 @@
 """Faults on the real services (issue 8 items 2 and 8): PostgreSQL, a Redis broker, real Celery
-worker processes. A worker SIGKILLed in the middle of a billing run and of an import, the
-database connections dropped during a run, Redis restarted during a run; two runs at once and
+worker processes. A worker SIGKILLed in the middle of a billing run and of an import, a pool
+process SIGKILLed in the middle of a chunk (given back and taken up again), the database
+connections dropped during a run, Redis restarted during a run; two runs at once and
 a close during a run. After the restart and the re-run, the charges, the journal and the
 imported rows are exactly those of one clean run on the same data.
 
@@ -138,10 +139,11 @@ def _close_and_compare(clean):
 # --- workers, brokers, locks ----------------------------------------------------------------
 
 class Worker:
-    """A real worker process (``--pool=solo`` with beat embedded, ``-B``), in a process group of
-    its own so that ``kill()`` SIGKILLs it with everything it started."""
+    """A real worker process (``--pool=solo`` with beat embedded, ``-B``; or ``prefork``: one
+    pool child, no beat), in a process group of its own so that ``kill()`` SIGKILLs it with
+    everything it started."""
 
-    def __init__(self, tmp_path, name, broker):
+    def __init__(self, tmp_path, name, broker, prefork=False):
         self.log = tmp_path / f"{name}.log"
         env = dict(os.environ, OBLIK_BROKER_URL=broker, OBLIK_RESULT_BACKEND=broker, OBLIK_CELERY_EAGER="0",
                    OBLIK_DATABASE_URL=db.engine.url.render_as_string(hide_password=False),
@@ -149,8 +151,8 @@ class Worker:
                    OBLIK_SWEEP_SECONDS=str(SWEEP))
         (tmp_path / name).mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "app.tasks.worker", "worker", "--pool=solo", "-B",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=info",
+            [sys.executable, "-m", "celery", "-A", "app.tasks.worker", "worker",
+             *(["--pool=prefork", "--concurrency=1"] if prefork else ["--pool=solo", "-B"]), "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=info",
              f"--hostname={name}@%h", f"--logfile={self.log}"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(lambda: self.log.exists() and " ready." in self.log.read_text(errors="replace"), 90,
@@ -160,6 +162,10 @@ class Worker:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=20)
+
+    def children(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
 
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
@@ -198,13 +204,13 @@ def workers(bdb, tmp_path, monkeypatch):
     saved = {k: celery.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     started = []
 
-    def start(name, broker=BROKER):
+    def start(name, broker=BROKER, prefork=False):
         _use_broker(celery, broker)
         if not started:  # messages left by an earlier test (another database, the same ids) go
             import redis
 
             redis.Redis.from_url(broker).flushdb()
-        worker = Worker(tmp_path, name, broker)
+        worker = Worker(tmp_path, name, broker, prefork)
         started.append(worker)
         return worker
 
@@ -316,6 +322,35 @@ def test_a_worker_sigkilled_in_the_middle_of_a_run(bdb, workers, web, monkeypatc
     assert "жодного сигналу роботи" in _run(run_id).message
     assert db.session.scalar(select(BillingLock).where(BillingLock.run_id == run_id)) is None
     _rerun_until_done(second, monkeypatch)
+    _close_and_compare(clean)
+
+
+def test_a_pool_process_sigkilled_in_the_middle_of_a_chunk_gives_it_back(bdb, workers, monkeypatch):
+    """SIGKILL of the pool process billing a chunk (prefork; the worker itself lives): the chunk
+    is given back to the broker (``acks_late``, ``reject_on_worker_lost``), a new pool process
+    takes it up again, and the run finishes by itself — nobody sweeps, nobody re-runs — with
+    exactly the clean run's charges and journal."""
+    from app.models import BillingChunk
+
+    clean = clean_billing()
+    fresh_database()
+    _town()
+    worker = workers("worker", prefork=True)
+    held = TableLock("billing_warning")
+    try:
+        run_id = _start_chunked_run(monkeypatch)
+        wait_for(held.waiting, 60, "the pool process to wait in the middle of a chunk", worker)
+        [child] = worker.children()
+        os.kill(child, signal.SIGKILL)
+        wait_for(lambda: worker.children() and worker.children() != [child], 60, "a new pool process", worker)
+    finally:
+        held.release()
+    wait_for(lambda: _run(run_id).status != "running", 90, "the run to finish", worker)
+    run = _run(run_id)
+    assert run.status == "done", run.message
+    assert (run.buildings_done, run.chunks_done, run.accounts) == (1 + EXTRA_BUILDINGS, 1 + EXTRA_BUILDINGS,
+                                                                    3 + EXTRA_BUILDINGS)
+    assert db.session.scalar(select(sa.func.max(BillingChunk.attempts))) == 2  # the killed chunk, taken up again
     _close_and_compare(clean)
 
 
