@@ -53,6 +53,9 @@ SQLALCHEMY_DATABASE_URI = os.environ.get(
 )
 SQLALCHEMY_TRACK_MODIFICATIONS = False
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# SQLite: how long a write waits for another writer (an import, a billing run) before the
+# user is told the database is busy (HTTP 503, «try again»), in milliseconds
+SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("OBLIK_SQLITE_BUSY_TIMEOUT_MS", "10000"))
 
 # Celery: Redis in production; an embedded SQLite transport when no broker is configured.
 CELERY_BROKER_URL = os.environ.get(

@@ -28,8 +28,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={_busy_timeout_ms()}")
         cursor.close()
+
+
+def _busy_timeout_ms() -> int:
+    """How long a write waits for SQLite's one writer (an import, a billing run) before it
+    gives up with «database is locked» (``SQLITE_BUSY_TIMEOUT_MS``, answered as «try again»:
+    :mod:`app.services.concurrency`)."""
+    from flask import current_app, has_app_context
+
+    value = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS") if has_app_context() else None
+    return int(value if value is not None else 10000)
 
 
 def install_sqlite_pragmas():

@@ -40,11 +40,10 @@ pip_quiet() {  # pip's output in a log, shown when it fails
     "$@" >"$TMP/pip.log" 2>&1 || { tail -n 40 "$TMP/pip.log"; fail "$*"; }
 }
 
-step "build the sdist, then the wheel from it (python -m build in a venv of exactly build-system.requires)"
+step "build the sdist, then the wheel from it (python -m build in a venv of exactly requirements-build.lock)"
 "$PY" -m venv "$TMP/build-venv"
-"$TMP/build-venv/bin/python" -c 'import sys, tomllib; print("\n".join(["build"] + tomllib.load(open(sys.argv[1], "rb"))["build-system"]["requires"]))' \
-    "$SRC/pyproject.toml" >"$TMP/build-requires.txt"
-pip_quiet "$TMP/build-venv/bin/pip" install -r "$TMP/build-requires.txt"
+# build-system.requires and the build front end, pinned with their hashes (make lock)
+pip_quiet "$TMP/build-venv/bin/pip" install --require-hashes -r "$SRC/requirements-build.lock"
 # --no-isolation reuses that venv instead of making two more; build still checks that it
 # satisfies build-system.requires. The wheel is built from the unpacked sdist, so it holds
 # only what the sdist carries and nothing stale from a build/ directory of the checkout.
@@ -53,10 +52,13 @@ pip_quiet "$TMP/build-venv/bin/pip" install -r "$TMP/build-requires.txt"
 WHEEL="$(ls "$TMP"/dist/oblik-*.whl)"
 check "built $(basename "$WHEEL") and $(basename "$(ls "$TMP"/dist/oblik-*.tar.gz)")"
 
-step "install the wheel into a fresh virtualenv outside the source tree"
+step "install the wheel into a fresh virtualenv outside the source tree: the dependencies from requirements.lock (hashes), the wheel with --no-deps"
 VENV="$TMP/venv"
 "$PY" -m venv "$VENV"
-pip_quiet "$VENV/bin/pip" install --no-compile "$WHEEL"
+pip_quiet "$VENV/bin/pip" install --no-compile --require-hashes -r "$SRC/requirements.lock"
+pip_quiet "$VENV/bin/pip" install --no-compile --no-deps "$WHEEL"
+"$VENV/bin/pip" check >"$TMP/pip-check.log" 2>&1 || { cat "$TMP/pip-check.log"; fail "pip check: requirements.lock lacks a dependency of the wheel (run make lock)"; }
+check "the locked dependencies ($(grep -c '^[a-z0-9].*==' "$SRC/requirements.lock") pins with hashes) and the wheel; pip check: $(cat "$TMP/pip-check.log")"
 WORK="$TMP/elsewhere"   # the working directory of every command below: neither the source nor the venv
 mkdir -p "$WORK"
 cd "$WORK"

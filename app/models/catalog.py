@@ -8,6 +8,7 @@ from sqlalchemy.orm import relationship
 
 from .choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE_KINDS, RESOURCES
 from .types import PCT, PRICE, QUANTITY, enum_check
+from .versioned import Versioned
 
 # Re-exported names for readability in other modules.
 ChargingMethod = CHARGING_METHODS
@@ -70,7 +71,7 @@ class Service(Model):
         return f"{self.code} {self.name}"
 
 
-class Tariff(Model):
+class Tariff(Versioned, Model):
     """Прайс-лист: the price of a service from ``valid_from`` on, optionally split into
     components (складові тарифу) whose sum is the price."""
 

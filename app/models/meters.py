@@ -8,9 +8,10 @@ from sqlalchemy.orm import relationship
 
 from .choices import METER_EVENT_KINDS, READING_SOURCES
 from .types import READING, enum_check
+from .versioned import Versioned
 
 
-class Meter(Model):
+class Meter(Versioned, Model):
     """Прилад обліку. ``premise`` empty = a house meter (загальнобудинковий лічильник)."""
 
     __tablename__ = "meter"

@@ -10,13 +10,14 @@ from .choices import (
     GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, PREMISE_KINDS, REGISTRATION_KINDS,
 )
 from .types import QUANTITY, SHARE, enum_check
+from .versioned import Versioned
 
 
 # Many-to-one relationships shown in lists and names load with ``selectin``: one query per
 # page and relation instead of one per row (list screens stay fast at 100,000 accounts).
 
 
-class Building(Model):
+class Building(Versioned, Model):
     """Будинок with the allocation settings of billing.md §5."""
 
     __tablename__ = "building"
@@ -39,7 +40,7 @@ class Building(Model):
         return f"{self.code}, {self.address}"
 
 
-class Premise(Model):
+class Premise(Versioned, Model):
     """Приміщення (квартира або нежитлове приміщення) of a building."""
 
     __tablename__ = "premise"
@@ -65,7 +66,7 @@ class Premise(Model):
         return f"{address}, кв. {self.number}"
 
 
-class Resident(Model):
+class Resident(Versioned, Model):
     """Мешканець. ``resident_id`` is the stable external key used by imports."""
 
     __tablename__ = "resident"
@@ -102,7 +103,7 @@ class Registration(Model):
         return f"{self.resident} — {self.premise}"
 
 
-class Account(Model):
+class Account(Versioned, Model):
     """Особовий рахунок: the contract of a premise's owner (власник / наймач)."""
 
     __tablename__ = "account"
@@ -122,7 +123,7 @@ class Account(Model):
         return f"{self.account_number} {self.owner_name}"
 
 
-class AccountService(Model):
+class AccountService(Versioned, Model):
     """A service an account subscribes to, with dates and quantity (default 1)."""
 
     __tablename__ = "account_service"

@@ -56,6 +56,10 @@ class Facts(Protocol):
 
     def reading_neighbours(self, meter_id: int, day: date, exclude_id: int | None) -> Neighbours: ...
 
+    def premise_group_meters(self, premise_id: int) -> list[tuple[str, int]]: ...
+
+    def meter_group_premises(self, meter_id: int) -> list[tuple[str, int]]: ...
+
 
 class SessionFacts:
     """Facts read from the database for one record (forms and the REST API)."""
@@ -119,6 +123,33 @@ class SessionFacts:
             ReadingPoint(prev.date, Decimal(prev.value)) if prev else None,
             ReadingPoint(nxt.date, Decimal(nxt.value)) if nxt else None,
         )
+
+    def premise_group_meters(self, premise_id):
+        return [(serial, building_id) for _p, serial, building_id in group_meters_of(self.session, [premise_id])]
+
+    def meter_group_premises(self, meter_id):
+        return [(label, building_id) for _m, label, building_id in group_premises_of(self.session, [meter_id])]
+
+
+def group_meters_of(session, premise_ids):
+    """(premise id, serial, building id) of the house meters serving ``premise_ids``."""
+    from ..models import GroupMeterPremise, Meter
+
+    return session.execute(
+        select(GroupMeterPremise.premise_id, Meter.serial, Meter.building_id)
+        .join(Meter, Meter.id == GroupMeterPremise.meter_id)
+        .where(GroupMeterPremise.premise_id.in_(premise_ids)).order_by(Meter.serial)).all()
+
+
+def group_premises_of(session, meter_ids):
+    """(meter id, premise label, building id) of the premises served by the house meters ``meter_ids``."""
+    from ..models import Building, GroupMeterPremise, Premise
+
+    rows = session.execute(
+        select(GroupMeterPremise.meter_id, Building.address, Premise.number, Premise.building_id)
+        .join(Premise, Premise.id == GroupMeterPremise.premise_id).join(Building, Building.id == Premise.building_id)
+        .where(GroupMeterPremise.meter_id.in_(meter_ids)).order_by(Building.address, Premise.number)).all()
+    return [(r.meter_id, f"{r.address}, кв. {r.number}", r.building_id) for r in rows]
 
 
 def first_overlap(spans, exclude_id, date_from, date_to) -> Span | None:

@@ -139,6 +139,13 @@ def validate_premise(obj, facts):
     check_positive(errors, "heated_area", obj.heated_area, required=False)
     if obj.heated_area is not None and obj.total_area is not None and Decimal(obj.heated_area) > Decimal(obj.total_area):
         errors.append(FieldError("heated_area", _("The heated area cannot exceed the total area")))
+    if obj.id is not None and obj.building is not None:
+        # its meters move with it (migration 0011); a house meter of the old building cannot
+        foreign = [serial for serial, building_id in facts.premise_group_meters(obj.id) if building_id != obj.building.id]
+        if foreign:
+            errors.append(FieldError("building", _(
+                "The premise is served by the house meter № %(serial)s of its present building (group metering): "
+                "take it out of that group before moving the premise to another building", serial=foreign[0])))
     return errors
 
 
@@ -216,6 +223,12 @@ def validate_meter(obj, facts):
     check_not_negative(errors, "initial_reading", obj.initial_reading)
     if obj.premise is not None and obj.building is not None and obj.premise.building_id != obj.building.id:
         errors.append(FieldError("premise", _("The premise is not in the chosen building")))
+    if obj.id is not None and obj.premise is None and obj.building is not None:
+        foreign = [label for label, building_id in facts.meter_group_premises(obj.id) if building_id != obj.building.id]
+        if foreign:
+            errors.append(FieldError("building", _(
+                "The house meter serves %(premise)s of its present building (group metering): take its premises "
+                "out of the group before moving the meter to another building", premise=foreign[0])))
     if obj.final_reading is not None and obj.removed_on is None:
         errors.append(FieldError("removed_on", _("A final reading needs the removal date")))
     digits = obj.meter_type.digits if obj.meter_type else None
@@ -245,6 +258,8 @@ def validate_group_meter_premise(obj, facts):
     _required(errors, obj, "meter", "premise")
     if obj.meter is not None and obj.meter.premise_id is not None:
         errors.append(FieldError("meter", _("Only a house meter (without a premise) can serve a group")))
+    elif obj.meter is not None and obj.premise is not None and obj.meter.building_id != obj.premise.building_id:
+        errors.append(FieldError("premise", _("The premise is not in the building of the house meter")))
     return errors
 
 

@@ -30,6 +30,11 @@ def register_views(appbuilder):
     appbuilder.add_view_no_menu(LookupView)
     limit_api_login(appbuilder)
     protect_forms(appbuilder)
+    from flask import current_app
+
+    from ..services.concurrency import answer_busy
+
+    answer_busy(current_app)
 
 
 def limit_api_login(appbuilder):

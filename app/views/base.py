@@ -1,7 +1,7 @@
 """The base screen and API classes: every Oblik view and API derives from these, so role
 permissions, the inspector's building scope, Ukrainian fields, formatting, domain validation
 and the "nothing depends on it" delete rule are declared once."""
-from flask import abort, flash, request
+from flask import abort, flash, g, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.models.sqla.filters import FilterRelationOneToManyEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -11,10 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect as sa_inspect, select, text
 from werkzeug.exceptions import HTTPException
+from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
 from ..models.types import is_money
+from ..models.versioned import is_versioned
+from ..services import concurrency
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money
@@ -106,6 +109,14 @@ class ModelFormMixin:
         self.formatters_columns = formatters
 
 
+class VersionField(HiddenField):
+    """The row version the edit form was opened with (:mod:`app.services.concurrency`):
+    compared on save, never written into the record (the ORM moves the version on)."""
+
+    def populate_obj(self, obj, name):
+        pass
+
+
 def _is_money(column_type) -> bool:
     return is_money(column_type)
 
@@ -172,6 +183,15 @@ class OblikInterface(SQLAInterface):
                 return False
         return True
 
+    def add(self, item, commit=True):
+        return _busy_raised(super().add, item, commit)
+
+    def edit(self, item, commit=True):
+        return _busy_raised(super().edit, item, commit)
+
+    def delete(self, item, commit=True):
+        return _busy_raised(super().delete, item, commit)
+
     def query_count(self, query, filters=None, select_columns=None) -> int:
         count_query = self._count_query(query, filters, select_columns)
         estimate = self.row_estimate(count_query) if self.estimate_count else None
@@ -211,6 +231,18 @@ class OblikInterface(SQLAInterface):
             else:
                 count = int(count)
         return count, result
+
+
+def _busy_raised(method, *args):
+    """FAB's write with SQLite's «database is locked» raised as
+    :class:`~app.services.concurrency.DatabaseBusy` (FAB's API answers any database error as a
+    422 with the driver's English text)."""
+    try:
+        return method(*args)
+    except Exception as error:
+        if concurrency.is_busy(error):
+            raise concurrency.DatabaseBusy(concurrency.busy_message()) from error
+        raise
 
 
 class _Estimate(int):
@@ -254,6 +286,8 @@ class OblikModelView(ModelFormMixin, ModelView):
                                          **(self.search_form_extra_fields or {})}
         self._auto_formatters()
         super()._init_forms()
+        if is_versioned(self.datamodel.obj):  # rendered by the form's hidden_tag()
+            self.edit_form = type(self.edit_form.__name__, (self.edit_form,), {"version": VersionField()})
 
     # --- domain validation on the forms -------------------------------------------------
     def _attach_errors(self, form, item) -> bool:
@@ -320,7 +354,9 @@ class OblikModelView(ModelFormMixin, ModelView):
                         return None
                     except Exception as e:  # database refused: show it, keep the form
                         db.session.rollback()
-                        flash(_("The record was not saved: %(error)s", error=_short(e)), "danger")
+                        message = concurrency.busy_message() if concurrency.is_busy(e) else \
+                            _("The record was not saved: %(error)s", error=_short(e))
+                        flash(message, "danger")
                         is_valid_form = False
             else:
                 is_valid_form = False
@@ -342,7 +378,14 @@ class OblikModelView(ModelFormMixin, ModelView):
         if request.method == "POST":
             form = self.edit_form.refresh(request.form)
             form._id = pk
-            if form.validate():
+            stale = self._stale(form, item)
+            if stale:  # another user saved the record since this form was opened
+                db.session.rollback()
+                item = self.datamodel.get(pk, self._base_filters)
+                flash(stale, "danger")
+                form = self.edit_form(formdata=None, obj=item)  # the current values and version, not the post
+                self.prefill_form(form, pk)
+            elif form.validate():
                 self.process_form(form, False)
                 with db.session.no_autoflush:
                     form.populate_obj(item)
@@ -354,14 +397,22 @@ class OblikModelView(ModelFormMixin, ModelView):
                 else:
                     try:
                         self.pre_update(item)
-                        self.datamodel.edit(item)
+                        self._save_edit(item)
                         self.post_update(item)
                         flash(self.edit_row_message, "success")
                         return None
+                    except concurrency.StaleEdit as e:  # the other save came between the check and ours
+                        db.session.rollback()
+                        item = self.datamodel.get(pk, self._base_filters)
+                        flash(str(e), "danger")
+                        form = self.edit_form(formdata=None, obj=item)
+                        self.prefill_form(form, pk)
                     except Exception as e:
                         db.session.rollback()
                         item = self.datamodel.get(pk, self._base_filters)
-                        flash(_("The record was not saved: %(error)s", error=_short(e)), "danger")
+                        message = concurrency.busy_message() if concurrency.is_busy(e) else \
+                            _("The record was not saved: %(error)s", error=_short(e))
+                        flash(message, "danger")
                         is_valid_form = False
             else:
                 is_valid_form = False
@@ -374,6 +425,29 @@ class OblikModelView(ModelFormMixin, ModelView):
         if is_valid_form:
             self.update_redirect()
         return widgets
+
+    def _stale(self, form, item) -> str | None:
+        """The refusal of a form opened on an older version of ``item`` (None: it is current)."""
+        field = form._fields.get("version")
+        if field is None:
+            return None
+        try:
+            concurrency.check_version(item, concurrency.read_version(field.data))
+        except ValueError:
+            return concurrency.bad_version_message(field.data)
+        except concurrency.StaleEdit as stale:
+            return str(stale)
+        return None
+
+    def _save_edit(self, item):
+        """FAB's ``datamodel.edit`` with the ORM's version check (the other save came between
+        :meth:`_stale` and this ``UPDATE``) turned into :class:`~app.services.concurrency.StaleEdit`."""
+        try:
+            self.datamodel.edit(item)
+        except Exception as error:
+            if concurrency.is_stale(error):
+                raise concurrency.StaleEdit(concurrency.stale_message(None)) from None
+            raise
 
     def pre_delete(self, item):
         found = dependants(db.session, item)
@@ -431,6 +505,17 @@ class OblikApi(ModelRestApi):
         self.datamodel = OblikInterface.of(self.datamodel)
         super().__init__()
 
+    def __init_subclass__(cls, **kwargs):
+        """A versioned record's list and show fields end with ``version`` (the row version a
+        client sends back to save: :meth:`put_headless`)."""
+        super().__init_subclass__(**kwargs)
+        datamodel = cls.__dict__.get("datamodel")
+        if datamodel is not None and is_versioned(datamodel.obj):
+            for name in ("list_columns", "show_columns"):
+                columns = cls.__dict__.get(name)
+                if columns and "version" not in columns:
+                    setattr(cls, name, [*columns, "version"])
+
     def _init_properties(self):
         super()._init_properties()
         scope = [["id", BuildingScopeFilter, None]]
@@ -472,8 +557,29 @@ class OblikApi(ModelRestApi):
     def post_headless(self):
         return _answered(super().post_headless)
 
+    def get_headless(self, pk, **kwargs):
+        return _with_etag(super().get_headless(pk, **kwargs))
+
     def put_headless(self, pk):
-        return _answered(super().put_headless, pk)
+        """The version the client saw — ``If-Match: "3"`` or ``"version": 3`` in the body —
+        is taken out of the body (it is not a field the client sets) and checked by
+        :meth:`pre_update`; none sent: saved without the check."""
+        g.oblik_seen_version = None
+        if is_versioned(self.datamodel.obj):
+            body = request.get_json(silent=True)
+            sent = body.pop("version", None) if isinstance(body, dict) else None
+            header = request.headers.get("If-Match")
+            try:
+                g.oblik_seen_version = concurrency.read_version(sent if sent is not None else header)
+            except ValueError:
+                return self.response_422(message={"version": [concurrency.bad_version_message(sent or header)]})
+        g.oblik_saved_version = None
+        return _with_etag(_answered(super().put_headless, pk), g.oblik_saved_version)
+
+    def post_update(self, item):
+        super().post_update(item)
+        if is_versioned(type(item)):
+            g.oblik_saved_version = item.version  # the answer's ETag
 
     def delete_headless(self, pk):
         return _answered(super().delete_headless, pk)
@@ -483,6 +589,23 @@ class OblikApi(ModelRestApi):
 
     def pre_update(self, item):
         self._check(item)
+        self._check_version(item)
+
+    def _check_version(self, item):
+        """Refuse (409) a save from an older version than the record's; the ``UPDATE`` is
+        flushed here under the ORM's version check, so a save that came in between is
+        refused too, and the row stays locked until this request commits."""
+        try:
+            concurrency.check_version(item, g.get("oblik_seen_version"))
+            db.session.flush()
+        except concurrency.StaleEdit as stale:
+            db.session.rollback()
+            abort(self.response(409, message=str(stale)))
+        except Exception as error:
+            if not concurrency.is_stale(error):
+                raise
+            db.session.rollback()
+            abort(self.response(409, message=concurrency.stale_message()))
 
     def pre_delete(self, item):
         found = dependants(db.session, item)
@@ -497,6 +620,22 @@ def _answered(method, *args):
         if refused.response is None:
             raise
         return refused.response
+    except concurrency.DatabaseBusy as busy:
+        db.session.rollback()
+        return ModelRestApi.response(503, message=str(busy))
+
+
+def _with_etag(response, version=None):
+    """``ETag: "<version>"`` on the answer about one versioned record (send it back as
+    ``If-Match`` to save): the version saved, else the one in the answer."""
+    if getattr(response, "status_code", None) != 200 or not response.is_json:
+        return response
+    if version is None:
+        result = (response.get_json(silent=True) or {}).get("result")
+        version = result.get("version") if isinstance(result, dict) else None
+    if isinstance(version, int):
+        response.set_etag(str(version))
+    return response
 
 
 def model_interface(model):

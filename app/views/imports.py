@@ -5,8 +5,6 @@ page shows a progress bar (it may be left and opened again from the history).
 
 Thin: the work is ``app.services.imports``; this module only speaks HTTP.
 """
-import csv
-import io
 import logging
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
@@ -212,12 +210,7 @@ class ImportView(BaseView):
     @has_access
     def report(self, record_id):
         record = _record_or_404(record_id)
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";")
-        writer.writerow([_("Row"), _("Column"), _("Value"), _("Reason")])
-        for problem in record.problems or []:
-            writer.writerow([problem["row"], problem["column"], problem["value"], problem["message"]])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
+        return Response(records.problem_report(record), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=oblik-import-{record_id}-report.csv"})
 
 

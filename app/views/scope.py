@@ -3,11 +3,16 @@
 Every list, show, edit, delete, related picker, export and API endpoint goes through
 ``BuildingScopeFilter`` (a FAB base filter) or ``scoped_get``; both use ``building_condition``
 — the one place that knows how each model reaches its building.
+
+Everything reaches its building through its premise, account or meter; the one building stored
+twice, ``meter.building_id``, the database keeps equal to its premise's (migration 0011: a
+premise moved to another building takes its meters along), and a group-meter link is seen only
+when both its house meter and its premise are in the inspector's buildings.
 """
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
-from sqlalchemy import false, select
+from sqlalchemy import and_, false, select
 
 from ..models import (
     Account, AccountService, Building, GroupMeterPremise, InspectorBuilding, Meter, MeterEvent,
@@ -61,7 +66,9 @@ BUILDING_PATHS = {
     Meter: lambda ids: Meter.building_id.in_(ids),
     MeterEvent: lambda ids: MeterEvent.meter_id.in_(_meters_in(ids)),
     Reading: lambda ids: Reading.meter_id.in_(_meters_in(ids)),
-    GroupMeterPremise: lambda ids: GroupMeterPremise.meter_id.in_(_meters_in(ids)),
+    # both ends: a link never shows a premise of another building (nor a foreign house meter)
+    GroupMeterPremise: lambda ids: and_(GroupMeterPremise.meter_id.in_(_meters_in(ids)),
+                                        GroupMeterPremise.premise_id.in_(_premises_in(ids))),
     Registration: lambda ids: Registration.premise_id.in_(_premises_in(ids)),
     Account: lambda ids: Account.premise_id.in_(_premises_in(ids)),
     AccountService: lambda ids: AccountService.account_id.in_(_accounts_in(ids)),

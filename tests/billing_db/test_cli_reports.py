@@ -3,6 +3,7 @@
 safe from formula injection."""
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -16,7 +17,8 @@ from app.models import Account, Payment
 from app.services.billing import run_billing
 from app.services.billing import close_period
 from app.services.reports import build_report
-from app.services.reports.writers import render, safe_text
+from app.services.reports.writers import render
+from app.services.spreadsheets import safe_text
 
 from .town import NOVEMBER, OCTOBER, create_town
 
@@ -109,7 +111,46 @@ def test_reports_never_let_a_cell_become_a_formula(bdb):
     assert {r[0] for r in rows[1:]} >= {"'=HYPERLINK(\"http://evil\",\"x\")", "E1-002"}
     assert rows[1][4:7] == ["6", "30.00", "180.00"]
     sheet = load_workbook(io.BytesIO(render(build_report("charges", OCTOBER), "xlsx"))).active
-    values = [c.value for c in sheet["A"]]
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in values
+    hostile = next(c for c in sheet["A"] if c.value == "=HYPERLINK(\"http://evil\",\"x\")")
+    assert hostile.data_type == "s" and hostile.quotePrefix  # a text cell with Excel's apostrophe
     assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
     assert safe_text("-12") == "'-12" and safe_text("@cmd") == "'@cmd" and safe_text("E1") == "E1"
+
+
+def test_every_report_keeps_numbers_numbers_and_texts_texts(bdb):
+    """Every report of REPORT_KINDS, CSV and XLSX: a hostile account number lands as text, every money
+    and quantity cell is a number — negative amounts (a payment in the turnover, a recalculation's
+    reduction) included: ``-20000.00`` in the CSV, a numeric cell in the XLSX."""
+    from app.services.reports import REPORT_KINDS
+
+    session = db.session
+    ids = create_town()
+    evil = "=HYPERLINK(\"http://evil\",\"x\")"
+    session.get(Account, ids["accounts"][2]).account_number = evil
+    session.commit()
+    run_billing()
+    close_period(OCTOBER)
+    session.add(Payment(external_id="T-EVIL", account_id=ids["accounts"][1], paid_on=date(2026, 11, 3),
+                        amount=D("20000.00")))
+    session.commit()
+    run_billing()
+    close_period(NOVEMBER)  # posts the payment
+    negatives = negative_cells = 0
+    for kind in REPORT_KINDS:
+        report = build_report(kind, NOVEMBER)
+        numeric = [i for i, c in enumerate(report.columns) if c in report.money_columns + report.quantity_columns]
+        assert numeric, kind
+        rows = list(csv.reader(io.StringIO(render(report, "csv").decode("utf-8"), newline="")))
+        assert rows[0] == list(report.columns)
+        assert "'" + evil in {r[0] for r in rows[1:]}, kind
+        for row in rows[1:]:
+            for i in numeric:
+                assert row[i] == "" or re.fullmatch(r"-?\d+(\.\d+)?", row[i]), (kind, report.columns[i], row[i])
+                negatives += row[i].startswith("-")
+        sheet = load_workbook(io.BytesIO(render(build_report(kind, NOVEMBER), "xlsx"))).active
+        cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+        assert all(c.data_type != "f" for c in cells), kind
+        assert all(c.data_type == "n" for c in cells if c.column - 1 in numeric and c.value is not None), kind
+        assert any(c.value == evil and c.data_type == "s" and c.quotePrefix for c in cells), kind
+        negative_cells += sum(isinstance(c.value, (int, float)) and c.value < 0 for c in cells)
+    assert negatives and negative_cells == negatives  # the payment's -20000.00 and the others, in both files

@@ -41,9 +41,49 @@ POSTED_KINDS = LINE_KINDS  # what a month posted: charge, imbalance, benefit
 KIND_LABELS = {"charge": "нарахування", "imbalance": "небаланс", "benefit": "пільга"}
 
 
+# PostgreSQL: how long one attempt waits for the writers in flight, how long in all
+MARK_LOCK_TIMEOUT_MS = 500
+MARK_WAIT_SECONDS = 30.0
+
+
 def current_mark(session) -> int:
-    """The newest change-log entry (read before a building's data is loaded)."""
-    return session.scalar(select(func.coalesce(func.max(BillingChange.id), 0))) or 0
+    """The newest change-log entry such that every change up to it is committed — read before
+    a building's data is loaded, so that a draft with this mark holds every change up to it.
+
+    SQLite has one writer: its ids are committed in order. PostgreSQL hands an id out when the
+    row is inserted, not when its transaction commits: an import still writing holds ids below
+    a reading saved and committed meanwhile, and ``max(id)`` alone would take the import's
+    changes, still invisible to the run, as seen — a draft missing them that no close would
+    call stale. So on PostgreSQL the mark is read under a momentary ``SHARE`` lock of the
+    change log (it waits for the transactions writing to it, and is given back at once with
+    a commit); while a long import holds the log, the run retries for up to
+    ``MARK_WAIT_SECONDS`` (each attempt queueing other writers for at most
+    ``MARK_LOCK_TIMEOUT_MS``), then takes 0 — its draft is stale, and the close asks for a
+    new run once the import is done. Commits the session's transaction."""
+    newest = select(func.coalesce(func.max(BillingChange.id), 0))
+    if session.connection().dialect.name != "postgresql":
+        return session.scalar(newest) or 0
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    session.commit()
+    deadline = time.monotonic() + MARK_WAIT_SECONDS
+    while True:
+        try:
+            session.execute(text(f"SET LOCAL lock_timeout = '{int(MARK_LOCK_TIMEOUT_MS)}ms'"))
+            session.execute(text("LOCK TABLE billing_change IN SHARE MODE"))
+            mark = session.scalar(newest) or 0
+            session.commit()
+            return mark
+        except OperationalError as error:
+            session.rollback()
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                if "lock" not in str(error).lower():
+                    raise
+                return 0
+            time.sleep(MARK_LOCK_TIMEOUT_MS / 1000)
 
 
 def closed_periods(session, before: str) -> list[str]:

@@ -171,8 +171,8 @@ def _bill_buildings(session, run_id: int, seq: int, period: str, building_ids: l
         BillingBuilding.run_id == run_id, BillingBuilding.building_id.in_(building_ids))))
     todo = [b for b in building_ids if b not in done]  # stored by an earlier attempt of this chunk: kept
     if todo:
+        mark = current_mark(session)  # before any data is read (the catalog too): a later change makes the draft stale
         catalog = load_catalog(session)
-        mark = current_mark(session)  # before the data is read: a later change makes the draft stale
         recalculate = recalculation_starts(session, catalog, todo, period)
         plain = [b for b in todo if b not in recalculate]
         data = load_buildings(session, catalog, plain, period) if plain else {}

@@ -3,7 +3,6 @@
 documents only lay out the ledger's figures, they compute none but the page."""
 from __future__ import annotations
 
-import io
 import re
 
 from flask_babel import format_date, get_locale
@@ -13,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..ledger.statement import Statement, StatementMonth
-from ..reports.writers import safe_text
+from ..spreadsheets import xlsx_bytes
 from . import pdf
 from .pdf import date_text, escape, money_text
 from .words import money_in_words
@@ -187,29 +186,29 @@ def _signatures(st: Statement, s) -> list:
 
 def statement_xlsx(st: Statement) -> bytes:
     """Sheet «Акт звірки»: the heading, the account, one row per month and the totals; sheet
-    «Оплати»: each payment and reversal. Numbers are numeric cells (0.00), texts are strings
-    (never formulas: ``write_string``, ``strings_to_formulas`` off, and ``safe_text``)."""
-    import xlsxwriter
+    «Оплати»: each payment and reversal. Written by the one safe writer
+    (``app/services/spreadsheets.py``): numbers are numeric cells (0.00), texts are text cells,
+    never formulas."""
+    return xlsx_bytes(lambda book: _fill(book, st),
+                      properties={"title": f"{title(st)} — {st.account.number}", "subject": subtitle(st),
+                                  "company": st.provider.name if st.provider else ""})
 
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-                                        "strings_to_urls": False})
-    book.set_properties({"title": f"{title(st)} — {st.account.number}", "subject": subtitle(st),
-                         "company": st.provider.name if st.provider else ""})
-    bold = book.add_format({"bold": True})
-    big = book.add_format({"bold": True, "font_size": 14})
-    header = book.add_format({"bold": True, "bg_color": "#E6E6E6", "border": 1, "text_wrap": True, "align": "center",
-                              "valign": "vcenter"})
-    money = book.add_format({"num_format": "#,##0.00", "border": 1})
-    text = book.add_format({"border": 1})
-    total_text = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
-    total_money = book.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1, "num_format": "#,##0.00"})
-    day = book.add_format({"num_format": "dd.mm.yyyy", "border": 1})
+
+def _fill(book, st: Statement) -> None:
+    bold = book.format(bold=True)
+    big = book.format(bold=True, font_size=14)
+    header = book.format(bold=True, bg_color="#E6E6E6", border=1, text_wrap=True, align="center",
+                         valign="vcenter")
+    money = book.format(num_format="#,##0.00", border=1)
+    text = book.format(border=1)
+    total_text = book.format(bold=True, bg_color="#F2F2F2", border=1)
+    total_money = book.format(bold=True, bg_color="#F2F2F2", border=1, num_format="#,##0.00")
+    day = book.format(num_format="dd.mm.yyyy", border=1)
 
     def put(sheet, row, col, value, fmt=None):
-        sheet.write_string(row, col, safe_text(str(value or "")), fmt)
+        sheet.write(row, col, str(value or ""), fmt)
 
-    sheet = book.add_worksheet(safe_sheet_name(_("Statement of account")))
+    sheet = book.sheet(_("Statement of account"))
     row = 0
     put(sheet, row, 0, title(st), big)
     row += 1
@@ -236,15 +235,15 @@ def statement_xlsx(st: Statement) -> bytes:
     for month in st.months:
         put(sheet, row, 0, month.period, text)
         for col, name in enumerate(COLUMNS, start=1):
-            sheet.write_number(row, col, float(getattr(month, name)), money)
+            sheet.write(row, col, getattr(month, name), money)
         put(sheet, row, len(COLUMNS) + 1, _("preliminary, the period is not closed") if month.preliminary else "",
             text)
         row += 1
     put(sheet, row, 0, _("Total"), total_text)
-    sheet.write_number(row, 1, float(st.opening), total_money)
+    sheet.write(row, 1, st.opening, total_money)
     for col, name in enumerate(COLUMNS[1:-1], start=2):
-        sheet.write_number(row, col, float(getattr(st.totals, name)), total_money)
-    sheet.write_number(row, len(COLUMNS), float(st.closing), total_money)
+        sheet.write(row, col, getattr(st.totals, name), total_money)
+    sheet.write(row, len(COLUMNS), st.closing, total_money)
     put(sheet, row, len(COLUMNS) + 1, "", total_text)
     row += 2
     put(sheet, row, 0, balance_text(st), bold)
@@ -254,7 +253,7 @@ def statement_xlsx(st: Statement) -> bytes:
     sheet.set_column(1, len(COLUMNS), 14)
     sheet.set_column(len(COLUMNS) + 1, len(COLUMNS) + 1, 30)
 
-    payments = book.add_worksheet(safe_sheet_name(_("Payments")))
+    payments = book.sheet(_("Payments"))
     for col, label in enumerate((_("Month"), _("Date"), _("Amount, UAH"), _("Document"), _("Source"), _("Note"))):
         put(payments, 0, col, label, header)
     payments.freeze_panes(1, 0)
@@ -262,8 +261,8 @@ def statement_xlsx(st: Statement) -> bytes:
     for month in st.months:
         for item in month.payments:
             put(payments, r, 0, month.period, text)
-            payments.write_datetime(r, 1, _as_datetime(item.day), day)
-            payments.write_number(r, 2, float(item.amount), money)
+            payments.write(r, 1, item.day, day)
+            payments.write(r, 2, item.amount, money)
             put(payments, r, 3, item.identifier, text)
             put(payments, r, 4, source_label(item.source), text)
             put(payments, r, 5, payment_text(item) if item.reversal or not item.identifier else "", text)
@@ -272,17 +271,3 @@ def statement_xlsx(st: Statement) -> bytes:
     payments.set_column(1, 2, 13)
     payments.set_column(3, 4, 22)
     payments.set_column(5, 5, 50)
-    book.close()
-    return buffer.getvalue()
-
-
-def safe_sheet_name(name: str) -> str:
-    for ch in "[]:*?/\\":
-        name = name.replace(ch, " ")
-    return name.strip()[:31] or "Sheet"
-
-
-def _as_datetime(day):
-    from datetime import datetime
-
-    return datetime(day.year, day.month, day.day)

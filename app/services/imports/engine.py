@@ -23,10 +23,11 @@ from sqlalchemy import Date, bindparam, func, select, update
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from ...models import Meter, Tariff, TariffComponent
+from ...models.versioned import is_versioned
 from ...validation import validate_with
 from .errors import FileRefused, Problem
 from .facts import BulkFacts, load_for
-from .files import CONTROL_RE, XLSX_CONTROL_RE, Table, normalise_header
+from .files import CONTROL_RE, XLSX_CONTROL_RE, Formula, Table, normalise_header
 from .kinds import Kind
 from .meter_events import write_meter_events
 from ..sql import insert_rows
@@ -233,6 +234,11 @@ class Importer:
             raw = cells[position] if position < width else None
             text = cell_text(raw)
             texts[name] = text
+            if isinstance(raw, Formula):
+                report.add(row, name, str(raw), _("The cell holds a formula: the import takes values only, never "
+                                                  "what a formula computed (in Excel: copy the column, then Paste "
+                                                  "Special → Values)"), "formula")
+                continue
             if self.scan_cells and isinstance(raw, str) and (CONTROL_RE.search(raw) or XLSX_CONTROL_RE.search(raw)):
                 report.add(row, name, text.encode("unicode_escape").decode(), _("Control characters are not allowed"),
                            "control_characters")
@@ -416,6 +422,8 @@ class Importer:
             if kind.edited_stamp:
                 user_column, time_column = kind.edited_stamp
                 stamp = {user_column: self.actor.username, time_column: func.now()}
+            if is_versioned(table):  # a form opened before the import is stale now
+                stamp["version"] = table.c.version + 1
             stmt = (update(table).where(table.c.id == bindparam("v__id"))
                     .values({**{f: bindparam(f"v_{f}") for f in fields}, **stamp}))
             for chunk in chunks(updated, 5000):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import and_, func, select
 
 from ...models import Account, AccountService, Reading, Registration
-from ...validation.facts import Neighbours, ReadingPoint, Span
+from ...validation.facts import Neighbours, ReadingPoint, Span, group_meters_of, group_premises_of
 from .refs import chunks
 
 
@@ -47,6 +47,8 @@ class BulkFacts:
         self._reading_dates = None   # meter_id -> (first, last)
         self._readings = None        # meter_id -> [[date, value, id]] sorted by date
         self._organisations = 0
+        self._group_meters = None    # premise_id -> [(serial, building_id)] of the house meters serving it
+        self._group_premises = None  # meter_id -> [(premise label, building_id)] it serves
 
     # --- the questions of app.validation.facts.Facts ------------------------------------
     def organisation_count(self, exclude_id):
@@ -63,6 +65,12 @@ class BulkFacts:
 
     def meter_reading_dates(self, meter_id):
         return self._need(self._reading_dates, "reading dates").get(meter_id)
+
+    def premise_group_meters(self, premise_id):
+        return self._need(self._group_meters, "group meters").get(premise_id, [])
+
+    def meter_group_premises(self, meter_id):
+        return self._need(self._group_premises, "group premises").get(meter_id, [])
 
     def reading_neighbours(self, meter_id, day, exclude_id):
         entries = self._need(self._readings, "readings").get(meter_id, ())
@@ -112,6 +120,18 @@ class BulkFacts:
                                    .where(AccountService.account_id.in_(chunk)))
             for sid, account_id, service_id, date_from, date_to in rows:
                 store.add((account_id, service_id), Span(sid, date_from, date_to))
+
+    def load_group_meters(self, session, premise_ids):
+        self._group_meters = defaultdict(list)
+        for ids in chunks(set(premise_ids)):
+            for premise_id, serial, building_id in group_meters_of(session, ids):
+                self._group_meters[premise_id].append((serial, building_id))
+
+    def load_group_premises(self, session, meter_ids):
+        self._group_premises = defaultdict(list)
+        for ids in chunks(set(meter_ids)):
+            for meter_id, label, building_id in group_premises_of(session, ids):
+                self._group_premises[meter_id].append((label, building_id))
 
     def load_reading_dates(self, session, meter_ids):
         store = self._reading_dates = {}
@@ -190,8 +210,12 @@ def load_for(kind_name, session, facts: BulkFacts, rows):
         facts.load_accounts(session, [r.values.get("premise_id") for r in rows])
     elif kind_name == "account_services":
         facts.load_account_services(session, [r.values.get("account_id") for r in rows])
+    elif kind_name == "premises":
+        facts.load_group_meters(session, [r.existing["id"] for r in rows if r.existing is not None])
     elif kind_name == "meters":
-        facts.load_reading_dates(session, [r.existing["id"] for r in rows if r.existing is not None])
+        existing = [r.existing["id"] for r in rows if r.existing is not None]
+        facts.load_reading_dates(session, existing)
+        facts.load_group_premises(session, existing)
     elif kind_name == "readings":
         days = [r.values["date"] for r in rows if r.values.get("date") is not None]
         if days:

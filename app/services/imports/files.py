@@ -4,7 +4,8 @@ hostile ones before anything is parsed.
 CSV: UTF-8 with or without BOM, or Windows-1251 (detected); ``,`` or ``;`` (detected from
 the header line). XLSX: the first sheet, read with openpyxl in read-only mode after the zip
 container has been checked (entry count, uncompressed sizes and compression ratios — a zip
-bomb is refused before openpyxl inflates anything). An encrypted (password-protected) XLSX is
+bomb is refused before openpyxl inflates anything); a formula cell is read as its formula
+(:class:`Formula`), never as the value Excel cached for it, and the import refuses it. An encrypted (password-protected) XLSX is
 an OLE compound file, not a zip: refused with a hint. Limits come from the settings
 (``OBLIK_IMPORT_*``, see :class:`Limits`).
 """
@@ -26,6 +27,12 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # How an XLSX cell stores a control character (``_x0007_``): openpyxl's read-only mode keeps it.
 XLSX_CONTROL_RE = re.compile(r"_x00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f]|7[Ff])_")
 HEADER_RE = re.compile(r"[\s\-]+")
+
+
+class Formula(str):
+    """An XLSX cell that holds a formula, as its text (``=A1*2``). The value Excel cached for it
+    may be stale or forged (a file written by a script carries whatever cached value it likes),
+    so the import never takes it: the row is rejected, naming the row and the column."""
 
 
 @dataclass(frozen=True)
@@ -224,7 +231,8 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # data_only=False: a formula cell reads as its formula, not as its cached value
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as e:  # openpyxl raises many kinds of errors on damaged parts
         raise FileRefused(_("The XLSX file cannot be read: %(error)s", error=_short(e)), "damaged")
     try:
@@ -234,7 +242,11 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
         sheet.reset_dimensions()  # do not trust the declared size: read the rows that exist
         table = Table(headers=[], file_format="xlsx")
         width = None
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        if _has_formulas(data):  # cells, to tell a formula from a text (slower)
+            rows = ([c.value if c.data_type != "f" else _formula(c) for c in cells] for cells in sheet.iter_rows())
+        else:                    # no formula anywhere: the values alone, as fast as openpyxl reads
+            rows = sheet.iter_rows(values_only=True)
+        for number, cells in enumerate(rows, start=1):
             if not table.headers:
                 if not any(_filled(c) for c in cells):
                     continue
@@ -263,6 +275,29 @@ def read_xlsx(data: bytes, limits: Limits) -> Table:
     if not table.headers:
         raise FileRefused(_("The file is empty"), "empty")
     return table
+
+
+# a formula element of a worksheet (<f>, <f t="shared" …/>, <x:f>); never <font>, <formula1>
+FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the (already checked) workbook holds a formula: read in chunks."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for entry in archive.infolist():
+        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+            with archive.open(entry) as part:
+                tail = b""
+                while chunk := part.read(1 << 20):
+                    if FORMULA_TAG.search(tail + chunk):
+                        return True
+                    tail = chunk[-32:]
+    return False
+
+
+def _formula(cell) -> Formula:
+    value = cell.value
+    return Formula(getattr(value, "text", None) or str(value))  # an array formula keeps its text in .text
 
 
 def _filled(value) -> bool:

@@ -266,3 +266,14 @@ def previous_import(record: ImportRecord) -> ImportRecord | None:
     return db.session.scalar(select(ImportRecord).where(
         ImportRecord.sha256 == record.sha256, ImportRecord.kind == record.kind,
         ImportRecord.status == "committed", ImportRecord.id != record.id).order_by(ImportRecord.id.desc()).limit(1))
+
+
+def problem_report(record: ImportRecord) -> bytes:
+    """The rejected rows of ``record`` as a CSV for Excel (UTF-8 with a BOM, ``;``): row, column,
+    value, reason. The values are what the file held — a hostile ``=HYPERLINK(…)`` among them —
+    so it is written by the one safe writer: such a value lands as text (``'=HYPERLINK(…)``)."""
+    from ..spreadsheets import csv_bytes
+
+    rows = [[_("Row"), _("Column"), _("Value"), _("Reason")]]
+    rows += [[p["row"], p["column"], p["value"], p["message"]] for p in record.problems or []]
+    return csv_bytes(rows, delimiter=";", bom=True, lineterminator="\r\n")
