@@ -67,6 +67,12 @@ CELERY_RESULT_BACKEND = os.environ.get(
     "OBLIK_RESULT_BACKEND", f"db+sqlite:///{INSTANCE_DIR / 'celery-results.db'}"
 )
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("OBLIK_CELERY_EAGER", "0") == "1"
+# Background work that survives a killed worker (docs/development.md, «Background work and
+# faults»): a billing run or an import moves its heartbeat on while it works; one silent for
+# WORKER_STALE_SECONDS lost its process and is swept — by beat every SWEEP_SECONDS, and at once
+# by the next Run or Close of its period.
+WORKER_STALE_SECONDS = int(os.environ.get("OBLIK_WORKER_STALE_SECONDS", "45"))
+SWEEP_SECONDS = int(os.environ.get("OBLIK_SWEEP_SECONDS", "15"))
 
 # Security
 AUTH_TYPE = AUTH_DB

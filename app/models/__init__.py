@@ -31,6 +31,6 @@ from .journal import JournalEntry, OpeningBalance, Payment, PaymentReversal, Per
 from .access import InspectorBuilding, LoginThrottle, UserSession  # noqa: F401
 from .imports import ImportRecord  # noqa: F401
 from .billing import (  # noqa: F401
-    AreaChange, BillingBuilding, BillingChange, BillingLock, BillingRun, BillingWarning, ChargeLine, ClaimAct,
+    AreaChange, BillingBuilding, BillingChange, BillingChunk, BillingLock, BillingRun, BillingWarning, ChargeLine, ClaimAct,
     ClaimActTarget, ClosingBalance, MeterMonth, MeterMonthDraft, PaymentPosting, SubsidyPosting,
 )

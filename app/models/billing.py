@@ -18,7 +18,7 @@
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
+    JSON, BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String,
     Text, UniqueConstraint, func,
 )
 from sqlalchemy.orm import relationship
@@ -216,6 +216,20 @@ class BillingLock(Model):
     acquired_by = Column(String(100))
     acquired_at = Column(DateTime, nullable=False)
     heartbeat_at = Column(DateTime, nullable=False)
+
+
+class BillingChunk(Model):
+    """A chunk of buildings of a run, as the run split them: the buildings (ids), how often a
+    worker took it up (``attempts``) and when it was done (``finished_at``: its buildings
+    added to the run's progress, in the same transaction — a chunk delivered again does nothing
+    twice)."""
+
+    __tablename__ = "billing_chunk"
+    run_id = Column(Integer, ForeignKey("billing_run.id", ondelete="CASCADE"), primary_key=True)
+    seq = Column(Integer, primary_key=True, autoincrement=False)
+    buildings = Column(JSON, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    finished_at = Column(DateTime)
 
 
 class BillingBuilding(Model):

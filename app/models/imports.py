@@ -56,6 +56,7 @@ class ImportRecord(Model):
     problems_truncated = Column(Boolean, nullable=False, default=False)
     sample = Column(JSON)                  # first rows as they will be stored
     task_id = Column(String(50))
+    heartbeat_at = Column(DateTime)        # moved on while a process checks or writes the file
     content = deferred(Column(LargeBinary))  # the uploaded file, until written or cancelled
 
     def __repr__(self):

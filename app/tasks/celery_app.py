@@ -7,7 +7,7 @@ from pathlib import Path
 from celery import Celery, Task
 from flask import current_app, has_app_context
 
-celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing"])
+celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing", "app.tasks.imports"])
 
 
 def init_celery(app):
@@ -23,7 +23,13 @@ def init_celery(app):
         beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
         beat_schedule={
             "housekeeping-daily": {"task": "oblik.housekeeping", "schedule": 24 * 3600},
+            # runs and imports whose worker was killed: failed (or ready again) within a minute
+            "sweep-orphans": {"task": "oblik.sweep", "schedule": float(app.config.get("SWEEP_SECONDS", 15)),
+                              "options": {"expires": float(app.config.get("SWEEP_SECONDS", 15))}},
         },
+        # a task that must finish (acks_late) waits in the broker, not in a worker's prefetch:
+        # a killed worker takes no more than the task it was working on with it
+        worker_prefetch_multiplier=1,
     )
 
     class AppContextTask(Task):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..services import ledger
 from ..models import (
-    Account, AreaChange, BillingRun, ClaimAct,
+    Account, AreaChange, BillingLock, BillingRun, ClaimAct,
     ClaimActTarget, JournalEntry, Period, Service,
 )
 from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES, WARNING_CODES
@@ -49,10 +49,16 @@ def _admin() -> bool:
 
 def run_view(run: BillingRun | None, admin: bool = False) -> dict | None:
     """The run as the screen and its progress poll show it; a failed run's traceback only to
-    an admin."""
+    an admin. ``orphan``: a running run whose lock went silent — its process died; the sweep
+    will mark it failed, and the next Run may start now."""
     if run is None:
         return None
     from ..services.billing import failure
+    from ..services.billing.lock import held
+
+    lock = held(db.session, run.period) if run.status == "running" else None
+    orphan = run.status == "running" and (lock is None or lock.run_id != run.id)
+    silent = db.session.get(BillingLock, run.period) if orphan else None
 
     total = run.buildings_total or 0
     message, details = failure(run)
@@ -65,6 +71,9 @@ def run_view(run: BillingRun | None, admin: bool = False) -> dict | None:
         "started_by": run.started_by or "", "started_at": run.started_at.strftime("%d.%m.%Y %H:%M:%S") if run.started_at else "",
         "finished_at": run.finished_at.strftime("%d.%m.%Y %H:%M:%S") if run.finished_at else "",
         "building": run.building.code if run.building else "",
+        "orphan": orphan,
+        "seen": silent.heartbeat_at.strftime("%d.%m.%Y %H:%M:%S") if silent is not None and silent.run_id == run.id
+        else "",
     }
 
 
@@ -100,6 +109,7 @@ class BillingView(BaseView):
             context.update(
                 run=run_view(latest_run(period), _admin()), totals=draft_totals(period), warnings=warnings, more=more,
                 page=page, code=code, building=building, busy=lock is not None, warning_labels=WARNING_CODES,
+                seen=lock.heartbeat_at.strftime("%H:%M:%S") if lock is not None else "",
                 warning_codes=screens.warning_counts(session, period),
                 billed=screens.billed_buildings(session, period),
                 unbilled=unbilled_buildings(session, period),

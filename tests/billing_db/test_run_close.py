@@ -145,7 +145,7 @@ def test_a_stale_lock_of_a_dead_process_is_taken_over(bdb):
     create_town()
     billing_lock.acquire(session, OCTOBER, "run", None, "crashed")
     lock = session.get(BillingLock, OCTOBER)
-    lock.heartbeat_at = billing_lock.now() - billing_lock.STALE * 2
+    lock.heartbeat_at = billing_lock.now() - billing_lock.stale() * 2
     session.commit()
     assert run_billing().status == "done"
 

@@ -16,13 +16,15 @@ through them:
   the «Розрахунок» screen runs them as Celery tasks, ``app.tasks.billing``);
 * :mod:`.screens` — what the «Розрахунок» screen and the close ask about the draft;
 * :mod:`.load` — the chunk's data in a fixed number of set-based queries;
-* :mod:`.lock` — one run or close of a period at a time;
+* :mod:`.lock` — one run or close of a period at a time; a run's lock is its heartbeat;
 * :mod:`.close` — closing the period: the draft frozen into the journal by the ledger
   (:mod:`app.services.ledger`), the closing balances stored, the next month opened.
 
 A re-run on unchanged data stores identical lines.
 """
 from .lock import BillingBusy  # noqa: F401
-from .run import BillingError, bill_chunk, fail_run, failure, finish_run, run_billing, start_run  # noqa: F401
+from .run import (  # noqa: F401
+    BillingError, bill_chunk, fail_run, failure, finish_run, run_billing, start_run, sweep_orphans,
+)
 from .screens import draft_totals, latest_run, unbilled_buildings  # noqa: F401
 from .close import CloseSummary, close_period, close_problems, stale_buildings  # noqa: F401

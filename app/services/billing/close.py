@@ -42,7 +42,7 @@ from ...models import (
 from .. import ledger
 from ..periods import current_period
 from . import lock as billing_lock
-from .run import BillingError
+from .run import BillingError, sweep_orphans
 from .screens import unbilled_buildings
 
 
@@ -95,6 +95,7 @@ def close_period(period: str, user: str | None = None) -> CloseSummary:
     if open_period != period:
         raise BillingError(_("Only the open period %(open)s can be closed, not %(period)s.",
                              open=open_period or "—", period=period))
+    sweep_orphans(period)  # a run whose process died does not hold the close back
     try:
         billing_lock.acquire(session, period, "close", None, user)
     except billing_lock.BillingBusy as busy:
@@ -103,8 +104,9 @@ def close_period(period: str, user: str | None = None) -> CloseSummary:
         problems = close_problems(session, period)
         if problems:
             raise BillingError(" ".join(problems))
-        summary = _close(session, period, user)
-        session.commit()
+        with billing_lock.keep_alive(period, holder="close"):  # a long close is not taken for a dead one
+            summary = _close(session, period, user)
+            session.commit()
         return summary
     except Exception:
         session.rollback()

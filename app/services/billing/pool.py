@@ -21,7 +21,7 @@ def bill_in_pool(run_id: int, chunks: list[list[int]], jobs: int, progress=None)
     with context.Pool(jobs, initializer=_worker_start, initargs=(uri,)) as pool:
         done = 0
         try:
-            for _chunk in pool.imap_unordered(_worker_chunk, [(run_id, chunk) for chunk in chunks]):
+            for _chunk in pool.imap_unordered(_worker_chunk, [(run_id, seq) for seq in range(len(chunks))]):
                 done += 1
                 if progress:
                     progress(done, len(chunks))
@@ -42,9 +42,9 @@ def _worker_start(uri: str) -> None:
 
 
 def _worker_chunk(args) -> dict:
-    run_id, chunk = args
+    run_id, seq = args
     with _worker_app.app_context():
         try:
-            return bill_chunk(run_id, chunk)
+            return bill_chunk(run_id, seq)
         finally:
             db.session.remove()

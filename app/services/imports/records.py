@@ -7,10 +7,17 @@ The life of an upload in the UI: ``uploaded`` → (check) ``ready`` | ``rejected
 command line records ``checked`` (``--dry-run``) or ``committed`` / ``rejected`` / ``failed``.
 The file is kept in the record only until it is written or cancelled. Each step is
 idempotent: a step whose status has passed does nothing (a task delivered twice is harmless).
+
+While a process checks or writes a file it moves the record's ``heartbeat_at`` on
+(:mod:`app.services.heartbeat`); a record whose heartbeat went silent lost its process and is
+swept (:func:`sweep_orphans`): a file being written is ready to write again — its write is one
+transaction, so nothing of it was written —, a file being checked is checked again, a command
+line import that died is failed.
 """
 import hashlib
 import logging
 import os
+from dataclasses import dataclass, field
 from time import monotonic
 
 from flask import current_app
@@ -20,6 +27,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import ImportRecord
+from ...models.imports import IMPORT_RUNNING
+from ..heartbeat import Heartbeat, now, stale
 from .actors import Actor, actor_for
 from .engine import Importer, Outcome
 from .errors import FileRefused, ImportNotAllowed
@@ -74,13 +83,13 @@ def _progress_writer(record_id):
     last = [0.0]
 
     def write(done, total, force=False):
-        now = monotonic()
-        if not force and now - last[0] < 0.5:
+        moment = monotonic()
+        if not force and moment - last[0] < 0.5:
             return
-        last[0] = now
+        last[0] = moment
         with db.engine.begin() as connection:
             connection.execute(update(ImportRecord.__table__).where(ImportRecord.id == record_id)
-                               .values(progress_done=done // 2, progress_total=total // 2))
+                               .values(progress_done=done // 2, progress_total=total // 2, heartbeat_at=now()))
 
     return write
 
@@ -88,6 +97,21 @@ def _progress_writer(record_id):
 def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
     """Check (``write=False``) or import the file of a record, and store the outcome in it.
     Writing and the record's final state are one transaction: all rows, or none."""
+    with _keep_alive(record_id):
+        return _run(record_id, data, actor, write=write, progress=progress)
+
+
+def _keep_alive(record_id) -> Heartbeat:
+    """The record's heartbeat while this process works on it (:func:`sweep_orphans`)."""
+    def statement():
+        return (update(ImportRecord.__table__)
+                .where(ImportRecord.id == record_id, ImportRecord.status.in_(IMPORT_RUNNING))
+                .values(heartbeat_at=now()))
+
+    return Heartbeat(db.engine, statement)
+
+
+def _run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
     session = db.session
     record = session.get(ImportRecord, record_id)
     spec = KINDS[record.kind]
@@ -154,7 +178,7 @@ def _claim(record_id, from_statuses, to_status) -> bool:
     """Move a record from one status to the next, atomically: only one caller wins."""
     result = db.session.execute(update(ImportRecord.__table__)
                                 .where(ImportRecord.id == record_id, ImportRecord.status.in_(from_statuses))
-                                .values(status=to_status))
+                                .values(status=to_status, heartbeat_at=now()))
     db.session.commit()
     return result.rowcount == 1
 
@@ -166,8 +190,9 @@ def _actor_of(record: ImportRecord) -> Actor:
 
 
 def check_record(record_id: int, progress=True):
-    """The preview: check every row of an uploaded file, write nothing."""
-    if not _claim(record_id, ("uploaded",), "checking"):
+    """The preview: check every row of an uploaded file, write nothing. A check delivered again
+    after its worker died takes the record over (checking twice writes nothing twice)."""
+    if not _claim(record_id, ("uploaded", "checking"), "checking"):
         return None
     return _run_as_uploader(db.session.get(ImportRecord, record_id), write=False, progress=progress)
 
@@ -192,6 +217,40 @@ def _run_as_uploader(record: ImportRecord, write: bool, progress: bool):
         _refused(record.id, e)
         return None
     return run(record.id, record.content, actor, write=write, progress=progress)
+
+
+@dataclass
+class Swept:
+    """What :func:`sweep_orphans` did: records ready to write again, records to check again
+    (the caller queues their check), command-line imports failed."""
+
+    ready: list = field(default_factory=list)
+    recheck: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+
+
+def sweep_orphans() -> Swept:
+    """Records whose process died (their heartbeat silent for :func:`.heartbeat.stale`)."""
+    table = ImportRecord.__table__
+    session = db.session
+    session.rollback()
+    silent = table.c.heartbeat_at < now() - stale()
+    swept = Swept()
+    swept.ready = list(session.scalars(update(table).where(table.c.status == "committing", silent).values(
+        status="ready", heartbeat_at=None, progress_done=0,
+        message=_("The process writing this file stopped; nothing of it was written. Write it again."))
+        .returning(table.c.id)))
+    swept.recheck = list(session.scalars(update(table).where(table.c.status == "checking", silent).values(
+        status="uploaded", heartbeat_at=None, progress_done=0).returning(table.c.id)))
+    swept.failed = list(session.scalars(update(table).where(table.c.status == "uploaded", silent).values(
+        status="failed", content=None, finished_at=func.now(),
+        message=_("The process importing this file stopped; nothing of it was written. Import it again."))
+        .returning(table.c.id)))
+    session.commit()
+    if swept.ready or swept.recheck or swept.failed:
+        log.warning("imports swept: ready again %s, checked again %s, failed %s", swept.ready, swept.recheck,
+                    swept.failed)
+    return swept
 
 
 def cancel_record(record_id: int) -> bool:
