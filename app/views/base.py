@@ -446,7 +446,7 @@ class OblikModelView(ModelFormMixin, ModelView):
         column of this screen, a filter it has, and values of the column's kind — else
         :class:`Refused` naming the column."""
         label = str(self.label_columns.get(column, column))
-        filters = self._filters.get_search_filters().get(column)
+        filters = self._filters._all_filters.get(column)  # FAB's: every column's (a card's tab filters by its parent)
         if not filters or index >= len(filters):
             raise Refused(_("Unknown search filter «%(name)s»", name=arg[:80]))
         for value in values:

@@ -160,10 +160,10 @@ def _messages() -> dict:
 def _answer(code: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify(message=message), code
-    try:
-        appbuilder = current_app.appbuilder
-        return render_template("oblik/error.html", code=code, message=message, appbuilder=appbuilder,
-                               base_template=appbuilder.base_template), code
+    try:  # a page of its own: no menu (nothing to query when the database is what failed)
+        from flask_babel import get_locale
+
+        return render_template("oblik/error.html", code=code, message=message, lang=str(get_locale() or "uk")), code
     except Exception:
         log.exception("The error page could not be rendered")
         return message, code, {"Content-Type": "text/plain; charset=utf-8"}
