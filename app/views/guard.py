@@ -19,7 +19,7 @@ import logging
 import re
 import urllib.parse
 
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 MAX_ID = 2**63 - 1          # the widest database integer (BIGINT; SQLite's INTEGER)
 MAX_PAGE = 1_000_000        # pages of a list (×100 rows: more than any table holds)
-MAX_PAGE_SIZE = 100         # rows of a page (the screens offer 25–100, the API caps at 100)
+MAX_PAGE_SIZE = 1000        # rows of a screen's page (it offers 25–100; a longer list by URL)
+MAX_API_PAGE_SIZE = 100     # rows of an API page (``OblikApi.max_page_size``)
 
 _PAGE_ARG = re.compile(r"^(page|psize)(_\w+)?$")
 _FILTER_ARG = re.compile(r"^_flt_(\d+)_(.+)$")
@@ -108,6 +109,22 @@ def check_list_args() -> None:
             view.check_filter_arg(name, int(found.group(1)), found.group(2), request.args.getlist(name))
 
 
+def _check_rison_pages(value) -> None:
+    """Every ``page``/``page_size`` of a rison object, nested ones too (``_info``'s
+    ``add_columns:(meter:(page:…))``): whole numbers within the bounds."""
+    if isinstance(value, list):
+        for item in value:
+            _check_rison_pages(item)
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        high = {"page": MAX_PAGE, "page_size": MAX_API_PAGE_SIZE}.get(key)
+        if high is not None and (isinstance(item, bool) or not isinstance(item, int) or not 0 <= item <= high):
+            raise Refused(_("Parameter «q», «%(key)s»: a whole number from 0 to %(high)s is required",
+                            key=key, high=high))
+        _check_rison_pages(item)
+
+
 def check_api_args() -> None:
     """The API's rison ``q`` and a JSON body."""
     value = request.args.get("q")
@@ -123,12 +140,7 @@ def check_api_args() -> None:
                 raise Refused(_("Parameter «q»: not valid rison or JSON")) from None
         if not isinstance(parsed, dict):
             raise Refused(_("Parameter «q»: an object is required, e.g. (page:0,page_size:50)"))
-        for key, high in (("page", MAX_PAGE), ("page_size", MAX_PAGE_SIZE)):
-            if key in parsed and (isinstance(parsed[key], bool) or not isinstance(parsed[key], int)
-                                  or not -1 <= parsed[key] <= high):
-                raise Refused(_("Parameter «q», «%(key)s»: a whole number from 0 to %(high)s is required",
-                                key=key, high=high))
-        g.oblik_rison = parsed
+        _check_rison_pages(parsed)
     if request.method in ("POST", "PUT", "PATCH") and request.content_length:
         if request.is_json and request.get_json(silent=True) is None:
             raise Refused(_("The request body is not valid JSON"))
