@@ -20,7 +20,7 @@ from ..models.types import is_money
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money
-from .guard import Refused, is_id
+from .guard import is_id
 from .integrity import RecordRefused, integrity_errors
 from .lookup import lookup_name_for
 from .scope import BuildingScopeFilter, scoped_get
@@ -197,7 +197,7 @@ class OblikInterface(SQLAInterface):
             return method(item, commit)
         except IntegrityError as error:  # FAB has rolled back
             raise RecordRefused(integrity_errors(error, item, self.session)) from error
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 — FAB wraps it (DatabaseException): re-raised unless an IntegrityError
             cause = error.__cause__
             if isinstance(cause, IntegrityError):
                 raise RecordRefused(integrity_errors(cause, item, self.session)) from error
@@ -441,24 +441,6 @@ class OblikModelView(ModelFormMixin, ModelView):
     def download(self, filename):
         abort(404)
 
-    def check_filter_arg(self, arg: str, index: int, column: str, values: list) -> None:
-        """A search filter of the request (``_flt_<index>_<column>``, by ``guard``): a search
-        column of this screen, a filter it has, and values of the column's kind — else
-        :class:`Refused` naming the column."""
-        label = str(self.label_columns.get(column, column))
-        filters = self._filters._all_filters.get(column)  # FAB's: every column's (a card's tab filters by its parent)
-        if not filters or index >= len(filters):
-            raise Refused(_("Unknown search filter «%(name)s»", name=arg[:80]))
-        for value in values:
-            if not isinstance(value, str) or not value.strip():
-                continue
-            if self.datamodel.is_relation(column) or self.datamodel.is_integer(column):
-                if not is_id(value.strip().lstrip("-")):
-                    raise Refused(_("Search «%(field)s»: «%(value)s» is not a number", field=label, value=value[:40]))
-            elif typed_value(self.datamodel, column, value) is None:
-                raise Refused(_("Search «%(field)s»: «%(value)s» is not a valid %(kind)s", field=label,
-                                value=value[:40], kind=_("date") if self.datamodel.is_date(column) else _("number")))
-
 
 def typed_value(datamodel, column, value):
     """A search value as typed on a Ukrainian screen (``01.11.2026``, ``10,5``) in the form
@@ -483,7 +465,7 @@ def typed_value(datamodel, column, value):
 def typed_filters(datamodel, filters):
     """The search values made unambiguous for FAB's filters, which parse a date with dateutil
     month first (01.11.2026 would find 11 January) and compare a decimal with a comma as text
-    (finding nothing); a value that is no date or number was refused by ``check_filter_arg``."""
+    (finding nothing); a value that is no date or number was refused by ``guard.check_filter``."""
 
     def typed(column, value):
         found = typed_value(datamodel, column, value)

@@ -88,8 +88,9 @@ def _views_by_name() -> dict:
 
 
 def check_list_args() -> None:
-    """Sort columns and search filters of the screen the request is for (and its tabs)."""
-    from .base import OblikModelView
+    """Sort columns and search filters of the list screen the request is for (and of its
+    card's tabs): Oblik's screens and FAB's own (users, roles, permissions)."""
+    from flask_appbuilder.baseviews import BaseCRUDView
 
     views = _views_by_name()
     for name in request.args:
@@ -97,16 +98,38 @@ def check_list_args() -> None:
         if order:
             view = views.get(order.group(1))
             column = request.args.get(name)
-            if isinstance(view, OblikModelView) and column not in (view.order_columns or []):
+            if isinstance(view, BaseCRUDView) and column not in (view.order_columns or []):
                 raise Refused(_("Unknown sort column «%(column)s» (parameter «%(name)s»)",
                                 column=column[:60], name=name))
     view = views.get(request.blueprint or "")
-    if not isinstance(view, OblikModelView):
+    if not isinstance(view, BaseCRUDView):
         return
     for name in request.args:
         found = _FILTER_ARG.match(name)
         if found:
-            view.check_filter_arg(name, int(found.group(1)), found.group(2), request.args.getlist(name))
+            check_filter(view, name, int(found.group(1)), found.group(2), request.args.getlist(name))
+
+
+def check_filter(view, arg: str, index: int, column: str, values: list) -> None:
+    """A search filter ``_flt_<index>_<column>`` of ``view``: a column with that filter (any
+    column: a card's tab filters by its parent), and values of the column's kind — a record id
+    or whole number, a date, a number — else :class:`Refused` naming the column."""
+    from .base import typed_value
+
+    datamodel = view.datamodel
+    label = str(view.label_columns.get(column, column))
+    filters = view._filters._all_filters.get(column)  # FAB's filters of every column
+    if not filters or index >= len(filters):
+        raise Refused(_("Unknown search filter «%(name)s»", name=arg[:80]))
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if datamodel.is_relation(column) or datamodel.is_integer(column):
+            if not is_id(value.strip().lstrip("-")):
+                raise Refused(_("Search «%(field)s»: «%(value)s» is not a number", field=label, value=value[:40]))
+        elif typed_value(datamodel, column, value) is None:
+            raise Refused(_("Search «%(field)s»: «%(value)s» is not a valid %(kind)s", field=label, value=value[:40],
+                            kind=_("date") if datamodel.is_date(column) else _("number")))
 
 
 def _check_rison_pages(value) -> None:
