@@ -17,10 +17,10 @@ The same requests from the command line, against a server of the same town::
 import os
 
 import pytest
+import schemathesis  # the test extra of pyproject.toml
 
 from tests.conftest import PASSWORD, make_app, own_database_url, seed_town
 
-schemathesis = pytest.importorskip("schemathesis")
 
 EXAMPLES = int(os.environ.get("OBLIK_FUZZ_EXAMPLES", "12"))
 

@@ -71,14 +71,17 @@ def test_a_number_filter_with_text_names_the_field(client_as):
 @pytest.mark.parametrize("role", ROLES)
 def test_pickers_journal_imports_and_billing_refuse_huge_pages(client_as, role):
     client = client_as(role)
+    opened = 0
     for url in ("/lookup/building/", "/lookup/premise/", "/lookup/meter/", "/journal/", "/imports/",
                 "/billing/", "/billing/recalculations"):
         plain = client.get(url)
-        if plain.status_code != 200:
-            assert plain.status_code < 500
+        if plain.status_code != 200:  # not this role's screen
+            assert plain.status_code in (302, 403), (url, plain.status_code)
             continue
+        opened += 1
         _refused(client.get(f"{url}?page={HUGE}"), "page")
         _refused(client.get(f"{url}?page=-1"), "page")
+    assert opened >= (3 if role == "inspector" else 7), opened
     response = client.get(f"/lookup/building/?id={HUGE}")
     assert response.status_code < 500
 
