@@ -210,7 +210,10 @@ class OblikInterface(SQLAInterface):
         return self._write(super().edit, item, commit)
 
     def delete(self, item, commit=True):
-        return self._write(super().delete, item, commit)
+        try:
+            return self._write(super().delete, item, commit)
+        except RecordRefused as refused:  # a row that refers to it appeared since pre_delete
+            raise RecordRefused([FieldError("id", _("The record cannot be deleted: other records refer to it"))]) from refused
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         count_query = self._count_query(query, filters, select_columns)
