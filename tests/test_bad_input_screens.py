@@ -121,7 +121,7 @@ def test_api_duplicate_key_invalid_choice_and_nested_relation_are_422(app, api_t
 
 
 def test_a_duplicate_premise_number_is_shown_beside_the_field(app, client_as):
-    building_id, premise_id = make_building(app)  # with premise «1»
+    building_id, _premise_id = make_building(app)  # with premise «1»
     client = client_as("operator")
     response = client.post("/premiseview/add", data=premise_form(building_id, "1"))
     assert response.status_code == 200
