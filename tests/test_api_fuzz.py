@@ -22,7 +22,7 @@ import schemathesis  # the test extra of pyproject.toml
 from tests.conftest import PASSWORD, make_app, own_database_url, seed_town
 
 
-EXAMPLES = int(os.environ.get("OBLIK_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("OBLIK_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture(scope="module")
