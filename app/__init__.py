@@ -30,6 +30,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger().setLevel(app.config.get("LOG_LEVEL", logging.WARNING))
 
+    from .views import guard
+
+    guard.install_converter(app)  # before any route: <int:…> bounded to a database integer
     install_sqlite_pragmas()
     db.init_app(app)
     from flask_appbuilder import Model
@@ -54,6 +57,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
         register_views(appbuilder)
         appbuilder.post_init()
+        guard.install(app)  # bad parameters → 400; the last resort for errors: logged, a Ukrainian 500
+        guard.install_jwt(appbuilder.sm.jwt_manager)
     from .tasks.celery_app import init_celery
 
     init_celery(app)

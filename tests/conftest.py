@@ -59,6 +59,26 @@ def _reset_database(url):
         engine.dispose()
 
 
+def own_database_url(suffix):
+    """A database of a test module's own: a SQLite file, or — when the suite runs on
+    PostgreSQL — a sibling database ``<name>_<suffix>`` on the same server (emptied first)."""
+    url = os.environ.get("OBLIK_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix=f'oblik-{suffix}-', dir=_TMP), f'{suffix}.db')}"
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    own = parsed.set(database=f"{parsed.database}_{suffix}")
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own.database}):
+            conn.execute(sa.text(f'CREATE DATABASE "{own.database}"'))
+    admin.dispose()
+    _reset_database(own.render_as_string(hide_password=False))
+    return own.render_as_string(hide_password=False)
+
+
 def make_app(**overrides):
     from app import create_app
 

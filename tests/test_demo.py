@@ -2,9 +2,7 @@
 database of its own, every record passes ``app.validation``, readings are monotonic inside
 each meter's installation, each premise has exactly one active account, and loading again
 is refused (or skipped with ``if_empty``)."""
-import os
 import random
-import tempfile
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
@@ -14,31 +12,11 @@ from sqlalchemy import func, select
 from stdnum import iban as std_iban
 from stdnum.ua import edrpou as std_edrpou, rntrc as std_rntrc
 
-from tests.conftest import _TMP, make_app
+from tests.conftest import make_app, own_database_url
 
 
 def _demo_database_url():
-    """A database of its own: a SQLite file, or — when the suite runs on PostgreSQL — a
-    sibling database ``<name>_demo`` on the same server (emptied first)."""
-    url = os.environ.get("OBLIK_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        return f"sqlite:///{os.path.join(tempfile.mkdtemp(prefix='oblik-demo-', dir=_TMP), 'demo.db')}"
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    demo = parsed.set(database=f"{parsed.database}_demo")
-    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": demo.database}):
-            conn.execute(sa.text(f'CREATE DATABASE "{demo.database}"'))
-    admin.dispose()
-    engine = sa.create_engine(demo)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    return demo.render_as_string(hide_password=False)
+    return own_database_url("demo")
 
 
 @pytest.fixture(scope="module")

@@ -209,5 +209,8 @@ def enum_column_type(length: int = 20) -> String:
 
 
 def enum_check(column: str, values, name: str) -> CheckConstraint:
+    """``column IN (values)``; ``info`` keeps the column and its codes, so a value outside the
+    list is refused by validation (``app.validation.core.column_errors``) before the database."""
     allowed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({allowed})", name=name)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name,
+                           info={"column": column, "choices": tuple(values)})

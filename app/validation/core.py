@@ -30,20 +30,72 @@ def validator(model):
 
 
 def validate(session, obj) -> list[FieldError]:
-    """The errors of ``obj`` as a form or the API would show them (facts from ``session``)."""
+    """The errors of ``obj`` as a form or the API would show them (facts from ``session``):
+    first what its columns can hold (:func:`column_errors`), then the model's rules."""
     from .facts import SessionFacts
 
+    errors = column_errors(obj)
     fn = _VALIDATORS.get(type(obj))
-    if fn is None:
-        return []
+    if fn is None or errors:
+        return errors
     with session.no_autoflush:
         return fn(obj, SessionFacts(session))
 
 
 def validate_with(facts, obj) -> list[FieldError]:
     """The errors of ``obj`` with the facts supplied by the caller (the import's bulk facts)."""
+    errors = column_errors(obj)
     fn = _VALIDATORS.get(type(obj))
-    return fn(obj, facts) if fn is not None else []
+    if fn is None or errors:
+        return errors
+    return fn(obj, facts)
+
+
+# The widest value of each integer type (PostgreSQL's; SQLite's INTEGER holds the widest).
+_INT_LIMITS = {"SmallInteger": 2**15 - 1, "Integer": 2**31 - 1, "BigInteger": 2**63 - 1}
+
+
+def column_errors(obj) -> list[FieldError]:
+    """What the table's columns themselves cannot hold, found before the database refuses it:
+    a code outside the column's closed list (its CHECK of ``enum_check``), text longer than
+    the column, an integer or a number too large for its type. No query."""
+    from sqlalchemy import CheckConstraint, Integer, Numeric, String, inspect as sa_inspect
+
+    table = getattr(obj, "__table__", None)
+    if table is None:
+        return []
+    errors = []
+    mapper = sa_inspect(type(obj))
+    for constraint in table.constraints:
+        if isinstance(constraint, CheckConstraint) and "choices" in constraint.info:
+            column = constraint.info["column"]
+            value = getattr(obj, column, None)
+            if value is not None and value not in constraint.info["choices"]:
+                errors.append(FieldError(column, _("Not a valid choice: «%(value)s»; allowed: %(codes)s",
+                                                   value=str(value)[:40], codes=", ".join(constraint.info["choices"]))))
+    for prop in mapper.column_attrs:
+        if len(prop.columns) != 1 or prop.columns[0].table is not table:
+            continue
+        column = prop.columns[0]
+        value = getattr(obj, prop.key, None)
+        if value is None or column.primary_key:
+            continue
+        kind = column.type
+        impl = getattr(kind, "impl", kind)
+        impl = impl() if isinstance(impl, type) else impl
+        if isinstance(impl, String) and impl.length and isinstance(value, str) and len(value) > impl.length:
+            errors.append(FieldError(prop.key, _("At most %(length)s characters", length=impl.length)))
+        elif isinstance(impl, Integer) and isinstance(value, int) and not isinstance(value, bool):
+            limit = next((v for name, v in _INT_LIMITS.items() if type(impl).__name__ == name), 2**31 - 1)
+            if abs(value) > limit:
+                errors.append(FieldError(prop.key, _("The number is too large")))
+        elif isinstance(impl, Numeric) and impl.precision and isinstance(value, (int, Decimal)):
+            digits = impl.precision - (impl.scale or 0)
+            value = Decimal(value)
+            if not value.is_finite() or abs(value) >= Decimal(10) ** digits:
+                errors.append(FieldError(prop.key, _("The number is too large: at most %(digits)s digits before the decimal point",
+                                                     digits=digits)))
+    return errors
 
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")

@@ -3,6 +3,7 @@ permissions, the inspector's building scope, Ukrainian fields, formatting, domai
 and the "nothing depends on it" delete rule are declared once."""
 from flask import abort, flash, g, request
 from flask_appbuilder import ModelRestApi, ModelView
+from flask_appbuilder.api import expose, permission_name, protect, safe
 from flask_appbuilder.models.sqla.filters import FilterRelationOneToManyEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.utils.base import get_column_root_relation, is_column_dotted
@@ -10,6 +11,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args, get_page_
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect as sa_inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from wtforms import HiddenField
 from wtforms.validators import InputRequired, Optional
@@ -21,6 +23,8 @@ from ..services import concurrency
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money
+from .guard import is_id
+from .integrity import RecordRefused, integrity_errors
 from .lookup import lookup_name_for
 from .scope import BuildingScopeFilter, scoped_get
 from .widgets import OblikFormWidget
@@ -65,6 +69,15 @@ TABLE_LABELS = {
 def dependants_message(found) -> str:
     parts = ", ".join(f"{TABLE_LABELS.get(name, name)}: {count}" for name, count in found)
     return _("The record cannot be deleted: other records refer to it (%(parts)s)", parts=parts)
+
+
+def _refusals() -> tuple:
+    """The exceptions by which a service refuses a record with a message for the user (any
+    other exception is a bug: logged, a 500 — never flashed as if it were a rule); a busy
+    SQLite database is «try again», told the same way."""
+    from ..services.ledger import LedgerError
+
+    return (ValueError, LedgerError, concurrency.DatabaseBusy)
 
 
 class ModelFormMixin:
@@ -183,14 +196,36 @@ class OblikInterface(SQLAInterface):
                 return False
         return True
 
+    # --- ids and writes the database would refuse -------------------------------------------
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        """The record ``id``; None (404) for what cannot be an id (``abc``, a number past
+        the widest integer), which the database would refuse instead of finding nothing."""
+        if not self.is_pk_composite() and not is_id(id):
+            return None
+        return super().get(id, filters, select_columns, outer_default_load)
+
+    def _write(self, method, item, commit=True):
+        try:
+            return _busy_raised(method, item, commit)
+        except IntegrityError as error:  # FAB has rolled back
+            raise RecordRefused(integrity_errors(error, item, self.session)) from error
+        except Exception as error:  # noqa: BLE001 — FAB wraps it (DatabaseException): re-raised unless an IntegrityError
+            cause = error.__cause__
+            if isinstance(cause, IntegrityError):
+                raise RecordRefused(integrity_errors(cause, item, self.session)) from error
+            raise
+
     def add(self, item, commit=True):
-        return _busy_raised(super().add, item, commit)
+        return self._write(super().add, item, commit)
 
     def edit(self, item, commit=True):
-        return _busy_raised(super().edit, item, commit)
+        return self._write(super().edit, item, commit)
 
     def delete(self, item, commit=True):
-        return _busy_raised(super().delete, item, commit)
+        try:
+            return self._write(super().delete, item, commit)
+        except RecordRefused as refused:  # a row that refers to it appeared since pre_delete
+            raise RecordRefused([FieldError("id", _("The record cannot be deleted: other records refer to it"))]) from refused
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         count_query = self._count_query(query, filters, select_columns)
@@ -292,13 +327,17 @@ class OblikModelView(ModelFormMixin, ModelView):
     # --- domain validation on the forms -------------------------------------------------
     def _attach_errors(self, form, item) -> bool:
         errors = validate(db.session, item)
+        self._show_errors(form, errors)
+        return bool(errors)
+
+    def _show_errors(self, form, errors) -> None:
+        """Each message beside its field; one without a field on the form, flashed."""
         for error in errors:
             field = form._fields.get(error.field) or form._fields.get(error.field.removesuffix("_id"))
             if field is not None:
                 field.errors = list(field.errors) + [error.message]
             else:
                 flash(error.message, "danger")
-        return bool(errors)
 
     # --- the card a form was opened from ------------------------------------------------
     def _parents(self) -> dict:
@@ -352,7 +391,11 @@ class OblikModelView(ModelFormMixin, ModelView):
                         self.post_add(item)
                         flash(self.add_row_message, "success")
                         return None
-                    except Exception as e:  # database refused: show it, keep the form
+                    except RecordRefused as refused:  # the database refused: beside the field
+                        db.session.rollback()
+                        self._show_errors(form, refused.errors)
+                        is_valid_form = False
+                    except _refusals() as e:  # a rule of pre_add: its message
                         db.session.rollback()
                         message = concurrency.busy_message() if concurrency.is_busy(e) else \
                             _("The record was not saved: %(error)s", error=_short(e))
@@ -407,7 +450,12 @@ class OblikModelView(ModelFormMixin, ModelView):
                         flash(str(e), "danger")
                         form = self.edit_form(formdata=None, obj=item)
                         self.prefill_form(form, pk)
-                    except Exception as e:
+                    except RecordRefused as refused:  # the database refused: beside the field
+                        db.session.rollback()
+                        item = self.datamodel.get(pk, self._base_filters)
+                        self._show_errors(form, refused.errors)
+                        is_valid_form = False
+                    except _refusals() as e:  # a rule of pre_update: its message
                         db.session.rollback()
                         item = self.datamodel.get(pk, self._base_filters)
                         message = concurrency.busy_message() if concurrency.is_busy(e) else \
@@ -457,25 +505,40 @@ class OblikModelView(ModelFormMixin, ModelView):
     def _get_list_widget(self, filters, **kwargs):
         return super()._get_list_widget(typed_filters(self.datamodel, filters), **kwargs)
 
+    # FAB's ``/download/<filename>`` serves uploaded files of File columns; Oblik has none, so
+    # the route is not registered (an attribute without ``@expose``).
+    def download(self, filename):
+        abort(404)
 
-def typed_filters(datamodel, filters):
-    """The search values as typed on a Ukrainian screen (``01.11.2026``, ``10,5``) made
-    unambiguous for FAB's filters, which parse a date with dateutil month first (01.11.2026
-    would find 11 January) and compare a decimal with a comma as text (finding nothing)."""
+
+def typed_value(datamodel, column, value):
+    """A search value as typed on a Ukrainian screen (``01.11.2026``, ``10,5``) in the form
+    FAB's filters read (ISO date, a decimal with a point); the value itself for a text column;
+    None if a date or number column gets no date or number."""
     from ..billing.money import parse_decimal
     from ..billing.periods import parse_date
 
-    def typed(column, value):
-        if not isinstance(value, str) or not value.strip():
-            return value
-        try:
-            if datamodel.is_date(column):
-                return parse_date(value).isoformat()
-            if datamodel.is_numeric(column) or datamodel.is_float(column):
-                return str(parse_decimal(value))
-        except ValueError:
-            pass  # FAB's own handling of a value it cannot read
+    if not isinstance(value, str) or not value.strip():
         return value
+    try:
+        if datamodel.is_date(column) or datamodel.is_datetime(column):
+            return parse_date(value).isoformat()
+        if datamodel.is_numeric(column) or datamodel.is_float(column):
+            number = parse_decimal(value)
+            return str(number) if number.is_finite() and abs(number) < 10**15 else None
+    except (ValueError, ArithmeticError):
+        return None
+    return value
+
+
+def typed_filters(datamodel, filters):
+    """The search values made unambiguous for FAB's filters, which parse a date with dateutil
+    month first (01.11.2026 would find 11 January) and compare a decimal with a comma as text
+    (finding nothing); a value that is no date or number was refused by ``guard.check_filter``."""
+
+    def typed(column, value):
+        found = typed_value(datamodel, column, value)
+        return value if found is None else found
 
     result = filters.copy()
     result.values = [[typed(flt.column_name, v) for v in value] if isinstance(value, list)
@@ -485,8 +548,9 @@ def typed_filters(datamodel, filters):
 
 
 def _short(error) -> str:
-    text = str(getattr(error, "orig", None) or error)
-    return text.splitlines()[0][:300]
+    """The first line of a rule's message (a refusal of ``pre_add``/``pre_update``)."""
+    lines = str(error).splitlines()
+    return lines[0][:300] if lines and lines[0].strip() else _("the record breaks a rule")
 
 
 class OblikApi(ModelRestApi):
@@ -553,9 +617,10 @@ class OblikApi(ModelRestApi):
             self._refuse(errors)
 
     # FAB's ``@safe`` turns any exception raised by pre_add/pre_update/pre_delete into a 500;
-    # answer the prepared response of ``abort(response)`` (the 422 of ``_refuse``) instead.
+    # answer the prepared response of ``abort(response)`` (the 422 of ``_refuse``) instead,
+    # and a write the database refused as a 422 naming its field.
     def post_headless(self):
-        return _answered(super().post_headless)
+        return self._answered(super().post_headless)
 
     def get_headless(self, pk, **kwargs):
         return _with_etag(super().get_headless(pk, **kwargs))
@@ -574,7 +639,7 @@ class OblikApi(ModelRestApi):
             except ValueError:
                 return self.response_422(message={"version": [concurrency.bad_version_message(sent or header)]})
         g.oblik_saved_version = None
-        return _with_etag(_answered(super().put_headless, pk), g.oblik_saved_version)
+        return _with_etag(self._answered(super().put_headless, pk), g.oblik_saved_version)
 
     def post_update(self, item):
         super().post_update(item)
@@ -582,7 +647,35 @@ class OblikApi(ModelRestApi):
             g.oblik_saved_version = item.version  # the answer's ETag
 
     def delete_headless(self, pk):
-        return _answered(super().delete_headless, pk)
+        return self._answered(super().delete_headless, pk)
+
+    def _answered(self, method, *args):
+        try:
+            return _answered(method, *args)
+        except RecordRefused as refused:
+            messages = {}
+            for error in refused.errors:
+                messages.setdefault(error.field, []).append(error.message)
+            return self.response_422(message=messages)
+
+    # PUT and DELETE of a record by an integer id, as GET is: FAB routes them by ``<pk>``, so
+    # ``PUT /api/v1/building/abc`` answered 405 (GET's route is ``<int:pk>``) — now 404.
+    @expose("/<int:pk>", methods=["PUT"])
+    @protect()
+    @safe
+    @permission_name("put")
+    def put(self, pk):
+        return self.put_headless(pk)
+
+    @expose("/<int:pk>", methods=["DELETE"])
+    @protect()
+    @safe
+    @permission_name("delete")
+    def delete(self, pk):
+        return self.delete_headless(pk)
+
+    put.__doc__ = ModelRestApi.put.__doc__
+    delete.__doc__ = ModelRestApi.delete.__doc__
 
     def pre_add(self, item):
         self._check(item)

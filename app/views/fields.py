@@ -209,6 +209,25 @@ def _api_decimal_field():
     return ApiDecimal
 
 
+def _api_related_field():
+    from marshmallow import ValidationError
+    from marshmallow_sqlalchemy.fields import Related
+
+    from .guard import is_id
+
+    class ApiRelated(Related):
+        """A related record of the REST API: its id, a whole number (``{"building": 5}``); an
+        object, a text or a number past any id is no choice (422), never a lookup the
+        database cannot make."""
+
+        def _deserialize(self, value, *args, **kwargs):
+            if not isinstance(value, int) or not is_id(value):
+                raise ValidationError(str(_l("Not a valid choice: the id of a record (a whole number) is required")))
+            return super()._deserialize(value, *args, **kwargs)
+
+    return ApiRelated
+
+
 def api_schema_converter():
     """FAB's model-to-schema converter with :class:`ApiDecimal` for every numeric column."""
     from flask_appbuilder.api.convert import Model2SchemaConverter
@@ -216,11 +235,15 @@ def api_schema_converter():
 
     api_decimal = _api_decimal_field()
 
+    api_related = _api_related_field()
+
     class Converter(Model2SchemaConverter):
         def _column2field(self, datamodel, column, nested=True, parent_schema_name=None):
             field = super()._column2field(datamodel, column, nested=nested, parent_schema_name=parent_schema_name)
             if type(field) is ma.Decimal:
                 field.__class__ = api_decimal  # the same field (places, required…), read by our parser
+            elif type(field) is api_related.__bases__[0]:
+                field.__class__ = api_related  # a related record given by its id only
             return field
 
     return Converter

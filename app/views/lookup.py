@@ -172,6 +172,10 @@ class LookupView(BaseView):
         except ValueError:
             page = 0
         if request.args.get("id", "").isdigit():  # the label of a chosen id (active filters)
+            from .guard import is_id
+
+            if not is_id(request.args["id"]):
+                return jsonify(results=[], pagination={"more": False})
             from .scope import scoped_get
 
             row = scoped_get(db.session, spec.model, int(request.args["id"]))
