@@ -173,6 +173,11 @@ class OblikSecurityApi(SecurityApi):
             response.headers["Retry-After"] = str(blocked.seconds)
             return response
 
+    # FAB's OpenAPI description of the login (its body and answers), plus the lockout's 429
+    login.__doc__ = SecurityApi.login.__doc__.replace(
+        "            500:\n", "            429:\n              description: Too many failed sign-ins, locked for a while\n"
+        "            500:\n", 1)
+
 
 class LoginLockView(BaseView):
     """An admin ends a lockout (the notice on every page of an admin lists them)."""
