@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
 from ..models.types import is_money
+from ..services.audit import AUDITED
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money
@@ -236,6 +237,8 @@ class OblikModelView(ModelFormMixin, ModelView):
     base_filters = [["id", BuildingScopeFilter, None]]
     page_size = 25
     list_template = "appbuilder/general/model/list.html"
+    show_template = "oblik/show.html"  # FAB's, with the «Історія змін» tab
+    show_history = True  # the card's tab of the record's audit log (if its table is audited)
     add_widget = OblikFormWidget
     edit_widget = OblikFormWidget
 
@@ -254,6 +257,15 @@ class OblikModelView(ModelFormMixin, ModelView):
                                          **(self.search_form_extra_fields or {})}
         self._auto_formatters()
         super()._init_forms()
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        table = self.datamodel.obj.__table__.name
+        if self.show_history and table in AUDITED:
+            from .audit import history
+
+            widgets["history"] = history(table, int(pk))
+        return widgets
 
     # --- domain validation on the forms -------------------------------------------------
     def _attach_errors(self, form, item) -> bool:
@@ -395,7 +407,7 @@ def typed_filters(datamodel, filters):
         if not isinstance(value, str) or not value.strip():
             return value
         try:
-            if datamodel.is_date(column):
+            if datamodel.is_date(column) or datamodel.is_datetime(column):
                 return parse_date(value).isoformat()
             if datamodel.is_numeric(column) or datamodel.is_float(column):
                 return str(parse_decimal(value))

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import ImportRecord
+from .. import audit
 from .actors import Actor, actor_for
 from .engine import Importer, Outcome
 from .errors import FileRefused, ImportNotAllowed
@@ -87,7 +88,13 @@ def _progress_writer(record_id):
 
 def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
     """Check (``write=False``) or import the file of a record, and store the outcome in it.
-    Writing and the record's final state are one transaction: all rows, or none."""
+    Writing and the record's final state are one transaction: all rows, or none. What it
+    writes is logged (``audit``) as the actor's, from ``import``."""
+    with audit.acting(actor.username, actor.user_id, "import"):
+        return _run(record_id, data, actor, write=write, progress=progress)
+
+
+def _run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
     session = db.session
     record = session.get(ImportRecord, record_id)
     spec = KINDS[record.kind]
