@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text as sql
+from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from tests.conftest import DATABASE_URL, PASSWORD, login
 from tests.test_card_tabs import form_values
@@ -85,7 +86,7 @@ def test_a_delete_keeps_the_old_values(app):
 
 
 def _import(app, kind, csv_text, username="operator"):
-    from app.extensions import db, current_appbuilder
+    from app.extensions import current_appbuilder, db
     from app.services.imports import actor_for, import_bytes
 
     with app.app_context():
@@ -170,8 +171,8 @@ def test_a_role_given_on_the_users_screen_is_logged(app):
 # --- the screen ---------------------------------------------------------------------------------------------
 def _rows(page):
     """The rows of the list (not of the filter form's table)."""
-    body = re.search(r"</thead>(.*?)</table>", page, re.S)
-    return re.findall(r"<tr.*?</tr>", body.group(1), re.S) if body else []
+    body = re.search(r"</thead>(.*?)</table>", page, re.DOTALL)
+    return re.findall(r"<tr.*?</tr>", body.group(1), re.DOTALL) if body else []
 
 
 def test_the_admin_screen_filters_by_table_record_user_action_and_dates(app):
@@ -206,7 +207,7 @@ def test_a_card_has_the_history_tab_with_old_and_new(app):
     client.post(link, data={**form_values(text(client.get(link))), "address": "вул. Картки, 2"})
     page = text(client.get(f"/buildingview/show/{building_id}"))
     assert 'href="#History"' in page and "Історія змін" in page
-    tab = re.search(r'<div id="History".*?</table>', page, re.S).group(0)
+    tab = re.search(r'<div id="History".*?</table>', page, re.DOTALL).group(0)
     assert "вул. Картки, 1 → вул. Картки, 2" in tab and "operator" in tab and "Екран" in tab
 
 

@@ -7,7 +7,6 @@ from flask_appbuilder import Model
 from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, String, Text, func
 
 
-
 class AuditLog(Model):
     __tablename__ = "audit_log"
     __table_args__ = (

@@ -103,7 +103,7 @@ def act_as_os_user() -> None:
 
     try:
         name = getpass.getuser()
-    except Exception:  # no user name in a container
+    except (KeyError, OSError):  # no user name in a container
         name = None
     act_as(name, None, "cli")
 

@@ -5,7 +5,7 @@ import re
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..extensions import db
 from ..models import AuditLog
@@ -88,7 +88,6 @@ class AuditLogView(OblikModelView):
     choice_columns = {"table_name": AUDIT_TABLES, "action": AUDIT_ACTIONS, "source": AUDIT_SOURCES}
     formatters_columns = {
         "change_set": lambda pair: changes_html(pair[0], pair[1], may_see_personal_data()),
-        "record_id": lambda value: escape(value),
     }
     show_history = False
 

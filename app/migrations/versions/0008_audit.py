@@ -8,8 +8,8 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02 00:00:00
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = '0008'
 down_revision = '0007'
