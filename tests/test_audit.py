@@ -85,6 +85,22 @@ def test_a_delete_keeps_the_old_values(app):
     assert deleted["changes"]["floors"] == [2, None]
 
 
+def test_a_delete_of_a_record_not_loaded_since_the_commit_keeps_its_values(app):
+    from app.extensions import db
+    from app.models import Building
+
+    with app.app_context():
+        building = Building(code=uid("TX"), address="вул. Прострочена, 3", floors=4, imbalance_key="volume")
+        db.session.add(building)
+        db.session.commit()  # expires every attribute
+        building_id = building.id
+        db.session.delete(building)
+        db.session.commit()
+    deleted = entries(app, "building", building_id)[-1]
+    assert deleted["action"] == "delete" and deleted["changes"]["address"] == ["вул. Прострочена, 3", None]
+    assert deleted["source"] == "system" or deleted["source"] == "cli"  # no request: a script's write
+
+
 def _import(app, kind, csv_text, username="operator"):
     from app.extensions import current_appbuilder, db
     from app.services.imports import actor_for, import_bytes

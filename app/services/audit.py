@@ -263,6 +263,8 @@ def _before_flush(session, flush_context, instances):
         name = _audited(obj)
         if name:
             state = inspect(obj)
+            if state.expired_attributes:  # deleted without being loaded (after a commit): load it
+                session.refresh(obj)
             pending[obj] = ("delete", _snapshot(state, name), {})
 
 
