@@ -168,8 +168,8 @@ def test_the_command_line_logs_a_new_user_without_the_password(app, monkeypatch)
     assert "long-secret-1" not in json.dumps(logged, default=str) and "pbkdf2" not in json.dumps(logged, default=str)
 
 
-def test_a_role_given_on_the_users_screen_is_logged(app):
-    """FAB's own user screen (ab_user, ab_user_role): the roles before and after."""
+def test_a_users_new_roles_and_password_are_logged_without_the_hash(app):
+    """A user (ab_user) and their roles (ab_user_role): the roles before and after, the password as ***."""
     from app.extensions import current_appbuilder, db
 
     name = uid("usr").lower()
