@@ -202,6 +202,7 @@ def test_the_admin_screen_filters_by_table_record_user_action_and_dates(app):
     rows = _rows(page)
     assert len(rows) == 2 and all("Фільтрова" in r for r in rows), page[:3000]
     assert "вул. Фільтрова, 5 → вул. Фільтрова, 6" in page
+    assert f'href="/buildingview/show/{building_id}"' in page  # the record links to its card
 
     page = text(admin.get(f"/auditlogview/list/?_flt_3_table_name=building&_flt_0_record_id={building_id}"
                           "&_flt_3_action=update&_flt_3_username=operator"))

@@ -26,6 +26,11 @@ class AuditLog(Model):
     changes = Column(Text, nullable=False)
 
     @property
+    def record(self) -> tuple:
+        """(table, record id): what the screen links to the record's card."""
+        return self.table_name, self.record_id
+
+    @property
     def change_set(self) -> tuple:
         """(table, changes JSON): what the screens format (and mask) together."""
         return self.table_name, self.changes

@@ -31,7 +31,7 @@ FIELD_LABELS = {
 }
 AUDIT_LABELS = {
     "at": _l("When"), "username": _l("User"), "source": _l("Source"), "table_name": _l("Table"),
-    "record_id": _l("Record"), "action": _l("Action"), "change_set": _l("Changes"), "user_id": _l("User ID"),
+    "record_id": _l("Record"), "record": _l("Record"), "action": _l("Action"), "change_set": _l("Changes"), "user_id": _l("User ID"),
 }
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -71,6 +71,31 @@ def history(table_name: str, record_id: int) -> list[dict]:
     } for entry in audit.history(db.session, [(table_name, record_id)])]
 
 
+def _cards() -> dict:
+    """{table: endpoint} of the card (show page) of each audited table (the first registered)."""
+    from ..extensions import current_appbuilder
+
+    found = {}
+    for view in current_appbuilder().baseviews:
+        if isinstance(view, OblikModelView) and view.show_history:
+            found.setdefault(view.datamodel.obj.__table__.name, view)
+    return found
+
+
+def record_link(pair) -> Markup:
+    """The record's ID, linked to its card when the user may open it (a deleted record's
+    card answers 404: its values are in the row)."""
+    from flask import url_for
+
+    from ..extensions import current_appbuilder
+
+    table_name, record_id = pair
+    view = _cards().get(table_name)
+    if view is None or not current_appbuilder().sm.has_access("can_show", view.class_permission_name):
+        return Markup("{}").format(record_id)
+    return Markup('<a href="{}">{}</a>').format(url_for(f"{view.endpoint}.show", pk=record_id), record_id)
+
+
 class AuditLogView(OblikModelView):
     """Журнал змін: read-only (the log is append-only), for the admin."""
 
@@ -81,13 +106,14 @@ class AuditLogView(OblikModelView):
     base_order = ("id", "desc")
     label_columns = AUDIT_LABELS
     list_title = show_title = _l("Audit log")
-    list_columns = ["at", "username", "source", "table_name", "record_id", "action", "change_set"]
-    show_columns = ["at", "username", "user_id", "source", "table_name", "record_id", "action", "change_set"]
+    list_columns = ["at", "username", "source", "table_name", "record", "action", "change_set"]
+    show_columns = ["at", "username", "user_id", "source", "table_name", "record", "action", "change_set"]
     search_columns = ["table_name", "record_id", "username", "at", "action", "source"]
-    order_columns = ["at", "username", "table_name", "record_id"]
+    order_columns = ["at", "username", "table_name"]
     choice_columns = {"table_name": AUDIT_TABLES, "action": AUDIT_ACTIONS, "source": AUDIT_SOURCES}
     formatters_columns = {
         "change_set": lambda pair: changes_html(pair[0], pair[1], may_see_personal_data()),
+        "record": record_link,
     }
     show_history = False
 
