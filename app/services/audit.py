@@ -335,13 +335,23 @@ def masked(table_name: str, changes: dict, may_see_personal: bool) -> dict:
 
 
 def history(session, targets, limit: int = 200) -> list[AuditLog]:
-    """The audit rows of records ``targets`` [(table, id)], newest first (one query)."""
-    from sqlalchemy import and_, or_
+    """The audit rows of records ``targets`` [(table, id)], newest first (one query) — since
+    each record's latest creation: SQLite gives a new record the id of a deleted last one,
+    whose history is not the new record's (it stays on the audit screen)."""
+    from sqlalchemy import and_, func, or_
+    from sqlalchemy.orm import aliased
 
     if not targets:
         return []
-    where = or_(*(and_(AuditLog.table_name == t, AuditLog.record_id == i) for t, i in targets))
-    return list(session.scalars(select(AuditLog).where(where).order_by(AuditLog.id.desc()).limit(limit)))
+    created = aliased(AuditLog)
+    conditions = []
+    for table_name, record_id in targets:
+        since = (select(func.coalesce(func.max(created.id), 0))
+                 .where(created.table_name == table_name, created.record_id == record_id, created.action == "insert")
+                 .scalar_subquery())
+        conditions.append(and_(AuditLog.table_name == table_name, AuditLog.record_id == record_id,
+                               AuditLog.id >= since))
+    return list(session.scalars(select(AuditLog).where(or_(*conditions)).order_by(AuditLog.id.desc()).limit(limit)))
 
 
 def changes_from(text: str | None) -> dict:
