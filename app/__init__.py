@@ -53,6 +53,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         from .services import meter_history
 
         meter_history.install()
+        from .services import audit
+
+        audit.install()
         from .views import register_views
 
         register_views(appbuilder)

@@ -11,8 +11,11 @@ import click
 
 def _app():
     from app import create_app
+    from app.services import audit
 
-    return create_app()
+    app = create_app()
+    audit.act_as_os_user()  # what this command writes is logged as the server's user, from «cli»
+    return app
 
 
 def _user() -> str:

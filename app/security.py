@@ -25,6 +25,12 @@ IMPORTS = ("Import",)
 IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+# Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
+# card is shown to whoever may see the card.
+AUDIT = ("AuditLog",)
+# Personal data (residents' and owners' names, РНОКПП, phones, e-mails, dates of birth): who may
+# see it in the audit log; everyone else sees it masked. Not the inspector.
+PERSONAL_DATA = "PersonalData"
 CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Security")
 
 ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
@@ -52,6 +58,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        PERSONAL_DATA: ("can_show",),
     },
     "operator": {
         **{r: ACTIONS_READ for r in CATALOG},
@@ -67,6 +74,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
         "Building": ACTIONS_READ,
@@ -94,6 +102,7 @@ RESOURCE_CATEGORY = {
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
     **{r: "Accruals" for r in BILLING},
+    **{r: "Security" for r in AUDIT},
 }
 
 
@@ -134,3 +143,10 @@ def role_of(user) -> str | None:
 def is_inspector(user) -> bool:
     """True when the user's widest role is inspector: their data is limited to buildings."""
     return role_of(user) == "inspector"
+
+
+def may_see_personal_data() -> bool:
+    """May the signed-in user see personal data (``PERSONAL_DATA``) — in the audit log?"""
+    from .extensions import current_appbuilder
+
+    return bool(current_appbuilder().sm.has_access("can_show", PERSONAL_DATA))

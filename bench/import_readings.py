@@ -11,7 +11,9 @@ The database must be empty (it is migrated and seeded here): ``--rows`` readings
 loading references and facts, validating every row with the shared validators, one bulk
 write and the import record — then the same file again (every row unchanged).
 ``--billing-started`` marks billing as started first, so that the change-log triggers of
-migration 0003 fire for every reading written (as in a database in use).
+migration 0003 fire for every reading written (as in a database in use). The audit log
+(``app.services.audit``) records every reading written; ``--without-audit`` pauses it, to
+compare the two in one session.
 """
 import argparse
 import os
@@ -31,6 +33,8 @@ def main():
     parser.add_argument("--database-url", default=None, help="an empty database (default: a temporary SQLite file)")
     parser.add_argument("--billing-started", action="store_true",
                         help="with the billing change-log triggers active (a billing_building row exists)")
+    parser.add_argument("--without-audit", action="store_true",
+                        help="pause the audit log (for a side-by-side comparison)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="oblik-bench-")
@@ -88,9 +92,16 @@ def main():
         data = ("\n".join(lines) + "\n").encode("utf-8")
         print(f"file: {len(lines) - 1} rows, {len(data) / 1024 / 1024:.1f} MB, database {db.engine.url.get_backend_name()}")
 
+        from contextlib import nullcontext
+
+        from app.models import AuditLog
+        from app.services import audit
+
+        audit_before = db.session.scalar(select(func.count()).select_from(AuditLog))
         for attempt in ("first import", "same file again"):
             started = time.perf_counter()
-            record_id, outcome = import_bytes("readings", data, "readings.csv")
+            with audit.paused() if args.without_audit else nullcontext():
+                record_id, outcome = import_bytes("readings", data, "readings.csv")
             elapsed = time.perf_counter() - started
             if not hasattr(outcome, "rejected") or outcome.rejected:
                 sys.exit(f"the import failed: {getattr(outcome, 'message', None) or outcome.problems[:5]}")
@@ -98,6 +109,8 @@ def main():
             print(f"  {elapsed:.1f} s, {outcome.total / elapsed:,.0f} rows/s".replace(",", " "))
         total = db.session.scalar(select(func.count()).select_from(Reading))
         print(f"readings in the database: {total}")
+        logged = db.session.scalar(select(func.count()).select_from(AuditLog)) - audit_before
+        print(f"audit log rows written by the imports: {logged}" + (" (audit paused)" if args.without_audit else ""))
 
 
 if __name__ == "__main__":

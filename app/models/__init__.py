@@ -34,3 +34,4 @@ from .billing import (  # noqa: F401
     AreaChange, BillingBuilding, BillingChange, BillingChunk, BillingLock, BillingRun, BillingWarning, ChargeLine, ClaimAct,
     ClaimActTarget, ClosingBalance, MeterMonth, MeterMonthDraft, PaymentPosting, SubsidyPosting,
 )
+from .audit import AuditLog  # noqa: F401

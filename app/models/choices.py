@@ -96,3 +96,16 @@ JOURNAL_KINDS = Choices(
     ("penalty", _l("Penalty")),
     ("reversal", _l("Reversal")),
 )
+AUDIT_SOURCES = Choices(
+    ("web", _l("Screen")),
+    ("api", _l("REST API")),
+    ("import", _l("Import")),
+    ("cli", _l("Command line")),
+    ("task", _l("Background task")),
+    ("system", _l("System")),
+)
+AUDIT_ACTIONS = Choices(
+    ("insert", _l("Created")),
+    ("update", _l("Changed")),
+    ("delete", _l("Deleted")),
+)

@@ -1108,7 +1108,15 @@ def ensure_catalog(session, rng: random.Random, today: date) -> dict:
 # --------------------------------------------------------------------------------------------
 def load_demo(accounts=None, seed=2026, if_empty=False) -> str:
     """Load the demo town (``accounts`` personal accounts, default a small town of 300) and
-    open the first period; returns a summary in Ukrainian."""
+    open the first period; returns a summary in Ukrainian. A generated town is not logged in
+    the audit log (``audit.paused``): nobody changed anything."""
+    from . import audit
+
+    with audit.paused():
+        return _load_demo(accounts, seed, if_empty)
+
+
+def _load_demo(accounts, seed, if_empty) -> str:
     session = db.session
     if if_empty and session.scalar(select(Building.id).limit(1)) is not None:
         return "У базі вже є будинки — демо-місто не завантажувалося."

@@ -38,7 +38,9 @@ def init_celery(app):
             # process may hold several apps (tests make one per database) — in a context of
             # its own, so it has its own database session.
             target = current_app._get_current_object() if has_app_context() else app
-            with target.app_context():
+            from ..services import audit
+
+            with target.app_context(), audit.acting_in_task():
                 return self.run(*args, **kwargs)
 
     celery.Task = AppContextTask

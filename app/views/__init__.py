@@ -1,7 +1,7 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, billing, catalog, imports, metering, money, registry, statement
+from . import access, audit, billing, catalog, imports, metering, money, registry, statement
 from ..security import menu_name
 from .lookup import LookupView
 
@@ -27,6 +27,8 @@ def register_views(appbuilder):
             appbuilder.add_api(api)
     appbuilder.add_view(access.InspectorBuildingView, menu_name("InspectorBuilding"), label=_l("Inspector buildings"),
                         icon="fa-user-shield", category="Security", category_label=_l("Security"))
+    appbuilder.add_view(audit.AuditLogView, menu_name("AuditLog"), label=_l("Audit log"),
+                        icon="fa-history", category="Security", category_label=_l("Security"))
     appbuilder.add_view_no_menu(LookupView)
     limit_api_login(appbuilder)
     protect_forms(appbuilder)

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models.types import is_money
 from ..models.versioned import is_versioned
 from ..services import concurrency
+from ..services.audit import AUDITED
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money
@@ -303,6 +304,8 @@ class OblikModelView(ModelFormMixin, ModelView):
     base_filters = [["id", BuildingScopeFilter, None]]
     page_size = 25
     list_template = "appbuilder/general/model/list.html"
+    show_template = "oblik/show.html"  # FAB's, with the «Історія змін» tab
+    show_history = True  # the card's tab of the record's audit log (if its table is audited)
     add_widget = OblikFormWidget
     edit_widget = OblikFormWidget
 
@@ -323,6 +326,15 @@ class OblikModelView(ModelFormMixin, ModelView):
         super()._init_forms()
         if is_versioned(self.datamodel.obj):  # rendered by the form's hidden_tag()
             self.edit_form = type(self.edit_form.__name__, (self.edit_form,), {"version": VersionField()})
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        table = self.datamodel.obj.__table__.name
+        if self.show_history and table in AUDITED:
+            from .audit import history
+
+            widgets["history"] = history(table, int(pk))
+        return widgets
 
     # --- domain validation on the forms -------------------------------------------------
     def _attach_errors(self, form, item) -> bool:

@@ -30,6 +30,7 @@ from .facts import BulkFacts, load_for
 from .files import CONTROL_RE, XLSX_CONTROL_RE, Formula, Table, normalise_header
 from .kinds import Kind
 from .meter_events import write_meter_events
+from .. import audit
 from ..sql import insert_rows
 from .refs import chunks
 from .values import cell_text, display, to_choice, to_date, to_decimal, to_int, to_period, to_text
@@ -429,5 +430,7 @@ class Importer:
             for chunk in chunks(updated, 5000):
                 session.execute(stmt, [{"v__id": r.existing["id"], **{f"v_{f}": r.values.get(f) for f in fields}}
                                        for r in chunk])
+                audit.record_updates(session.connection(), table, [
+                    (r.existing["id"], r.existing, {f: r.values.get(f) for f in fields}) for r in chunk])
         if kind.model is Meter:
             write_meter_events(session, created, updated)

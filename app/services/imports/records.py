@@ -29,6 +29,7 @@ from ...extensions import db
 from ...models import ImportRecord
 from ...models.imports import IMPORT_RUNNING
 from ..heartbeat import Heartbeat, now, stale
+from .. import audit
 from .actors import Actor, actor_for
 from .engine import Importer, Outcome
 from .errors import FileRefused, ImportNotAllowed
@@ -96,8 +97,9 @@ def _progress_writer(record_id):
 
 def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
     """Check (``write=False``) or import the file of a record, and store the outcome in it.
-    Writing and the record's final state are one transaction: all rows, or none."""
-    with _keep_alive(record_id):
+    Writing and the record's final state are one transaction: all rows, or none. What it
+    writes is logged (``audit``) as the actor's, from ``import``."""
+    with _keep_alive(record_id), audit.acting(actor.username, actor.user_id, "import"):
         return _run(record_id, data, actor, write=write, progress=progress)
 
 
