@@ -110,6 +110,10 @@ def check_list_args() -> None:
             check_filter(view, name, int(found.group(1)), found.group(2), request.args.getlist(name))
 
 
+# what a yes/no column is compared with: the texts PostgreSQL reads as a boolean (SQLite: as they are)
+_BOOLEAN_TEXTS = frozenset({"true", "false", "t", "f", "yes", "no", "y", "n", "on", "off", "1", "0"})
+
+
 def check_filter(view, arg: str, index: int, column: str, values: list) -> None:
     """A search filter ``_flt_<index>_<column>`` of ``view``: a column with that filter (any
     column: a card's tab filters by its parent), and values of the column's kind — a record id
@@ -127,6 +131,9 @@ def check_filter(view, arg: str, index: int, column: str, values: list) -> None:
         if datamodel.is_relation(column) or datamodel.is_integer(column):
             if not is_id(value.strip().lstrip("-")):
                 raise Refused(_("Search «%(field)s»: «%(value)s» is not a number", field=label, value=value[:40]))
+        elif datamodel.is_boolean(column):
+            if value.strip().lower() not in _BOOLEAN_TEXTS:  # PostgreSQL refuses anything else
+                raise Refused(_("Search «%(field)s»: «%(value)s» is not yes or no", field=label, value=value[:40]))
         elif typed_value(datamodel, column, value) is None:
             raise Refused(_("Search «%(field)s»: «%(value)s» is not a valid %(kind)s", field=label, value=value[:40],
                             kind=_("date") if datamodel.is_date(column) else _("number")))
