@@ -120,6 +120,20 @@ def test_api_duplicate_key_invalid_choice_and_nested_relation_are_422(app, api_t
     assert response.status_code == 422, response.json
 
 
+def test_api_edit_to_a_duplicate_key_is_422_naming_the_field(app, api_token):
+    """A PUT of a versioned record flushes in pre_update (the version check): the database's
+    refusal there is the field's 422 too, not a 500 (schemathesis: PUT building {"code": "B2"})."""
+    client = app.test_client()
+    headers = api_token("admin")
+    first, _ = make_building(app, address="вул. Перша, 1")
+    second_code = uid("TB")
+    make_building(app, code=second_code, address="вул. Друга, 2")
+    response = client.put(f"/api/v1/building/{first}", headers=headers, json={"code": second_code})
+    assert response.status_code == 422, response.json
+    assert "code" in response.json["message"] and is_ukrainian(response.json["message"]["code"][0]), response.json
+    assert client.get(f"/api/v1/building/{first}", headers=headers).json["result"]["code"] != second_code
+
+
 def test_a_duplicate_premise_number_is_shown_beside_the_field(app, client_as):
     building_id, _premise_id = make_building(app)  # with premise «1»
     client = client_as("operator")

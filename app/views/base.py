@@ -706,7 +706,13 @@ class OblikApi(ModelRestApi):
         except concurrency.StaleEdit as stale:
             db.session.rollback()
             abort(self.response(409, message=str(stale)))
+        except IntegrityError as error:  # the flush met a UNIQUE, CHECK…: told as its field (422)
+            db.session.rollback()
+            raise RecordRefused(integrity_errors(error, item, db.session)) from error
         except Exception as error:
+            if concurrency.is_busy(error):
+                db.session.rollback()
+                raise concurrency.DatabaseBusy(concurrency.busy_message()) from error
             if not concurrency.is_stale(error):
                 raise
             db.session.rollback()
