@@ -312,12 +312,18 @@ def test_an_import_whose_worker_died_while_writing_is_ready_to_write_again(bdb):
     assert (_payments(), _journal()) == faulted
 
 
-def test_an_import_whose_worker_died_while_checking_is_checked_again(bdb):
-    session = db.session
+def _record_being_checked():
+    """A payments file of the town whose check a worker took up («checking»)."""
     create_town()
     record = records.create_record(_accountant(), "payments", "bank.csv", PAYMENTS)
-    session.execute(update(ImportRecord).where(ImportRecord.id == record.id).values(status="checking"))
-    session.commit()
+    db.session.execute(update(ImportRecord).where(ImportRecord.id == record.id).values(status="checking"))
+    db.session.commit()
+    return record
+
+
+def test_an_import_whose_worker_died_while_checking_is_checked_again(bdb):
+    session = db.session
+    record = _record_being_checked()
     _silence_import(record.id)
     from app.tasks.housekeeping import sweep
 
@@ -329,10 +335,7 @@ def test_an_import_whose_worker_died_while_checking_is_checked_again(bdb):
 
 def test_a_check_delivered_again_takes_over_the_record_of_its_killed_worker(bdb):
     session = db.session
-    create_town()
-    record = records.create_record(_accountant(), "payments", "bank.csv", PAYMENTS)
-    session.execute(update(ImportRecord).where(ImportRecord.id == record.id).values(status="checking"))
-    session.commit()
+    record = _record_being_checked()
     outcome = records.check_record(record.id, progress=False)  # redelivered (reject_on_worker_lost)
     assert outcome is not None and outcome.rejected == 0
     session.expire_all()

@@ -10,23 +10,17 @@ next Run or Close of the period before it takes the lock.
 """
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import BillingLock
-from ..heartbeat import Heartbeat, stale
+from ..heartbeat import Heartbeat, now, stale  # noqa: F401 — now: the run's clock too (run.py)
 
 
 class BillingBusy(Exception):
     """Another run or close of the period is going (message for the user)."""
-
-
-def now() -> datetime:
-    return datetime.now().replace(microsecond=0)
 
 
 def acquire(session, period: str, holder: str, run_id: int | None = None, user: str | None = None) -> None:
