@@ -35,3 +35,6 @@ from .billing import (  # noqa: F401
     ClaimActTarget, ClosingBalance, MeterMonth, MeterMonthDraft, PaymentPosting, SubsidyPosting,
 )
 from .audit import AuditLog  # noqa: F401
+from .invoices import *  # noqa: F401,F403,E402
+from .mail import *  # noqa: F401,F403,E402
+from .reminders import *  # noqa: F401,F403,E402

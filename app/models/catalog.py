@@ -29,6 +29,8 @@ class Organisation(Model):
     phone = Column(String(50))
     email = Column(String(254))
     website = Column(String(250))
+    working_hours = Column(String(250))  # графік роботи, on every invoice
+    invoice_notice = Column(Text)  # the notice area of every invoice (оголошення, показники, скарги)
 
     def __repr__(self):
         return self.name or ""

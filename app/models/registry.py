@@ -1,7 +1,7 @@
 """Реєстри: buildings, premises, residents and their registrations, personal accounts with
 their services, beneficiaries."""
 from flask_appbuilder import Model
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import relationship
 
 from ..billing.settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
@@ -59,6 +59,7 @@ class Premise(Versioned, Model):
     heated_area = Column(QUANTITY)
     heating = Column(String(20), nullable=False, default="central")
     gas_category = Column(String(2))
+    entrance = Column(Integer)  # підʼїзд: the delivery order of invoices (entrance, flat)
     accounts = relationship("Account", back_populates="premise", lazy="dynamic")
 
     def __repr__(self):
@@ -117,6 +118,9 @@ class Account(Versioned, Model):
     phone = Column(String(50))
     opened_on = Column(Date, nullable=False)
     closed_on = Column(Date)
+    # the owner agreed to receive invoices by e-mail (Закон № 2189-VIII, ст. 8: «в електронній формі»)
+    einvoice_consent = Column(Boolean, nullable=False, default=False, server_default=false())
+    einvoice_consent_on = Column(Date)
     services = relationship("AccountService", back_populates="account", lazy="dynamic")
 
     def __repr__(self):
