@@ -197,6 +197,10 @@ from .cli_billing import register as _register_billing  # noqa: E402
 
 _register_billing(main, period)
 
+from .cli_invoices import register as _register_invoices  # noqa: E402
+
+_register_invoices(main)
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,5 @@
+"""oblik invoices send (issue 9 §3)."""
+
+
+def register(invoices, reminders) -> None:
+    """Add this part's commands to the ``invoices`` and ``reminders`` groups."""
