@@ -38,3 +38,6 @@ from .audit import AuditLog  # noqa: F401
 from .invoices import *  # noqa: F401,F403,E402
 from .mail import *  # noqa: F401,F403,E402
 from .reminders import *  # noqa: F401,F403,E402
+from .documents import *  # noqa: F401,F403,E402
+from .write_offs import *  # noqa: F401,F403,E402
+from .restructuring import *  # noqa: F401,F403,E402
