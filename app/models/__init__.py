@@ -11,6 +11,7 @@ from .catalog import (  # noqa: F401
     NetworkNode,
     Norm,
     Organisation,
+    PublicHoliday,
     Resource,
     Service,
     Setting,

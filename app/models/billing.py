@@ -32,7 +32,12 @@ BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
 CLAIM_KINDS = Choices.of(billing_codes.CLAIM_KINDS,
                          {"not_provided": _l("Service not provided"), "poor_quality": _l("Poor quality")})
-CLAIM_STATUSES = Choices(("draft", _l("Draft")), ("approved", _l("Approved")))
+CLAIM_STATUSES = Choices(("draft", _l("Draft")), ("approved", _l("Approved")), ("cancelled", _l("Cancelled")))
+# The provider's answer to the consumer's call (Закон № 2189-VIII ст. 27): came and checked,
+# did not come within the deadline, refused to sign.
+CLAIM_VISITS = Choices(("came", _l("The provider's representative came")),
+                       ("absent", _l("The provider did not come")),
+                       ("refused", _l("The provider refused to sign")))
 LINE_KINDS = Choices.of(billing_codes.DRAFT_LINE_KINDS, {
     "charge": _l("Charge"),
     "imbalance": _l("Imbalance"),
@@ -83,6 +88,7 @@ class ClaimAct(Model):
     __table_args__ = (
         enum_check("kind", CLAIM_KINDS.codes, "ck_claim_act_kind"),
         enum_check("status", CLAIM_STATUSES.codes, "ck_claim_act_status"),
+        enum_check("visit", CLAIM_VISITS.codes, "ck_claim_act_visit"),
     )
     id = Column(Integer, primary_key=True)
     number = Column(String(50), unique=True, nullable=False)
@@ -97,6 +103,23 @@ class ClaimAct(Model):
     approved_by = Column(String(100))
     approved_at = Column(DateTime)
     note = Column(Text)
+    # the consumer's claim: when, by whom, what, where
+    notified_at = Column(DateTime)
+    claimant_name = Column(String(250))
+    claimant_contacts = Column(String(250))
+    claimant_account_id = Column(Integer, ForeignKey("account.id"), index=True)
+    claimant_account = relationship("Account", foreign_keys=[claimant_account_id])
+    claim_text = Column(Text)
+    place = Column(String(250))
+    # the provider's visit (or its absence / refusal) and who signed
+    visit = Column(String(10))
+    visited_at = Column(DateTime)
+    representative = Column(String(250))
+    witnesses = Column(Text)  # the other consumers who signed, one per line
+    outage = Column(Boolean, nullable=False, default=False)  # an outage act on a network node (АВ-…)
+    created_by = Column(String(100))
+    cancelled_by = Column(String(100))
+    cancelled_at = Column(DateTime)
     targets = relationship("ClaimActTarget", back_populates="act", cascade="all, delete-orphan")
 
     def __repr__(self):

@@ -160,6 +160,25 @@ class NetworkNode(Model):
     kind = Column(String(20), nullable=False, default="other")
     parent_id = Column(Integer, ForeignKey("network_node.id"), index=True)
     parent = relationship("NetworkNode", remote_side=[id], backref="children")
+    # the node's own meter (a boiler house's or heat point's), compared with the house meters
+    # of its buildings: the network's losses (app.services.claim_acts.node_losses)
+    meter_id = Column(Integer, ForeignKey("meter.id", use_alter=True, name="fk_network_node_meter_id_meter"),
+                      unique=True)
+    meter = relationship("Meter")
 
     def __repr__(self):
         return f"{self.code} {self.name}"
+
+
+class PublicHoliday(Model):
+    """A public holiday (святковий день): not a working day for the deadlines of claim acts
+    (5 working days, Закон № 2189-VIII ст. 27). Kept as dates, one a row, entered by the
+    administrator for each year."""
+
+    __tablename__ = "public_holiday"
+    id = Column(Integer, primary_key=True)
+    day = Column(Date, unique=True, nullable=False)
+    name = Column(String(250), nullable=False)
+
+    def __repr__(self):
+        return f"{self.day:%d.%m.%Y} {self.name}"

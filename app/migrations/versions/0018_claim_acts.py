@@ -1,21 +1,121 @@
-"""claim acts, the network scheme and outages (issue 10 items 1–2): reserved
+"""claim acts, the network scheme and outages (issue 10 items 1–2)
 
 Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-02 03:40:00
+
+* ``claim_act``: the consumer's claim (notified_at, claimant, what, where), the provider's
+  visit, the signatures, the outage flag, who drafted and who cancelled; the status
+  ``cancelled`` and the visit codes (CHECK constraints). SQLite changes a CHECK only by a batch
+  copy of the table, which drops its triggers: the change log's (migration 0003) are created
+  again, and foreign keys are off during the copy (dropping the old table would otherwise
+  delete every act's coverage through ``ON DELETE CASCADE``).
+* ``network_node.meter_id``: the node's own meter (the network's losses).
+* ``public_holiday``: the public holidays the claim acts' deadlines skip.
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = '0018'
 down_revision = '0017'
 branch_labels = None
 depends_on = None
 
+STATUS_OLD = "status IN ('draft', 'approved')"
+STATUS_NEW = "status IN ('draft', 'approved', 'cancelled')"
+VISIT = "visit IN ('came', 'absent', 'refused')"
+COLUMNS = (
+    ("notified_at", sa.DateTime()), ("claimant_name", sa.String(250)), ("claimant_contacts", sa.String(250)),
+    ("claimant_account_id", sa.Integer()), ("claim_text", sa.Text()), ("place", sa.String(250)),
+    ("visit", sa.String(10)), ("visited_at", sa.DateTime()), ("representative", sa.String(250)),
+    ("witnesses", sa.Text()), ("created_by", sa.String(100)), ("cancelled_by", sa.String(100)),
+    ("cancelled_at", sa.DateTime()),
+)
+
+
+def _claim_act_triggers(create: bool):
+    """Drop (``create``: and create again) the change log's triggers on SQLite that name
+    ``claim_act``: its own and ``claim_act_target``'s (SQLite checks them when the copy is
+    renamed)."""
+    m0003 = _load_0003()
+    for table in ("claim_act", "claim_act_target"):
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS billing_change_{table}_{event}")
+    if create:
+        for sql in m0003._sqlite_triggers():
+            if " ON claim_act WHEN " in sql or " ON claim_act_target WHEN " in sql:
+                op.execute(sql)
+
+
+def _load_0003():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).with_name("0003_billing.py")
+    spec = importlib.util.spec_from_file_location("oblik_migration_0003", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _foreign_keys(on: bool):
+    op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
 
 def upgrade():
-    pass
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        _foreign_keys(False)
+        _claim_act_triggers(create=False)
+    with op.batch_alter_table('claim_act', schema=None) as batch_op:
+        for name, type_ in COLUMNS:
+            batch_op.add_column(sa.Column(name, type_, nullable=True))
+        batch_op.add_column(sa.Column('outage', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.create_index(batch_op.f('ix_claim_act_claimant_account_id'), ['claimant_account_id'], unique=False)
+        batch_op.create_foreign_key('fk_claim_act_claimant_account_id_account', 'account',
+                                    ['claimant_account_id'], ['id'])
+        batch_op.drop_constraint('ck_claim_act_status', type_='check')
+        batch_op.create_check_constraint('ck_claim_act_status', STATUS_NEW)
+        batch_op.create_check_constraint('ck_claim_act_visit', VISIT)
+    if sqlite:
+        _claim_act_triggers(create=True)
+        _foreign_keys(True)
+
+    with op.batch_alter_table('network_node', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('meter_id', sa.Integer(), nullable=True))
+        batch_op.create_unique_constraint("uq_network_node_meter_id", ["meter_id"])
+        batch_op.create_foreign_key('fk_network_node_meter_id_meter', 'meter', ['meter_id'], ['id'])
+
+    op.create_table('public_holiday',
+                    sa.Column('id', sa.Integer(), nullable=False),
+                    sa.Column('day', sa.Date(), nullable=False),
+                    sa.Column('name', sa.String(length=250), nullable=False),
+                    sa.PrimaryKeyConstraint('id'),
+                    sa.UniqueConstraint('day'))
 
 
 def downgrade():
-    pass
+    op.drop_table('public_holiday')
+    with op.batch_alter_table('network_node', schema=None) as batch_op:
+        batch_op.drop_constraint('fk_network_node_meter_id_meter', type_='foreignkey')
+        batch_op.drop_constraint('uq_network_node_meter_id', type_='unique')
+        batch_op.drop_column('meter_id')
+
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    # a cancelled act goes back to an approved one's opposite: a draft (it changes no money)
+    op.execute("UPDATE claim_act SET status = 'draft' WHERE status = 'cancelled'")
+    if sqlite:
+        _foreign_keys(False)
+        _claim_act_triggers(create=False)
+    with op.batch_alter_table('claim_act', schema=None) as batch_op:
+        batch_op.drop_constraint('ck_claim_act_visit', type_='check')
+        batch_op.drop_constraint('ck_claim_act_status', type_='check')
+        batch_op.create_check_constraint('ck_claim_act_status', STATUS_OLD)
+        batch_op.drop_constraint('fk_claim_act_claimant_account_id_account', type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_claim_act_claimant_account_id'))
+        batch_op.drop_column('outage')
+        for name, _type in reversed(COLUMNS):
+            batch_op.drop_column(name)
+    if sqlite:
+        _claim_act_triggers(create=True)
+        _foreign_keys(True)
