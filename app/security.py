@@ -85,6 +85,9 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "GroupMeterPremise": ACTIONS_READ,
         "Reading": ("can_list", "can_show", "can_add"),
         "Import": IMPORT_RIGHTS,
+        # drafts claim acts of their own buildings (app/views/scope.py); never approves
+        "ClaimAct": ("can_list", "can_show", "can_add", "can_edit", "can_delete"),
+        "ClaimActTarget": ACTIONS_ALL,
     },
 }
 

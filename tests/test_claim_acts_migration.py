@@ -37,6 +37,12 @@ def test_claim_acts_migrate_up_and_down_keeping_their_coverage_and_change_log(di
                         "VALUES (1, 'АП-1', '2026-10-20', 1, 'not_provided', '2026-10-01', '2026-10-05', "
                         "'approved')"))
             run(sa.text("INSERT INTO claim_act_target (id, act_id, building_id) VALUES (1, 1, 1)"))
+            run(sa.text("INSERT INTO network_node (id, code, name, kind) VALUES (1, 'K1', 'Котельня', 'other')"))
+            run(sa.text("UPDATE building SET network_node_id = 1 WHERE id = 1"))
+            run(sa.text("INSERT INTO meter_type (id, code, name, resource, digits, verification_years) "
+                        "VALUES (1, 'HM', 'Теплолічильник', 'heat', 7, 4)"))
+            run(sa.text("INSERT INTO meter (id, serial, meter_type_id, building_id, installed_on, initial_reading) "
+                        "VALUES (1, 'K1-HEAT', 1, 1, '2024-01-01', 0)"))
             run(sa.text("INSERT INTO billing_building (id, period, building_id, change_mark, accounts, lines, warnings, charged, recalculated) "
                         "VALUES (1, '2026-10', 1, 0, 0, 0, 0, 0, 0)"))
             db.session.commit()
@@ -51,11 +57,23 @@ def test_claim_acts_migrate_up_and_down_keeping_their_coverage_and_change_log(di
             with pytest.raises(sa.exc.IntegrityError):
                 run(sa.text("UPDATE claim_act SET visit = 'maybe' WHERE id = 1"))
             db.session.rollback()
+            # linking a meter to the node logs its building; the node's own triggers stay
+            run(sa.text("UPDATE network_node SET meter_id = 1 WHERE id = 1"))
+            db.session.commit()
+            assert run(sa.text("SELECT building_id FROM billing_change WHERE source = 'network_node'")).all() == [(1,)]
+            run(sa.text("INSERT INTO network_node (id, code, name, kind) VALUES (2, 'T1', 'ТП', 'other')"))
+            run(sa.text("UPDATE network_node SET parent_id = 2 WHERE id = 1"))
+            db.session.commit()
+            assert run(sa.text("SELECT count(*) FROM billing_change WHERE source = 'network_node'")).scalar() == 2
             run(sa.text("INSERT INTO public_holiday (id, day, name) VALUES (1, '2026-12-25', 'Різдво')"))
             db.session.commit()
             db.session.remove()
 
             downgrade(directory=directory, revision="0017")
+            assert run(sa.text("SELECT network_node_id FROM building")).scalar() == 1
+            run(sa.text("UPDATE network_node SET parent_id = NULL WHERE id = 1"))
+            db.session.commit()  # 0003's trigger of network_node is back after the copy
+            assert run(sa.text("SELECT count(*) FROM billing_change WHERE source = 'network_node'")).scalar() == 3
             assert run(sa.text("SELECT status FROM claim_act")).scalar() == "draft"
             assert run(sa.text("SELECT act_id, building_id FROM claim_act_target")).all() == [(1, 1)]
             run(sa.text("UPDATE claim_act SET status = 'approved' WHERE id = 1"))

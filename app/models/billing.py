@@ -105,6 +105,7 @@ class ClaimAct(Model):
     note = Column(Text)
     # the consumer's claim: when, by whom, what, where
     notified_at = Column(DateTime)
+    deadline = Column(Date, index=True)  # the provider's: 5 working days from notified_at
     claimant_name = Column(String(250))
     claimant_contacts = Column(String(250))
     claimant_account_id = Column(Integer, ForeignKey("account.id"), index=True)
@@ -124,6 +125,23 @@ class ClaimAct(Model):
 
     def __repr__(self):
         return f"№ {self.number}"
+
+    def overdue(self, today=None) -> bool:
+        """A draft past the provider's deadline (5 working days from the notification)."""
+        from datetime import date
+
+        return self.status == "draft" and self.deadline is not None and self.deadline < (today or date.today())
+
+    def deadline_cell(self):
+        """The deadline as the list shows it: an overdue act's highlighted."""
+        from markupsafe import Markup, escape
+
+        if self.deadline is None:
+            return ""
+        text = f"{self.deadline:%d.%m.%Y}"
+        if self.overdue():
+            return Markup('<span class="label label-danger oblik-overdue">%s</span>') % escape(text)
+        return text
 
 
 class ClaimActTarget(Model):

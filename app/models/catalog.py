@@ -2,7 +2,7 @@
 the communication scheme and dated settings."""
 from flask_appbuilder import Model
 from sqlalchemy import (
-    Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import relationship
 
@@ -153,7 +153,8 @@ class NetworkNode(Model):
     """Вузол мережі of the communication scheme: котельня → тепловий пункт → будинок."""
 
     __tablename__ = "network_node"
-    __table_args__ = (enum_check("kind", NODE_KINDS.codes, "ck_network_node_kind"),)
+    __table_args__ = (enum_check("kind", NODE_KINDS.codes, "ck_network_node_kind"),
+                      Index("uq_network_node_meter_id", "meter_id", unique=True))
     id = Column(Integer, primary_key=True)
     code = Column(String(30), unique=True, nullable=False)
     name = Column(String(250), nullable=False)
@@ -162,8 +163,7 @@ class NetworkNode(Model):
     parent = relationship("NetworkNode", remote_side=[id], backref="children")
     # the node's own meter (a boiler house's or heat point's), compared with the house meters
     # of its buildings: the network's losses (app.services.claim_acts.node_losses)
-    meter_id = Column(Integer, ForeignKey("meter.id", use_alter=True, name="fk_network_node_meter_id_meter"),
-                      unique=True)
+    meter_id = Column(Integer, ForeignKey("meter.id", use_alter=True, name="fk_network_node_meter_id_meter"))
     meter = relationship("Meter")
 
     def __repr__(self):

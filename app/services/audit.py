@@ -35,7 +35,8 @@ AUDITED = frozenset({
     "building", "premise", "resident", "registration", "account", "account_service", "beneficiary",
     "meter", "reading", "group_meter_premise",
     "service", "tariff", "tariff_component", "norm", "meter_type", "benefit_category", "network_node",
-    "organisation", "setting",
+    "organisation", "setting", "public_holiday",
+    "claim_act", "claim_act_target",
     "inspector_building", "ab_user", "ab_role",
 })
 # Bookkeeping columns every login or save touches: not a change of the record.

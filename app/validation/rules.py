@@ -309,22 +309,32 @@ def validate_subsidy(obj, facts):
 
 @validator(ClaimAct)
 def validate_claim_act(obj, facts):
+    from ..services.claim_acts import MIN_WITNESSES, WITHOUT_PROVIDER, witness_names
+
     errors = []
-    if obj.id is not None and obj.status == "approved":
-        errors.append(FieldError("status", _("The claim act is approved and cannot be changed. "
-                                             "Withdraw the approval first.")))
+    if obj.id is not None and obj.status != "draft":
+        errors.append(FieldError("status", _("The claim act is approved or cancelled and cannot be changed: "
+                                             "cancel it and draw up a new one.")))
         return errors
+    _required(errors, obj, "act_date", "service", "date_from", "date_to")
     check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
     if obj.kind == "poor_quality" and (obj.reduction_pct is None or not 0 < Decimal(obj.reduction_pct) <= 100):
         errors.append(FieldError("reduction_pct", _("A poor-quality act needs a reduction between 0 and 100 %")))
+    if obj.visit in WITHOUT_PROVIDER and len(witness_names(obj.witnesses)) < MIN_WITNESSES:
+        errors.append(FieldError("witnesses", _(
+            "The provider did not come or refused: the act is signed by the consumer and at least two other "
+            "consumers — write their names, one a line")))
+    if obj.visit == "came" and not (obj.representative or "").strip():
+        errors.append(FieldError("representative", _("Name the provider's representative who came and signed")))
+    if obj.visited_at is not None and obj.notified_at is not None and obj.visited_at < obj.notified_at:
+        errors.append(FieldError("visited_at", _("The visit cannot be earlier than the notification")))
     return errors
 
 
 @validator(ClaimActTarget)
 def validate_claim_act_target(obj, facts):
-    if obj.act is not None and obj.act.status == "approved":
-        return [FieldError("act", _("The claim act is approved: its coverage cannot change. "
-                                    "Withdraw the approval first."))]
+    if obj.act is not None and obj.act.status != "draft":
+        return [FieldError("act", _("The claim act is no longer a draft: its coverage cannot change."))]
     return []
 
 

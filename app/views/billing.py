@@ -4,9 +4,12 @@ reports), the journal with its filters, claim acts with approval, and area chang
 Thin: every action calls a service (:mod:`app.services.billing`: runs and the close,
 ``reports``, ``claim_acts``) or the Celery task of a run (:mod:`app.tasks.billing`); what a
 claim act or an area change must satisfy is its validator's (:mod:`app.validation.rules`)."""
+from datetime import date
+
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterSmaller
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -18,16 +21,19 @@ from sqlalchemy import select
 from ..extensions import db
 from ..services import ledger
 from ..models import (
-    Account, AreaChange, BillingLock, BillingRun, ClaimAct,
+    Account, AreaChange, BillingLock, BillingRun, Building, ClaimAct,
     ClaimActTarget, JournalEntry, Period, Service,
 )
-from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, LINE_KINDS, RUN_STATUSES, WARNING_CODES
+from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, CLAIM_VISITS, LINE_KINDS, RUN_STATUSES, WARNING_CODES
 from ..models.choices import JOURNAL_KINDS
 from ..security import role_of
-from ..services.claim_acts import approve, refuse_coverage_change, refuse_delete, start_draft, withdraw
+from ..services.claim_acts import (
+    add_targets, approve, cancel, fill_deadline, refuse_coverage_change, refuse_delete, start_draft,
+)
 from .base import OblikModelView
 from .csrf import check_csrf
 from .labels import LABELS
+from .scope import scoped_get
 
 PAGE = 50
 
@@ -240,6 +246,10 @@ class JournalView(BaseView):
 
 
 class ClaimActTargetView(OblikModelView):
+    """What a claim act covers — the act card's tab «Covers» (add a building, a network node
+    or an account with the search-as-you-type pickers) and the building card's tab (the acts
+    covering it)."""
+
     datamodel = SQLAInterface(ClaimActTarget)
     class_permission_name = "ClaimActTarget"
     label_columns = {**LABELS, "act": _l("Claim act")}
@@ -253,33 +263,75 @@ class ClaimActTargetView(OblikModelView):
 
 
 class ClaimActView(OblikModelView):
-    """Акти-претензії: drafted by an operator or an accountant, approved by an accountant;
-    only approved acts reduce charges, and an approved act is not edited."""
+    """Акти-претензії (Закон № 2189-VIII ст. 27): drafted by an operator, an accountant or an
+    inspector (their own buildings), approved and cancelled by an accountant; only approved
+    acts reduce charges, an approved act is never edited — it is cancelled."""
 
     datamodel = SQLAInterface(ClaimAct)
     class_permission_name = "ClaimAct"
-    method_permission_name = {**OblikModelView.method_permission_name, "approve": "approve", "withdraw": "approve"}
+    method_permission_name = {**OblikModelView.method_permission_name, "approve": "approve", "cancel": "approve",
+                              "print_form": "show", "pdf": "show"}
     label_columns = {**LABELS, "act_date": _l("Act date"), "reduction_pct": _l("Reduction, %"),
                      "approved_by": _l("Approved by"), "approved_at": _l("Approved at"), "targets": _l("Covers"),
-                     "number": _l("Number")}
+                     "number": _l("Number"), "notified_at": _l("Notified at (date and time)"),
+                     "claimant_name": _l("Claimant"), "claimant_contacts": _l("Claimant's contacts"),
+                     "claimant_account": _l("Claimant's account"), "claim_text": _l("What was claimed"),
+                     "place": _l("Where"), "visit": _l("The provider's visit"),
+                     "visited_at": _l("Visited at (date and time)"),
+                     "representative": _l("Provider's representative"),
+                     "witnesses": _l("Other consumers who signed (one a line)"), "outage": _l("Outage act"),
+                     "deadline": _l("Provider's deadline"), "deadline_cell": _l("Provider's deadline"), "created_by": _l("Drafted by"),
+                     "cancelled_by": _l("Cancelled by"), "cancelled_at": _l("Cancelled at")}
+    description_columns = {
+        "number": _l("Left empty, the next number of the year is given (АП-2026-0001)"),
+        "witnesses": _l("Needed when the provider did not come or refused: the consumer and at least two other "
+                        "consumers sign"),
+        "notified_at": _l("The provider's deadline is 5 working days from it (public holidays skipped)"),
+    }
     list_title = _l("Claim acts")
     show_title = add_title = edit_title = _l("Claim act")
-    list_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to", "status"]
+    list_template = "oblik/claim_act_list.html"
+    list_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
+                    "deadline_cell", "status"]
     add_columns = edit_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
+                                  "notified_at", "claimant_name", "claimant_contacts", "claimant_account",
+                                  "claim_text", "place", "visit", "visited_at", "representative", "witnesses",
                                   "note"]
-    show_columns = add_columns + ["status", "approved_by", "approved_at"]
-    search_columns = ["number", "service", "kind", "status", "date_from", "date_to"]
-    order_columns = ["number", "act_date", "date_from", "date_to", "status"]
+    show_columns = ["number", "outage", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
+                    "notified_at", "deadline", "claimant_name", "claimant_contacts", "claimant_account",
+                    "claim_text", "place", "visit", "visited_at", "representative", "witnesses", "note", "status",
+                    "created_by", "approved_by", "approved_at", "cancelled_by", "cancelled_at"]
+    search_columns = ["number", "service", "kind", "status", "date_from", "date_to", "deadline"]
+    order_columns = ["number", "act_date", "date_from", "date_to", "deadline", "status"]
     base_order = ("act_date", "desc")
-    choice_columns = {"kind": CLAIM_KINDS, "status": CLAIM_STATUSES}
+    choice_columns = {"kind": CLAIM_KINDS, "status": CLAIM_STATUSES, "visit": CLAIM_VISITS}
     related_views = [ClaimActTargetView]
 
     # What a saved act must satisfy: its validator (app.validation.rules); its life: app.services.claim_acts.
     def pre_add(self, item):
-        start_draft(item)
+        start_draft(db.session, item, _username())
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        fill_deadline(db.session, item)
+        super().pre_update(item)
+
+    def post_add(self, item):
+        """A new act started from a building's card covers that building."""
+        building_id = request.args.get("building", type=int)
+        if building_id and scoped_get(db.session, Building, building_id) is not None:
+            add_targets(db.session, item, building_ids=[building_id])
+            db.session.commit()
 
     def pre_delete(self, item):
         refuse_delete(item)
+
+    def _get_list_widget(self, filters, **kwargs):
+        if request.args.get("overdue"):
+            filters = filters.copy()
+            filters.add_filter("status", FilterEqual, "draft")
+            filters.add_filter("deadline", FilterSmaller, date.today())
+        return super()._get_list_widget(filters, **kwargs)
 
     @action("approve", _l("Approve"), _l("Approve the selected claim acts?"), "fa-check", multiple=True)
     def approve(self, items):
@@ -290,12 +342,27 @@ class ClaimActView(OblikModelView):
         flash(_("Approved: %(count)s", count=done), "success")
         return redirect(self.get_redirect())
 
-    @action("withdraw", _l("Withdraw approval"), _l("Withdraw the approval of the selected claim acts?"), "fa-undo",
-            multiple=True)
-    def withdraw(self, items):
-        count = withdraw(db.session, items if isinstance(items, list) else [items])
-        flash(_("Approval withdrawn: %(count)s", count=count), "success")
+    @action("cancel", _l("Cancel the act"), _l("Cancel the selected claim acts? Their reductions are taken back "
+                                                "(closed months by recalculation)."), "fa-ban", multiple=True)
+    def cancel(self, items):
+        count = cancel(db.session, items if isinstance(items, list) else [items], _username())
+        flash(_("Cancelled: %(count)s", count=count), "success")
         return redirect(self.get_redirect())
+
+    @action("print_form", _l("Print form (PDF)"), "", "fa-print", multiple=False)
+    def print_form(self, item):
+        return redirect(url_for("ClaimActView.pdf", pk=item.id))
+
+    @expose("/pdf/<int:pk>")
+    @has_access
+    def pdf(self, pk):
+        from ..services.documents.claim_act import claim_act_pdf, file_name
+
+        act = scoped_get(db.session, ClaimAct, pk)
+        if act is None:
+            abort(404)
+        return Response(claim_act_pdf(db.session, act), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{file_name(act)}"'})
 
 
 class AreaChangeView(OblikModelView):

@@ -12,10 +12,10 @@ when both its house meter and its premise are in the inspector's buildings.
 from flask import g
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, exists, false, not_, or_, select
 
 from ..models import (
-    Account, AccountService, Building, GroupMeterPremise, InspectorBuilding, Meter, MeterEvent,
+    Account, AccountService, Building, ClaimAct, ClaimActTarget, GroupMeterPremise, InspectorBuilding, Meter, MeterEvent,
     Payment, Premise, Reading, Registration, Subsidy,
 )
 from ..security import is_inspector
@@ -60,6 +60,24 @@ def _accounts_in(ids):
     return select(Account.id).where(Account.premise_id.in_(_premises_in(ids)))
 
 
+def _targets_outside(ids):
+    """Coverage an inspector may not see: a network node (many buildings), a building or an
+    account of a building not theirs."""
+    return or_(ClaimActTarget.network_node_id.is_not(None),
+               and_(ClaimActTarget.building_id.is_not(None), ClaimActTarget.building_id.not_in(ids)),
+               and_(ClaimActTarget.account_id.is_not(None), ClaimActTarget.account_id.not_in(_accounts_in(ids))))
+
+
+def _claim_acts_in(ids):
+    """An inspector's claim acts: nothing they cover is outside the inspector's buildings, and
+    they cover something or the inspector drafted them (a new act, before its coverage)."""
+    user = request_user()
+    mine = ClaimAct.created_by == getattr(user, "username", None)
+    outside = exists().where(ClaimActTarget.act_id == ClaimAct.id, _targets_outside(ids))
+    covers = exists().where(ClaimActTarget.act_id == ClaimAct.id)
+    return and_(not_(outside), or_(covers, mine))
+
+
 BUILDING_PATHS = {
     Building: lambda ids: Building.id.in_(ids),
     Premise: lambda ids: Premise.building_id.in_(ids),
@@ -74,6 +92,9 @@ BUILDING_PATHS = {
     AccountService: lambda ids: AccountService.account_id.in_(_accounts_in(ids)),
     Payment: lambda ids: Payment.account_id.in_(_accounts_in(ids)),
     Subsidy: lambda ids: Subsidy.account_id.in_(_accounts_in(ids)),
+    ClaimAct: _claim_acts_in,
+    ClaimActTarget: lambda ids: and_(not_(_targets_outside(ids)),
+                                     ClaimActTarget.act_id.in_(select(ClaimAct.id).where(_claim_acts_in(ids)))),
 }
 
 

@@ -258,6 +258,11 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
     return result
 
 
+# A network node's own meter (a heat point's in its building) is no house meter of that
+# building: the network's losses compare it with the house meters (services/claim_acts.py).
+_NODE_METERS = select(NetworkNode.meter_id).where(NetworkNode.meter_id.is_not(None))
+
+
 def _load_meters(session, catalog, result, ids, period, cut):
     first, last = first_day(period), last_day(period)
     serves = defaultdict(list)
@@ -268,7 +273,7 @@ def _load_meters(session, catalog, result, ids, period, cut):
     rows = _core(session).execute(select(
         Meter.id, Meter.serial, Meter.meter_type_id, Meter.building_id, Meter.premise_id, Meter.installed_on,
         Meter.initial_reading, Meter.removed_on, Meter.final_reading, Meter.next_verification)
-        .where(Meter.building_id.in_(ids)).order_by(Meter.id)).all()
+        .where(Meter.building_id.in_(ids), Meter.id.not_in(_NODE_METERS)).order_by(Meter.id)).all()
     removed_on_day = {}
     for r in rows:
         if r.premise_id is not None and r.removed_on is not None:
