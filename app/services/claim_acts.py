@@ -80,14 +80,20 @@ def start_draft(session, act, user: str | None) -> None:
     act.created_by = act.created_by or user
     if act.outage is None:
         act.outage = False
+    pending = act in session and act.id is None
+    if pending:  # the act is saved with its number, not before (next_number flushes)
+        session.expunge(act)
     if not (act.number or "").strip():
         year = (act.act_date or date.today()).year
         act.number = next_number(session, "outage" if act.outage else "claim_act", year)
     fill_deadline(session, act)
+    if pending:
+        session.add(act)
 
 
 def fill_deadline(session, act) -> None:
-    act.deadline = deadline_of(session, act.notified_at)
+    with session.no_autoflush:
+        act.deadline = deadline_of(session, act.notified_at)
 
 
 def refuse_delete(act) -> None:

@@ -9,6 +9,7 @@ from datetime import date
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterSmaller
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -17,6 +18,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import Length, Optional
 
 from ..extensions import db
 from ..services import ledger
@@ -291,6 +294,9 @@ class ClaimActView(OblikModelView):
     list_title = _l("Claim acts")
     show_title = add_title = edit_title = _l("Claim act")
     list_template = "oblik/claim_act_list.html"
+    # the number may be left empty: the next one of the year is given (services.claim_acts.start_draft)
+    add_form_extra_fields = edit_form_extra_fields = {
+        "number": StringField(_l("Number"), validators=[Optional(), Length(max=50)], widget=BS3TextFieldWidget())}
     list_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
                     "deadline_cell", "status"]
     add_columns = edit_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
