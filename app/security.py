@@ -12,7 +12,7 @@ ACTIONS_READ = ("can_list", "can_show")
 ACTIONS_ALL = ("can_list", "can_show", "can_add", "can_edit", "can_delete")
 
 CATALOG = ("Service", "Tariff", "TariffComponent", "Norm", "MeterType", "BenefitCategory",
-           "NetworkNode")
+           "NetworkNode", "NetworkScheme", "PublicHoliday")
 SETTINGS = ("Organisation", "Setting")
 REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
             "Beneficiary")

@@ -63,4 +63,17 @@
   $(document).on("click", "button[data-confirm], input[data-confirm]", function (e) {
     if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
   });
+  // The communication scheme (oblik/scheme.html): a node's children shown or hidden.
+  function openNode(li, open) {
+    li.toggleClass("oblik-tree-open", open);
+    li.children("button[data-tree-toggle]").attr("aria-expanded", open ? "true" : "false").text(open ? "\u25BE" : "\u25B8");
+  }
+  $(document).on("click", "button[data-tree-toggle]", function () {
+    var li = $(this).closest("li");
+    openNode(li, !li.hasClass("oblik-tree-open"));
+  });
+  $(document).on("click", "button[data-tree-all]", function () {
+    var open = $(this).data("tree-all") === "open";
+    $(".oblik-tree-node").has("> .oblik-tree-children").each(function () { openNode($(this), open); });
+  });
 })(jQuery);

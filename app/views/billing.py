@@ -9,7 +9,7 @@ from datetime import date
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterSmaller
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..extensions import db
@@ -35,6 +35,7 @@ from ..services.claim_acts import (
 )
 from .base import OblikModelView
 from .csrf import check_csrf
+from .fields import UkDateTimeField
 from .labels import LABELS
 from .scope import scoped_get
 
@@ -296,7 +297,15 @@ class ClaimActView(OblikModelView):
     list_template = "oblik/claim_act_list.html"
     # the number may be left empty: the next one of the year is given (services.claim_acts.start_draft)
     add_form_extra_fields = edit_form_extra_fields = {
-        "number": StringField(_l("Number"), validators=[Optional(), Length(max=50)], widget=BS3TextFieldWidget())}
+        "number": StringField(_l("Number"), validators=[Optional(), Length(max=50)], widget=BS3TextFieldWidget(),
+                              description=_l("Left empty, the next number of the year is given (АП-2026-0001)")),
+        "notified_at": UkDateTimeField(_l("Notified at (date and time)"), description=_l(
+            "The provider's deadline is 5 working days from it (public holidays skipped)")),
+        "visited_at": UkDateTimeField(_l("Visited at (date and time)")),
+        "witnesses": TextAreaField(_l("Other consumers who signed (one a line)"), widget=BS3TextAreaFieldWidget(),
+                                   description=_l("Needed when the provider did not come or refused: the consumer "
+                                                  "and at least two other consumers sign")),
+    }
     list_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
                     "deadline_cell", "status"]
     add_columns = edit_columns = ["number", "act_date", "service", "kind", "reduction_pct", "date_from", "date_to",
@@ -357,6 +366,7 @@ class ClaimActView(OblikModelView):
 
     @action("print_form", _l("Print form (PDF)"), "", "fa-print", multiple=False)
     def print_form(self, item):
+        item = item[0] if isinstance(item, list) else item
         return redirect(url_for("ClaimActView.pdf", pk=item.id))
 
     @expose("/pdf/<int:pk>")

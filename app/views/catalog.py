@@ -1,15 +1,23 @@
 """Довідники: services, price lists, norms, meter types, benefit categories, the
 communication scheme, the provider and dated settings."""
+from flask import abort, flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
 
+from ..extensions import db
 from ..models import (
-    BenefitCategory, MeterType, NetworkNode, Norm, Organisation, Service, Setting, Tariff,
+    BenefitCategory, Building, MeterType, NetworkNode, Norm, Organisation, PublicHoliday, Service, Setting, Tariff,
     TariffComponent,
 )
 from ..models.choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE_KINDS, RESOURCES
 from .base import OblikApi, OblikModelView
+from .csrf import check_csrf
 from .labels import LABELS
 
 
@@ -88,16 +96,92 @@ class BenefitCategoryView(OblikModelView):
 
 
 class NetworkNodeView(OblikModelView):
+    """A node of the communication scheme; its parent is where it gets the service from (a
+    loop is refused by the validator). The tree: :class:`NetworkSchemeView`."""
+
     datamodel = SQLAInterface(NetworkNode)
     class_permission_name = "NetworkNode"
-    label_columns = LABELS
+    method_permission_name = {**OblikModelView.method_permission_name, "outage": "show"}
+    label_columns = {**LABELS, "meter": _l("The node's own meter")}
+    description_columns = {"meter": _l("Compared with the house meters of the node's buildings: the network's losses"),
+                           "parent": _l("Where the node gets the service from; changing it moves the node")}
     list_title = _l("Network nodes")
     show_title = add_title = edit_title = _l("Network node")
     list_columns = ["code", "name", "kind", "parent"]
-    add_columns = edit_columns = show_columns = list_columns
+    add_columns = edit_columns = show_columns = list_columns + ["meter"]
     search_columns = ["code", "name", "kind"]
     order_columns = ["code", "name", "kind"]
     choice_columns = {"kind": NODE_KINDS}
+
+    @action("outage", _l("Outage act"), "", "fa-bolt", multiple=False)
+    def outage(self, item):
+        item = item[0] if isinstance(item, list) else item
+        return redirect(url_for("NetworkSchemeView.outage", pk=item.id))
+
+
+class NetworkSchemeView(BaseView):
+    """Схема комунікацій as a tree (котельня → тепловий пункт → будинки): each node with its
+    buildings and their number of accounts; add a child, edit or move a node (its form), and
+    draw up an outage act on a node (every building downstream)."""
+
+    route_base = "/scheme"
+    default_view = "tree"
+    class_permission_name = "NetworkScheme"
+    method_permission_name = {"tree": "list", "outage": "list"}
+
+    @expose("/")
+    @has_access
+    def tree(self):
+        from ..services.claim_acts import scheme
+
+        roots = scheme(db.session)
+        unplaced = db.session.scalar(select(func.count(Building.id)).where(Building.network_node_id.is_(None)))
+        return self.render_template("oblik/scheme.html", roots=roots, unplaced=unplaced, kinds=NODE_KINDS.labels,
+                                    may_edit=self.appbuilder.sm.has_access("can_edit", "NetworkNode"),
+                                    may_add=self.appbuilder.sm.has_access("can_add", "NetworkNode"),
+                                    may_outage=self.appbuilder.sm.has_access("can_add", "ClaimAct"))
+
+    @expose("/outage/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def outage(self, pk):
+        from ..billing.periods import parse_date
+        from ..services.claim_acts import create_outage, downstream_buildings
+
+        node = db.session.get(NetworkNode, pk)
+        if node is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access("can_add", "ClaimAct"):
+            abort(403)
+        services = list(db.session.execute(select(Service.id, Service.code, Service.name).order_by(Service.code)
+                                           .limit(200)).all())
+        buildings = downstream_buildings(db.session, node.id)
+        errors, values = {}, dict(request.form) if request.method == "POST" else {}
+        if request.method == "POST":
+            check_csrf()
+            dates = {}
+            for name in ("act_date", "date_from", "date_to"):
+                try:
+                    dates[name] = parse_date(values.get(name, ""))
+                except ValueError:
+                    errors[name] = gettext("Write a date as dd.mm.yyyy")
+            service_id = request.form.get("service", type=int)
+            if service_id not in {s.id for s in services}:
+                errors["service"] = gettext("Choose the service")
+            if not errors and dates["date_to"] < dates["date_from"]:
+                errors["date_to"] = gettext("The end date cannot be earlier than the start date")
+            if not buildings:
+                errors["node"] = gettext("No building is downstream of this node: the act would cover nothing")
+            if not errors:
+                act = create_outage(db.session, node, service_id, dates["date_from"], dates["date_to"],
+                                    getattr(current_user, "username", None), act_date=dates["act_date"],
+                                    note=(request.form.get("note") or "").strip()[:2000] or None)
+                db.session.commit()
+                flash(gettext("Outage act %(number)s drawn up as a draft: %(count)s buildings downstream of the "
+                              "node. An accountant approves it.", number=act.number, count=len(buildings)),
+                      "success")
+                return redirect(url_for("ClaimActView.show", pk=act.id))
+        return self.render_template("oblik/outage.html", node=node, services=services, errors=errors,
+                                    values=values, building_count=len(buildings))
 
 
 class OrganisationView(OblikModelView):
@@ -109,6 +193,20 @@ class OrganisationView(OblikModelView):
     list_columns = ["name", "edrpou", "iban", "bank_name"]
     add_columns = edit_columns = show_columns = [
         "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website"]
+
+
+class PublicHolidayView(OblikModelView):
+    """Public holidays: the claim acts' deadlines (5 working days) skip them."""
+
+    datamodel = SQLAInterface(PublicHoliday)
+    class_permission_name = "PublicHoliday"
+    label_columns = {**LABELS, "day": _l("Day"), "name": _l("Holiday")}
+    list_title = _l("Public holidays")
+    show_title = add_title = edit_title = _l("Public holiday")
+    list_columns = add_columns = edit_columns = show_columns = ["day", "name"]
+    search_columns = ["day", "name"]
+    order_columns = ["day"]
+    base_order = ("day", "desc")
 
 
 class SettingView(OblikModelView):
@@ -149,6 +247,8 @@ VIEWS = [
     (MeterTypeView, "MeterType", _l("Meter types"), "fa-tachometer-alt"),
     (BenefitCategoryView, "BenefitCategory", _l("Benefit categories"), "fa-percent"),
     (NetworkNodeView, "NetworkNode", _l("Network nodes"), "fa-project-diagram"),
+    (NetworkSchemeView, "NetworkScheme", _l("Communication scheme"), "fa-sitemap"),
+    (PublicHolidayView, "PublicHoliday", _l("Public holidays"), "fa-calendar-day"),
     (OrganisationView, "Organisation", _l("Organisation"), "fa-building"),
     (SettingView, "Setting", _l("Billing settings"), "fa-sliders-h"),
 ]

@@ -50,6 +50,40 @@ class UkDateField(Field):
             raise ValueError(_l("Not a valid date: use дд.мм.рррр"))
 
 
+class UkDateTimeWidget(BS3TextFieldWidget):
+    def __call__(self, field, **kwargs):
+        kwargs["placeholder"] = "дд.мм.рррр гг:хх"
+        kwargs.setdefault("autocomplete", "off")
+        kwargs["class"] = "form-control oblik-datetime"
+        return TextInput.__call__(self, field, **kwargs)
+
+
+class UkDateTimeField(Field):
+    """A date and time typed as ``дд.мм.рррр гг:хх`` (the time may be left out: 00:00)."""
+
+    widget = UkDateTimeWidget()
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return f"{self.data:%d.%m.%Y %H:%M}" if self.data else ""
+
+    def process_formdata(self, valuelist):
+        from datetime import datetime, time
+
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        day, _sep, clock = text.replace("T", " ").partition(" ")
+        try:
+            moment = datetime.strptime(clock.strip()[:5], "%H:%M").time() if clock.strip() else time(0, 0)
+            self.data = datetime.combine(parse_date(day), moment)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Not a valid date and time: use дд.мм.рррр гг:хх"))
+
+
 class UkDecimalField(Field):
     """A decimal typed with a comma or a point."""
 

@@ -1,6 +1,8 @@
 """Реєстри: buildings, premises, residents, registrations, personal accounts, beneficiaries."""
 from decimal import Decimal
 
+from flask import redirect, url_for
+from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from ..models.choices import (
 )
 from .base import OblikApi, OblikModelView
 from .labels import LABELS
+from .billing import ClaimActTargetView
 from .metering import HouseMeterView, MeterView
 
 
@@ -106,7 +109,14 @@ class BuildingView(OblikModelView):
     search_columns = ["code", "address", "floors", "network_node"]
     order_columns = ["code", "address", "floors", "heated_area"]
     choice_columns = {"imbalance_key": IMBALANCE_KEYS}
-    related_views = [PremiseView, HouseMeterView]
+    related_views = [PremiseView, HouseMeterView, ClaimActTargetView]  # the claim acts covering it
+    method_permission_name = {**OblikModelView.method_permission_name, "new_claim_act": "show"}
+
+    @action("new_claim_act", _l("New claim act"), "", "fa-file-contract", multiple=False)
+    def new_claim_act(self, item):
+        """A claim act drafted from the building's card covers the building (ClaimActView.post_add)."""
+        item = item[0] if isinstance(item, list) else item
+        return redirect(url_for("ClaimActView.add", building=item.id))
 
 
 class ResidentView(OblikModelView):
