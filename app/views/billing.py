@@ -22,6 +22,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..extensions import db
+from ..validation import FieldError
 from ..services import ledger
 from ..models import (
     Account, AreaChange, BillingLock, BillingRun, Building, ClaimAct,
@@ -37,7 +38,7 @@ from .base import OblikModelView
 from .csrf import check_csrf
 from .fields import UkDateTimeField
 from .labels import LABELS
-from .scope import scoped_get
+from .scope import allowed_building_ids, scoped_get
 
 PAGE = 50
 
@@ -264,6 +265,17 @@ class ClaimActTargetView(OblikModelView):
 
     def pre_delete(self, item):  # adding and editing: the validator refuses an approved act's coverage
         refuse_coverage_change(item)
+
+    def _attach_errors(self, form, item) -> bool:
+        """An inspector's act covers buildings and accounts of their own buildings (the pickers
+        offer no other); a network node feeds buildings of others: refused beside its field."""
+        invalid = super()._attach_errors(form, item)
+        if (item.network_node is not None or item.network_node_id is not None) and \
+                allowed_building_ids(db.session) is not None:
+            self._show_errors(form, [FieldError("network_node", _(
+                "An inspector's claim act covers buildings or accounts of their own buildings, not a network node"))])
+            return True
+        return invalid
 
 
 class ClaimActView(OblikModelView):

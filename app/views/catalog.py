@@ -8,6 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -181,7 +182,7 @@ class NetworkSchemeView(BaseView):
                       "success")
                 return redirect(url_for("ClaimActView.show", pk=act.id))
         return self.render_template("oblik/outage.html", node=node, services=services, errors=errors,
-                                    values=values, building_count=len(buildings))
+                                    values=values, building_count=len(buildings), csrf_token=generate_csrf())
 
 
 class OrganisationView(OblikModelView):
