@@ -333,6 +333,7 @@ class ClaimActView(OblikModelView):
     base_order = ("act_date", "desc")
     choice_columns = {"kind": CLAIM_KINDS, "status": CLAIM_STATUSES, "visit": CLAIM_VISITS}
     related_views = [ClaimActTargetView]
+    formatters_columns = {"outage": lambda value: _("Yes") if value else _("No")}
 
     # What a saved act must satisfy: its validator (app.validation.rules); its life: app.services.claim_acts.
     def pre_add(self, item):
