@@ -316,7 +316,9 @@ def validate_claim_act(obj, facts):
         errors.append(FieldError("status", _("The claim act is approved or cancelled and cannot be changed: "
                                              "cancel it and draw up a new one.")))
         return errors
-    _required(errors, obj, "act_date", "service", "date_from", "date_to")
+    _required(errors, obj, "act_date", "date_from", "date_to")
+    if obj.service is None and obj.service_id is None:
+        errors.append(FieldError("service", _("This field is required")))
     check_date_range(errors, "date_from", obj.date_from, "date_to", obj.date_to)
     if obj.kind == "poor_quality" and (obj.reduction_pct is None or not 0 < Decimal(obj.reduction_pct) <= 100):
         errors.append(FieldError("reduction_pct", _("A poor-quality act needs a reduction between 0 and 100 %")))
