@@ -120,9 +120,12 @@ def upgrade():
         _foreign_keys(True)
 
     # in place (no batch copy of network_node: its triggers and the buildings' references stay)
-    op.add_column('network_node', sa.Column('meter_id', sa.Integer(),
-                                            sa.ForeignKey('meter.id', name='fk_network_node_meter_id_meter'),
-                                            nullable=True))
+    if sqlite:  # SQLite adds a column with its REFERENCES in place (Alembic would want a batch copy)
+        op.execute("ALTER TABLE network_node ADD COLUMN meter_id INTEGER "
+                   "CONSTRAINT fk_network_node_meter_id_meter REFERENCES meter (id)")
+    else:
+        op.add_column('network_node', sa.Column('meter_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_network_node_meter_id_meter', 'network_node', 'meter', ['meter_id'], ['id'])
     op.create_index('uq_network_node_meter_id', 'network_node', ['meter_id'], unique=True)
     for sql in _node_meter_triggers(op.get_bind().dialect.name):
         op.execute(sql)
