@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Building, ClaimAct, ClaimActTarget, InspectorBuilding, NetworkNode
+from app.models import ClaimAct, ClaimActTarget, InspectorBuilding, NetworkNode
 from app.services import claim_acts
 from tests.webtools import field_errors, text
 
