@@ -102,7 +102,9 @@ class NetworkNodeView(OblikModelView):
 
     datamodel = SQLAInterface(NetworkNode)
     class_permission_name = "NetworkNode"
-    method_permission_name = {**OblikModelView.method_permission_name, "outage": "show"}
+    # the one action (an outage act) needs only to see the node; the outage form checks ClaimAct can_add
+    method_permission_name = {**OblikModelView.method_permission_name, "outage": "show", "action": "show",
+                              "action_post": "show"}
     label_columns = {**LABELS, "meter": _l("The node's own meter")}
     description_columns = {"meter": _l("Compared with the house meters of the node's buildings: the network's losses"),
                            "parent": _l("Where the node gets the service from; changing it moves the node")}

@@ -110,7 +110,10 @@ class BuildingView(OblikModelView):
     order_columns = ["code", "address", "floors", "heated_area"]
     choice_columns = {"imbalance_key": IMBALANCE_KEYS}
     related_views = [PremiseView, HouseMeterView, ClaimActTargetView]  # the claim acts covering it
-    method_permission_name = {**OblikModelView.method_permission_name, "new_claim_act": "show"}
+    # the card's one action (a new claim act) needs only to see the building: an inspector starts
+    # an act from the card of their own building (FAB checks each action's own permission)
+    method_permission_name = {**OblikModelView.method_permission_name, "new_claim_act": "show", "action": "show",
+                              "action_post": "show"}
 
     @action("new_claim_act", _l("New claim act"), "", "fa-file-contract", multiple=False)
     def new_claim_act(self, item):

@@ -116,6 +116,10 @@ def test_an_inspector_drafts_acts_for_their_own_buildings_only(bdb, web):
     session.commit()
     inspector = web("inspector")
     # from the card of their building
+    response = inspector.post("/buildingview/action_post", data={"action": "new_claim_act",
+                                                                  "rowid": [ids["building"]]})
+    assert response.headers["Location"].endswith(f"/claimactview/add?building={ids['building']}")
+    assert inspector.get(f"/buildingview/show/{other}").status_code in (302, 404)
     response = inspector.post(f"/claimactview/add?building={ids['building']}",
                               data={**ACT, "service": ids["services"]["UTR"]})
     assert response.status_code == 302
