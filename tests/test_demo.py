@@ -230,7 +230,7 @@ def _generate(seed, accounts=120):
         "benefits": {b[0]: i for i, b in enumerate(BENEFITS, 1)},
     }
     writer = _MemoryWriter()
-    town = Town(rng, today, writer, catalog)
+    town = Town(rng, today, writer, catalog, seed=seed)
     for building in plan.buildings:
         town.building(building, {})
     return writer.rows

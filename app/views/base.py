@@ -23,7 +23,7 @@ from ..services import concurrency
 from ..services.audit import AUDITED
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
-from .formatting import format_blank, format_date, format_decimal, format_money
+from .formatting import format_blank, format_date, format_decimal, format_money, format_yes_no
 from .guard import is_id
 from .integrity import RecordRefused, integrity_errors
 from .lookup import lookup_name_for
@@ -113,6 +113,8 @@ class ModelFormMixin:
                 formatters[name] = choices.label
             elif self.datamodel.is_date(name) or self.datamodel.is_datetime(name):
                 formatters[name] = format_date
+            elif self.datamodel.is_boolean(name):
+                formatters[name] = format_yes_no
             elif self.datamodel.is_numeric(name) or self.datamodel.is_float(name):
                 formatters[name] = format_money if _is_money(column.type) else format_decimal
             else:

@@ -9,6 +9,7 @@ from ..models import (
     TariffComponent,
 )
 from ..models.choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE_KINDS, RESOURCES
+from ..validation.rules import INVOICE_NOTICE_MAX
 from .base import OblikApi, OblikModelView
 from .labels import LABELS
 
@@ -108,7 +109,13 @@ class OrganisationView(OblikModelView):
     show_title = add_title = edit_title = _l("Organisation")
     list_columns = ["name", "edrpou", "iban", "bank_name"]
     add_columns = edit_columns = show_columns = [
-        "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website"]
+        "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website", "working_hours",
+        "invoice_notice"]
+    description_columns = {
+        "working_hours": _l("Printed on every invoice, e.g. «пн–чт 8:00–17:00, пт 8:00–16:00, обід 12:00–13:00»"),
+        "invoice_notice": _l("The notice area of every invoice: announcements, how to submit readings, how to "
+                             "dispute a charge (at most %(length)s characters)", length=INVOICE_NOTICE_MAX),
+    }
 
 
 class SettingView(OblikModelView):
