@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect as sa_inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
@@ -97,6 +97,9 @@ class ModelFormMixin:
                     label, validators=[InputRequired()] if required and not search else [Optional()],
                     lookup=lookup_name_for(rel_model), model=rel_model,
                 )
+            elif self.datamodel.is_boolean(col) and not search:
+                # a checkbox left unticked is «no», never a missing value (FAB would require it)
+                fields[col] = BooleanField(label, description=(self.description_columns or {}).get(col, ""))
             elif col in self.choice_columns:
                 required = not self.datamodel.is_nullable(col)
                 fields[col] = ChoiceField(label, validators=[InputRequired()] if required and not search else [Optional()],
