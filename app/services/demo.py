@@ -77,8 +77,9 @@ ORGANISATION = {
         "Аварійна служба цілодобово: (0412) 42-00-00."
     ),
 }
-# E-invoices: of the open accounts with an e-mail, this share agreed to get the invoices by e-mail
-# (drawn from a random stream of its own, so that the rest of the town stays what the seed made it).
+# E-invoices: this share of the open accounts of households agreed to get the invoices by e-mail —
+# with the owner's e-mail, or one given for the invoices; drawn from a random stream of its own, so
+# that the rest of the town stays what the seed made it.
 EINVOICE_SHARE = 0.6
 EINVOICE_SINCE = date(2021, 1, 1)
 
@@ -573,6 +574,14 @@ class Town:
         initial = "".join(TRANSLIT.get(c, c) for c in first.lower())[:1]
         return f"{login}.{initial}{birth.year % 100:02d}{self.rng.randrange(10, 100)}@{self.rng.choice(MAIL_DOMAINS)}"
 
+    def _invoice_email(self, owner_name: str) -> str:
+        """The address an owner gave for the invoices (from the stream of the e-invoices)."""
+        r = self.consent_rng
+        surname, first = (owner_name.split() + ["", ""])[:2]
+        login = "".join(TRANSLIT.get(c, c) for c in surname.lower())
+        initial = "".join(TRANSLIT.get(c, c) for c in first.lower())[:1]
+        return f"{login}.{initial}{r.randrange(100, 1000)}@{r.choice(MAIL_DOMAINS)}"
+
     def person(self, surname: str, male: bool, birth: date, father: str | None = None,
                adult_contacts: bool = True) -> Person:
         r = self.rng
@@ -671,14 +680,15 @@ class Town:
 
     # --- accounts -----------------------------------------------------------------------
     def account(self, premise_id: int, owner_name: str, rnokpp: str | None, opened: date,
-                closed: date | None, services: list, phone=None, email=None) -> int:
+                closed: date | None, services: list, phone=None, email=None, household=True) -> int:
         self.account_seq += 1
         seq = self.account_seq
         aid = self.w.new_id(Account)
         consent_on = None
-        if email and closed is None and self.consent_rng.random() < EINVOICE_SHARE:
+        if household and closed is None and self.consent_rng.random() < EINVOICE_SHARE:
             latest = self.today - timedelta(days=1)
             consent_on = random_day(self.consent_rng, min(max(opened, EINVOICE_SINCE), latest), latest)
+            email = email or self._invoice_email(owner_name)
         self.w.add(Account, {"id": aid, "account_number": f"{seq // 100000 + 1:02d}{seq % 100000:05d}",
                              "premise_id": premise_id, "owner_name": owner_name, "owner_rnokpp": rnokpp,
                              "email": email, "phone": phone, "opened_on": opened, "closed_on": closed,
@@ -967,7 +977,7 @@ class Town:
             owner_name = template.format(name=name)
         opened = random_day(r, date(2004, 1, 1), add_years(self.today, -1))
         self.account(premise_id, owner_name, owner_rnokpp, opened, None, self._services(plan, "nonresidential"),
-                     self._phone(), None)
+                     self._phone(), None, household=False)
         cold = [r.uniform(3, 15) for _ in range(MONTHS)]
         if r.random() < 0.95:
             self.flat_water(plan.id, premise_id, "CW", cold, date(2013, 1, 1), 1)
