@@ -151,3 +151,24 @@ def test_the_template_explains_the_new_columns(ctx):
     assert about["einvoice_consent"] == "так або ні (yes/no, 1/0)"
     premises = openpyxl.load_workbook(io.BytesIO(build_template(KINDS["premises"])))
     assert [c.value for c in premises.worksheets[0][1]][-1] == "entrance"
+
+
+def test_an_xlsx_with_true_and_false_cells(ctx):
+    from app.models import Account
+
+    from .helpers import write_xlsx
+
+    town = Town()
+    load(town, "premises")
+    rows = [{"account_number": f"{town.p}-X{n}", "building_code": f"{town.p}-B1", "number": str(n + 1),
+             "owner_name": "Власник", "email": "x@example.com", "opened_on": date(2020, 1, 1),
+             "einvoice_consent": consent, "einvoice_consent_on": date(2025, 5, 5)}
+            for n, consent in enumerate((True, False))]
+    outcome = run("accounts", write_xlsx(rows), "accounts.xlsx", dry_run=True)
+    assert outcome.ok and not outcome.written
+    assert [(s["einvoice_consent"], s["einvoice_consent_on"]) for s in outcome.sample] == [
+        ("так", "05.05.2025"), ("ні", "")]  # the preview shows what will be stored
+    assert run("accounts", write_xlsx(rows), "accounts.xlsx").written
+    stored = {a.account_number[-2:]: (a.einvoice_consent, a.einvoice_consent_on)
+              for a in _stored(ctx, Account, Account.account_number.like(f"{town.p}-X%"))}
+    assert stored == {"X0": (True, date(2025, 5, 5)), "X1": (False, None)}
