@@ -130,11 +130,17 @@ def test_the_inspector_has_no_account_form(app, clients):
     assert "accountview" not in (response.headers.get("Location") or "")
 
 
+CONSENT_FILTER = "_flt_0_account_number=EA-&_flt_0_einvoice_consent="  # this file's accounts, with or without
+
+
 def test_the_account_list_filters_by_the_consent(app, clients):
     client = clients("operator")
     _, number = _new_account(client, app, email="owner@example.com", einvoice_consent="y")
-    listed = table_text(text(client.get("/accountview/list/?_flt_0_einvoice_consent=1&psize_AccountView=100")))
-    assert number in listed
+    _, paper = _new_account(client, app, email="paper@example.com")
+    listed = table_text(text(client.get(f"/accountview/list/?{CONSENT_FILTER}1&psize_AccountView=100")))
+    assert number in listed and paper not in listed
+    listed = table_text(text(client.get(f"/accountview/list/?{CONSENT_FILTER}0&psize_AccountView=100")))
+    assert paper in listed and number not in listed
 
 
 # --- the premise: its entrance ----------------------------------------------------------------------
