@@ -386,6 +386,10 @@ def sweep() -> dict:
         MailDelivery.status.in_(DUE), or_(MailDelivery.next_attempt_at.is_(None), MailDelivery.next_attempt_at <= moment),
         ~held).group_by(MailDelivery.kind, MailDelivery.period)).all()
     session.commit()
+    from . import transport
+
+    if work and not transport.current(session).enabled:  # switched off: they wait, nobody is started
+        work = []
     for kind, period in work:
         dispatch(kind, period)
     return {"locks_dropped": dropped, "unknown": unknown, "dispatched": [f"{k} {p}" for k, p in work]}
