@@ -41,10 +41,8 @@ class MailView(BaseView):
     @expose("/")
     @has_access
     def index(self):
-        from ..services.mail import screens
+        from ..services.mail import screens, transport
         from ..services.periods import current_period
-
-        from ..services.mail import transport
 
         args = {name: request.args.get(name, "").strip()[:30] for name in screens.FILTERS}
         page = _page()

@@ -6,6 +6,10 @@ server on loopback in this process (aiosmtpd) that counts every message it recei
   message the worker handed over and has not answered yet — and another worker started: every
   account gets its invoice exactly once in total. The message in flight is not sent again: it is
   ``unknown`` (its Message-ID is the one the server received, for a person to check).
+* Every connection to the database terminated (what a PostgreSQL restart does) the moment the
+  server accepted a message: the worker's next statement reconnects (``pool_pre_ping``), records
+  it as sent and goes on; each message once. (A database that stays away longer leaves the
+  message in flight: ``unknown``, as after the SIGKILL.)
 * Redis killed and started again (empty) during a mailing: the sender goes on (it needs the
   broker only to be started), a mailing queued while the broker was away is started by the
   sweep once it is back; everything exactly once.
@@ -20,6 +24,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from app.extensions import db
@@ -67,11 +72,15 @@ def _deliveries(period=OCTOBER):
 
 
 def _settled(period=OCTOBER):
-    statuses = {d.status for d in _deliveries(period).values()}
+    try:
+        statuses = {d.status for d in _deliveries(period).values()}
+    except sa.exc.DBAPIError:  # this process's connection was terminated too: the next try reconnects
+        db.session.remove()
+        return False
     return statuses and not statuses & {"queued", "sending", "retry"}
 
 
-def test_a_worker_sigkilled_in_the_middle_of_a_batch(bdb, workers, smtp):
+def test_a_worker_sigkilled_in_the_middle_of_a_batch(bdb, workers, smtp):  # noqa: F811
     expected = _town(smtp)
     assert len(expected) == 12
     first = workers("first")
@@ -102,7 +111,7 @@ def test_a_worker_sigkilled_in_the_middle_of_a_batch(bdb, workers, smtp):
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server to start")
-def test_redis_restarted_during_a_mailing(bdb, workers, smtp, tmp_path):
+def test_redis_restarted_during_a_mailing(bdb, workers, smtp, tmp_path):  # noqa: F811
     expected = _town(smtp)
     redis = Redis(tmp_path)
     try:
@@ -127,3 +136,31 @@ def test_redis_restarted_during_a_mailing(bdb, workers, smtp, tmp_path):
             assert {d.status for d in _deliveries(period).values()} == {"sent"}
     finally:
         redis.kill()
+
+
+def test_database_connections_dropped_during_a_mailing(bdb, workers, smtp):  # noqa: F811
+    expected = _town(smtp)
+    worker = workers("worker")
+    url = db.engine.url.render_as_string(hide_password=False)
+    dropped = threading.Event()
+    terminated = []
+
+    def terminate_at_the_third(message):  # accepted by the server, not yet recorded by the worker
+        if len(smtp.messages) == 2 and not dropped.is_set():
+            engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                terminated.append(connection.scalar(sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND application_name NOT LIKE 'pytest%'")))
+            engine.dispose()
+            dropped.set()
+
+    smtp.handler.on_message = terminate_at_the_third
+    assert mail_invoices.send_period(db.session, OCTOBER) == 12
+    wait_for(dropped.is_set, 60, "the connections to be terminated during the mailing", worker)
+    wait_for(_settled, 60, "the mailing to be resumed and finished", worker)
+    received = Counter(address for m in smtp.messages for address in m[1])
+    assert received == Counter({address: 1 for _id, address in expected})
+    assert terminated[0] >= 2  # the worker's connections (its work and its heartbeat), this test's
+    assert Counter(d.status for d in _deliveries().values()) == {"sent": 12}
