@@ -157,5 +157,6 @@ MAIL_TIMEOUT_SECONDS = int(os.environ.get("OBLIK_MAIL_TIMEOUT", "30"))
 # hour), MAIL_MAX_ATTEMPTS times in all; then the message is failed
 MAIL_RETRY_SECONDS = int(os.environ.get("OBLIK_MAIL_RETRY_SECONDS", "60"))
 MAIL_MAX_ATTEMPTS = int(os.environ.get("OBLIK_MAIL_MAX_ATTEMPTS", "8"))
-# the address the unsubscribe links of e-mails point to (the app's public address)
-PUBLIC_URL = os.environ.get("OBLIK_PUBLIC_URL", "http://localhost:5000")
+# the address the links of e-mails (unsubscribe, readings) point to: the app's public address
+# (default: what `make run` serves; set it in production)
+PUBLIC_URL = os.environ.get("OBLIK_PUBLIC_URL", "http://127.0.0.1:8080")

@@ -92,7 +92,7 @@ def test_one_message_per_consenting_account_with_its_invoice(town, smtp, monkeyp
     assert f"До сплати за жовтень 2026: {DUE_FLAT_1} грн." in body
     link = message["List-Unsubscribe"].strip("<>")
     # the command's own app: the default public address (OBLIK_PUBLIC_URL)
-    assert link.startswith("http://localhost:5000/mail/unsubscribe/") and link in body
+    assert link.startswith("http://127.0.0.1:8080/mail/unsubscribe/") and link in body
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     name, text = _pdf(message)
     assert name == "rakhunok-E1-001-2026-10.pdf" and "E1-001" in text and "10682.50" in text
