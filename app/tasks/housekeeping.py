@@ -25,12 +25,14 @@ def sweep(self):
     is ready to write again (nothing of it was written); a file being checked is checked again."""
     from ..extensions import db
     from ..services.billing import sweep_orphans
+    from ..services import reminders
     from ..services.imports import records
     from .imports import check_import
 
     try:
         runs = sweep_orphans()
         imports = records.sweep_orphans()
+        reminders.sweep_throttle()
         for record_id in imports.recheck:
             check_import.delay(record_id)
     finally:
