@@ -407,7 +407,7 @@ def submit(session, account_id: int, period: str, values: dict, today: date | No
         select(Reading).where(Reading.meter_id.in_(sorted(entered)), Reading.source == ONLINE,
                               Reading.date >= first_day(period), Reading.date <= last_day(period))
         .order_by(Reading.date))}
-    with audit.acting(author, None, ONLINE):
+    with audit.acting(author, None, ONLINE), session.no_autoflush:
         readings, replaced = [], []
         for meter_id, text in sorted(entered.items()):
             try:
@@ -420,6 +420,7 @@ def submit(session, account_id: int, period: str, values: dict, today: date | No
                 from ..models import Meter
 
                 reading = Reading(meter=session.get(Meter, meter_id), source=ONLINE, entered_by=author)
+                session.add(reading)  # not flushed (no autoflush) before every reading is checked
             else:
                 replaced.append(meter_id)
                 reading.edited_by, reading.edited_at = author, func.now()
@@ -431,8 +432,6 @@ def submit(session, account_id: int, period: str, values: dict, today: date | No
         if errors:
             session.rollback()
             return Submitted(errors, [], [])
-        for reading in readings:
-            session.add(reading)
         session.commit()
     return Submitted({}, sorted(entered), replaced)
 

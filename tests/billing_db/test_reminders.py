@@ -225,13 +225,13 @@ def test_a_foreign_meter_or_a_bad_number_is_refused(bdb):
     assert "не можна використати для цього лічильника" in foreign.get_data(as_text=True)
     assert client.post(link, data={"meter-abc": "1"}).status_code == 403
     bad = client.post(link, data={f"meter-{ids['meters'][1]}": "12,5,1"})
-    assert bad.status_code == 400 and "Некоректне число" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "Невірне число" in bad.get_data(as_text=True)
     empty = client.post(link, data={f"meter-{ids['meters'][1]}": " "})
     assert empty.status_code == 400 and "хоча б одного лічильника" in empty.get_data(as_text=True)
     assert db.session.scalar(select(Reading).where(Reading.source == "online")) is None
     # an expired link (last month's) and a tampered one: clear pages
     expired = client.get(_link(ids["accounts"][1], "2026-10"))
-    assert expired.status_code == 410 and "термін дії" in expired.get_data(as_text=True)
+    assert expired.status_code == 410 and "Термін дії цього посилання минув" in expired.get_data(as_text=True)
     assert client.get(link[:-3] + "xyz").status_code == 404
 
 
@@ -259,7 +259,7 @@ def test_the_billing_change_trigger_fires_for_an_online_reading_after_the_migrat
     from app.models import BillingBuilding, BillingChange, BillingRun, Reading
 
     ids = _online_town()
-    run = BillingRun(period="2026-10", status="finished", started_by="t")
+    run = BillingRun(period="2026-10", status="done", started_by="t")
     db.session.add(run)
     db.session.flush()
     db.session.add(BillingBuilding(run_id=run.id, building_id=ids["building"], period="2026-10"))
