@@ -1,0 +1,1 @@
+"""Invoices by e-mail (stub, filled in below)."""
