@@ -322,7 +322,7 @@ def send(session, period: str | None = None, user: str | None = None, dispatch: 
 
     period = period or current_period()
     recipients = due_accounts(session, period)
-    queued = outbox.queue(session, KIND, period, recipients) if recipients else 0
+    queued = outbox.queue(session, KIND, period, recipients, user=user) if recipients else 0
     session.commit()
     if dispatch:
         outbox.dispatch(KIND, period, user)

@@ -270,3 +270,88 @@ def test_the_billing_change_trigger_fires_for_an_online_reading_after_the_migrat
     changes = db.session.scalars(select(BillingChange).order_by(BillingChange.id.desc())).all()
     assert len(changes) == before + 1
     assert (changes[0].building_id, changes[0].day, changes[0].source) == (ids["building"], date(2026, 11, 3), "reading")
+
+
+def test_a_reminder_arrives_once_through_smtp_with_a_working_link(bdb):
+    """The outbox on a real SMTP server on loopback (aiosmtpd): flats 1 and 2 (with an address,
+    no reading this month) get one reminder each; a second run sends nothing; the link works."""
+    from app.extensions import db
+    from app.models import Account, MailDelivery
+    from app.services import reminders
+    from tests.mailserver import MailServer
+
+    ids = create_town(open_period=False)
+    db.session.get(Account, ids["accounts"][1]).email = "flat1@example.com"
+    db.session.get(Account, ids["accounts"][2]).email = "flat2@example.com"
+    db.session.commit()
+    with MailServer() as server:
+        bdb.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_RATE_PER_MINUTE=6000,
+                          PUBLIC_URL="https://oblik.example.ua/")
+        try:
+            first = reminders.send(db.session)
+            assert (first.due, first.queued) == (2, 2)
+            again = reminders.send(db.session)
+            assert (again.due, again.queued) == (2, 0)
+        finally:
+            bdb.config.update(MAIL_SERVER="localhost", MAIL_PORT=25, PUBLIC_URL=None)
+        assert sorted(m[1][0] for m in server.messages) == ["flat1@example.com", "flat2@example.com"]
+    statuses = db.session.execute(select(MailDelivery.account_id, MailDelivery.kind, MailDelivery.status)
+                                  .order_by(MailDelivery.account_id)).all()
+    assert statuses == [(ids["accounts"][1], "reminder", "sent"), (ids["accounts"][2], "reminder", "sent")]
+    message = server.handler.to("flat1@example.com")[0][2]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert message["Subject"].startswith("Передайте показники лічильників за ")
+    assert "• № E1-CW-1, Холодна вода: останній показник 106 на 31.10.2026" in body
+    link = next(word for word in body.split() if word.startswith("https://oblik.example.ua/readings/online/"))
+    page = bdb.test_client().get(link.removeprefix("https://oblik.example.ua"))
+    assert page.status_code == 200 and "E1-001" in page.get_data(as_text=True)
+    assert "E1-CW-2" not in page.get_data(as_text=True)
+
+
+def test_the_schedule_from_the_day_and_hour_of_the_settings(bdb):
+    from app.extensions import db
+    from app.models import Setting
+    from app.services import reminders
+
+    def at(day, hour, month=11):
+        return reminders.is_time(db.session, datetime(2026, month, day, hour, 5, tzinfo=KYIV))
+
+    # the defaults: from the 20th at 18:00 Kyiv time
+    assert (at(19, 23), at(20, 17), at(20, 18), at(21, 0), at(30, 23)) == (False, False, True, True, True)
+    # 17:30 UTC on the 20th is 19:30 in Kyiv
+    assert reminders.is_time(db.session, datetime(2026, 11, 20, 17, 30, tzinfo=ZoneInfo("UTC")))
+    # day 31 in a month of 30 days: the last day
+    db.session.add(Setting(key="reminders.day", valid_from=date(2026, 11, 1), value="31"))
+    db.session.commit()
+    assert (at(29, 23), at(30, 18)) == (False, True)
+    db.session.add(Setting(key="reminders.day", valid_from=date(2026, 11, 15), value="0"))  # off
+    db.session.commit()
+    assert at(30, 23) is False
+
+
+def test_the_beat_task_and_the_command_queue_once(bdb, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli import main
+    from app.extensions import db
+    from app.models import Account, MailDelivery
+    from app.services import reminders
+    from app.tasks.reminders import check_reminders
+
+    ids = create_town(open_period=False)
+    db.session.get(Account, ids["accounts"][3]).email = "flat3@example.com"
+    db.session.commit()
+    sent = []
+    monkeypatch.setattr("app.services.mail.outbox.dispatch", lambda kind, period, user=None: sent.append(period))
+    monkeypatch.setattr(reminders, "is_time", lambda session, now=None: False)
+    assert check_reminders.delay().get() == {"sent": False}
+    assert db.session.query(MailDelivery).count() == 0
+    monkeypatch.setattr(reminders, "is_time", lambda session, now=None: True)
+    assert check_reminders.delay().get()["queued"] == 1
+    monkeypatch.setenv("OBLIK_DATABASE_URL", bdb.config["SQLALCHEMY_DATABASE_URI"])
+    result = CliRunner().invoke(main, ["reminders", "send", "--period", reminders.current_period()])
+    assert result.exit_code == 0, result.output
+    assert "до нагадування 1, поставлено в чергу 0" in result.output
+    bad = CliRunner().invoke(main, ["reminders", "send", "--period", "2026-13"])
+    assert bad.exit_code == 2 and "РРРР-ММ" in bad.output
+    assert db.session.query(MailDelivery).count() == 1 and len(sent) == 2
