@@ -355,3 +355,21 @@ def test_the_beat_task_and_the_command_queue_once(bdb, monkeypatch):
     bad = CliRunner().invoke(main, ["reminders", "send", "--period", "2026-13"])
     assert bad.exit_code == 2 and "РРРР-ММ" in bad.output
     assert db.session.query(MailDelivery).count() == 1 and len(sent) == 2
+
+
+def test_a_cross_site_post_without_the_forms_token_is_refused(bdb):
+    from app.extensions import db
+    from app.models import Reading
+    from tests.conftest import make_app
+
+    ids = _online_town()
+    link = _link(ids["accounts"][1])
+    guarded = make_app(SQLALCHEMY_DATABASE_URI=bdb.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=True)
+    client = guarded.test_client()
+    assert client.get(link).status_code == 200
+    refused = client.post(link, data={f"meter-{ids['meters'][1]}": "120"})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(Reading).where(Reading.source == "online")) is None
+    with guarded.app_context():
+        db.session.remove()
+        db.engine.dispose()
