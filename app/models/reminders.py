@@ -48,4 +48,4 @@ class OnlineThrottle(Model):
     hits = Column(Integer, nullable=False, default=0)
 
 
-__all__ = ["MailTemplate", "OnlineThrottle", "MAIL_TEMPLATE_KINDS", "MAIL_TEMPLATE_LANGUAGES"]
+__all__ = ["MAIL_TEMPLATE_KINDS", "MAIL_TEMPLATE_LANGUAGES", "MailTemplate", "OnlineThrottle"]

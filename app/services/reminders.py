@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -330,9 +330,9 @@ def send(session, period: str | None = None, user: str | None = None, dispatch: 
 
 
 def setting_value(session, key: str, day: date) -> Decimal:
-    from ..billing.settings import Settings
     from ..billing.data import Setting as SettingRecord
     from ..billing.money import parse_decimal
+    from ..billing.settings import Settings
     from ..models import Setting
 
     entries = []
@@ -464,9 +464,9 @@ def throttle(token: str, ip: str | None, now: datetime | None = None) -> bool:
     from ..models import OnlineThrottle
 
     rule = limits()
-    moment = (now or datetime.utcnow()).replace(tzinfo=None)
-    epoch = int(moment.timestamp()) // rule.window_seconds * rule.window_seconds
-    window = datetime.utcfromtimestamp(epoch)
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    epoch = int(moment.replace(tzinfo=UTC).timestamp()) // rule.window_seconds * rule.window_seconds
+    window = datetime.fromtimestamp(epoch, UTC).replace(tzinfo=None)
     keys = [("link", link_key(token), rule.per_link), ("ip", (ip or "-")[:100], rule.per_ip)]
     dialect = db.engine.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -491,6 +491,6 @@ def sweep_throttle(now: datetime | None = None) -> int:
     from ..extensions import db
     from ..models import OnlineThrottle
 
-    cutoff = (now or datetime.utcnow()).replace(tzinfo=None) - timedelta(days=1)
+    cutoff = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None) - timedelta(days=1)
     with db.engine.begin() as connection:
         return connection.execute(delete(OnlineThrottle).where(OnlineThrottle.window_start < cutoff)).rowcount

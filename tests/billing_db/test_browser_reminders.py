@@ -14,10 +14,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_resident_submits_readings_by_the_link_and_the_inspector_sees_them(bdb, billing_server, page, tmp_path):  # noqa: F811
-    from app.extensions import db
+    from app.extensions import current_appbuilder, db
     from app.models import Account, InspectorBuilding, Reading
     from app.services import reminders
-    from app.extensions import current_appbuilder
 
     ids = create_town(open_period=False)
     db.session.get(Account, ids["accounts"][1]).email = "flat1@example.com"

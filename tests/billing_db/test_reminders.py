@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import login
-
 from .town import LONG_AGO, create_town
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -35,14 +33,14 @@ def _town():
     accounts[1].email = "flat1@example.com"
     accounts[2].email = " flat2@example.com "
     extra = Meter(serial="E1-CW-1B", meter_type=cold, building_id=ids["building"], premise_id=ids["premises"][1],
-                  installed_on=LONG_AGO, initial_reading=D("0"))
+                  installed_on=LONG_AGO, initial_reading=D(0))
     session.add(extra)
     session.add_all([
-        Reading(meter_id=ids["meters"][1], date=date(2026, 11, 1), value=D("110"), source="inspector"),
-        Reading(meter_id=ids["meters"][2], date=date(2026, 11, 30), value=D("55"), source="inspector"),
+        Reading(meter_id=ids["meters"][1], date=date(2026, 11, 1), value=D(110), source="inspector"),
+        Reading(meter_id=ids["meters"][2], date=date(2026, 11, 30), value=D(55), source="inspector"),
     ])
-    premise = Premise(building_id=ids["building"], number="4", kind="apartment", total_area=D("30"),
-                      heated_area=D("30"), heating="central")
+    premise = Premise(building_id=ids["building"], number="4", kind="apartment", total_area=D(30),
+                      heated_area=D(30), heating="central")
     session.add(premise)
     session.flush()
     account4 = Account(account_number="E1-004", premise_id=premise.id, owner_name="Власник 4",
@@ -51,7 +49,7 @@ def _town():
     session.flush()
     session.add(AccountService(account_id=account4.id, service_id=ids["services"]["UTR"], date_from=LONG_AGO))
     session.add(Meter(serial="E1-CW-4", meter_type=cold, building_id=ids["building"], premise_id=premise.id,
-                      installed_on=LONG_AGO, initial_reading=D("0")))
+                      installed_on=LONG_AGO, initial_reading=D(0)))
     session.commit()
     ids["accounts"][4] = account4.id
     ids["meters"]["1B"] = extra.id
@@ -79,7 +77,7 @@ def test_who_is_reminded_for_a_month(bdb):
     db.session.commit()
     assert ids["accounts"][2] in [a for a, _ in reminders.due_accounts(db.session, NOVEMBER)]
     # flat 1's second meter read: flat 1 is no longer due
-    db.session.add(Reading(meter_id=ids["meters"]["1B"], date=date(2026, 11, 30), value=D("1"), source="inspector"))
+    db.session.add(Reading(meter_id=ids["meters"]["1B"], date=date(2026, 11, 30), value=D(1), source="inspector"))
     db.session.commit()
     assert ids["accounts"][1] not in [a for a, _ in reminders.due_accounts(db.session, NOVEMBER)]
 
@@ -109,7 +107,7 @@ def test_the_message_lists_the_meters_not_read_with_their_last_reading(bdb):
     # the last reading and its date of a meter read before
     page = reminders.page(db.session, ids["accounts"][3], NOVEMBER)
     assert [(m.serial, m.last_value, m.last_date, m.read_this_month) for m in page.meters] == [
-        ("E1-CW-3", D("200"), date(2026, 9, 30), False)]
+        ("E1-CW-3", D(200), date(2026, 9, 30), False)]
     assert page.meters[0].text() == "• № E1-CW-3, Холодна вода: останній показник 200 на 30.09.2026"
 
 
@@ -154,7 +152,7 @@ def _online_town():
 
     cold = db.session.scalar(select(MeterType).where(MeterType.code == "CW15"))
     extra = Meter(serial="E1-CW-1B", meter_type=cold, building_id=ids["building"], premise_id=ids["premises"][1],
-                  installed_on=LONG_AGO, initial_reading=D("0"))
+                  installed_on=LONG_AGO, initial_reading=D(0))
     db.session.add(extra)
     db.session.get(Account, ids["accounts"][1]).email = "flat1@example.com"
     db.session.commit()
@@ -207,10 +205,10 @@ def test_the_page_shows_only_the_accounts_meters_and_checks_as_the_form_does(bdb
     assert again.status_code == 302
     db.session.expire_all()
     online = db.session.scalars(select(Reading).where(Reading.meter_id == meter, Reading.source == "online")).all()
-    assert [(r.id, r.value) for r in online] == [(reading.id, D("113"))]
+    assert [(r.id, r.value) for r in online] == [(reading.id, D(113))]
     # the inspector's reading of 31.10 is untouched
     assert db.session.scalar(select(Reading.value).where(Reading.meter_id == meter,
-                                                         Reading.date == date(2026, 10, 31))) == D("106")
+                                                         Reading.date == date(2026, 10, 31))) == D(106)
 
 
 def test_a_foreign_meter_or_a_bad_number_is_refused(bdb):
@@ -265,7 +263,7 @@ def test_the_billing_change_trigger_fires_for_an_online_reading_after_the_migrat
     db.session.add(BillingBuilding(run_id=run.id, building_id=ids["building"], period="2026-10"))
     db.session.commit()
     before = db.session.query(BillingChange).count()
-    db.session.add(Reading(meter_id=ids["meters"][2], date=date(2026, 11, 3), value=D("51"), source="online"))
+    db.session.add(Reading(meter_id=ids["meters"][2], date=date(2026, 11, 3), value=D(51), source="online"))
     db.session.commit()
     changes = db.session.scalars(select(BillingChange).order_by(BillingChange.id.desc())).all()
     assert len(changes) == before + 1

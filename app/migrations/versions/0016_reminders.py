@@ -15,8 +15,8 @@ and the copy drops the table's triggers: ``reading`` has the change log's
 append-only (migration 0008). They are read from ``sqlite_master`` before the copy and created
 again after it, exactly as they were.
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0016'
 down_revision = '0015'

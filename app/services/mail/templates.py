@@ -52,21 +52,21 @@ SAMPLES = {
 
 DEFAULTS = {
     ("invoice", "uk"): ("Рахунок за {period}, о/р {account_number}",
-                        "Шановний(а) {owner}!\n\nДо сплати за {period}: {amount_due} грн.\n"
+                        ("Шановний(а) {owner}!\n\nДо сплати за {period}: {amount_due} грн.\n"
                         "Оплатити: {qr_url}\n\nРахунок — у вкладенні.\n\n{provider}\n"
-                        "Відписатися від рахунків e-mail: {unsubscribe_url}\n"),
+                        "Відписатися від рахунків e-mail: {unsubscribe_url}\n")),
     ("invoice", "en"): ("Invoice for {period}, account {account_number}",
-                        "Dear {owner},\n\nAmount due for {period}: UAH {amount_due}.\n"
+                        ("Dear {owner},\n\nAmount due for {period}: UAH {amount_due}.\n"
                         "Pay: {qr_url}\n\nThe invoice is attached.\n\n{provider}\n"
-                        "Unsubscribe from e-mailed invoices: {unsubscribe_url}\n"),
+                        "Unsubscribe from e-mailed invoices: {unsubscribe_url}\n")),
     ("reminder", "uk"): ("Передайте показники лічильників за {month}",
-                         "Шановний(а) {owner}!\n\nЗа {month} ще не передано показники лічильників "
+                         ("Шановний(а) {owner}!\n\nЗа {month} ще не передано показники лічильників "
                          "(о/р {account_number}, {address}):\n{meters}\n\n"
-                         "Передати показники: {link}\nПосилання дійсне до {expires} включно.\n\n{provider}\n"),
+                         "Передати показники: {link}\nПосилання дійсне до {expires} включно.\n\n{provider}\n")),
     ("reminder", "en"): ("Please submit your meter readings for {month}",
-                         "Dear {owner},\n\nThe readings for {month} have not been submitted yet "
+                         ("Dear {owner},\n\nThe readings for {month} have not been submitted yet "
                          "(account {account_number}, {address}):\n{meters}\n\n"
-                         "Submit them here: {link}\nThe link is valid until {expires} inclusive.\n\n{provider}\n"),
+                         "Submit them here: {link}\nThe link is valid until {expires} inclusive.\n\n{provider}\n")),
 }
 
 
@@ -89,8 +89,8 @@ def template_errors(kind: str, subject: str, body: str) -> dict[str, str]:
         unknown = sorted({name for name in names if name not in allowed})
         if unknown:
             errors[field] = _("Unknown placeholder %(names)s; allowed: %(allowed)s",
-                              names=", ".join("{%s}" % n for n in unknown),
-                              allowed=", ".join("{%s}" % n for n in allowed))
+                              names=", ".join(f"{{{n}}}" for n in unknown),
+                              allowed=", ".join(f"{{{n}}}" for n in allowed))
     return errors
 
 
