@@ -450,8 +450,8 @@ def limits() -> Limits:
     if not has_app_context():
         return Limits()
     config = current_app.config
-    return Limits(int(config.get("ONLINE_READINGS_PER_LINK", 30)), int(config.get("ONLINE_READINGS_PER_IP", 120)),
-                  int(config.get("ONLINE_READINGS_WINDOW_SECONDS", 600)))
+    return Limits(int(config.get("ONLINE_READINGS_PER_LINK") or 30), int(config.get("ONLINE_READINGS_PER_IP") or 120),
+                  int(config.get("ONLINE_READINGS_WINDOW_SECONDS") or 600))
 
 
 def throttle(token: str, ip: str | None, now: datetime | None = None) -> bool:

@@ -235,6 +235,7 @@ def test_a_foreign_meter_or_a_bad_number_is_refused(bdb):
 
 def test_requests_are_limited_per_link_and_per_address(bdb):
     ids = _online_town()
+    saved = {key: bdb.config.get(key) for key in ("ONLINE_READINGS_PER_LINK", "ONLINE_READINGS_PER_IP")}
     bdb.config.update(ONLINE_READINGS_PER_LINK=3, ONLINE_READINGS_PER_IP=5)
     try:
         client = bdb.test_client()
@@ -248,7 +249,7 @@ def test_requests_are_limited_per_link_and_per_address(bdb):
         assert client.get(link, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 429
         assert client.get(other, environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
     finally:
-        bdb.config.update(ONLINE_READINGS_PER_LINK=30, ONLINE_READINGS_PER_IP=120)
+        bdb.config.update(saved)
 
 
 def test_the_billing_change_trigger_fires_for_an_online_reading_after_the_migration(bdb):
@@ -282,6 +283,8 @@ def test_a_reminder_arrives_once_through_smtp_with_a_working_link(bdb):
     db.session.get(Account, ids["accounts"][1]).email = "flat1@example.com"
     db.session.get(Account, ids["accounts"][2]).email = "flat2@example.com"
     db.session.commit()
+    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_RATE_PER_MINUTE", "PUBLIC_URL")
+    saved = {key: bdb.config.get(key) for key in keys}
     with MailServer() as server:
         bdb.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_RATE_PER_MINUTE=6000,
                           PUBLIC_URL="https://oblik.example.ua/")
@@ -291,7 +294,7 @@ def test_a_reminder_arrives_once_through_smtp_with_a_working_link(bdb):
             again = reminders.send(db.session)
             assert (again.due, again.queued) == (2, 0)
         finally:
-            bdb.config.update(MAIL_SERVER="localhost", MAIL_PORT=25, PUBLIC_URL=None)
+            bdb.config.update(saved)
         assert sorted(m[1][0] for m in server.messages) == ["flat1@example.com", "flat2@example.com"]
     statuses = db.session.execute(select(MailDelivery.account_id, MailDelivery.kind, MailDelivery.status)
                                   .order_by(MailDelivery.account_id)).all()
