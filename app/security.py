@@ -25,6 +25,8 @@ IMPORTS = ("Import",)
 IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+# Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
+MAIL = ("Mail",)
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
@@ -58,6 +60,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        # the accountant sends the invoices, resends a failed message and sets the mail server
+        "Mail": ("can_list", "can_send", "can_settings"),
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -74,6 +78,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "Mail": ("can_list",),  # sees the delivery log only
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
@@ -101,7 +106,7 @@ RESOURCE_CATEGORY = {
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
-    **{r: "Accruals" for r in BILLING},
+    **{r: "Accruals" for r in BILLING + MAIL},
     **{r: "Security" for r in AUDIT},
 }
 

@@ -14,7 +14,16 @@
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import relationship
 
@@ -35,7 +44,7 @@ MAIL_STATUSES = Choices(
 )
 MAIL_SECURITY = Choices(("none", _l("None")), ("starttls", _l("STARTTLS")), ("ssl", _l("SSL/TLS")))
 
-__all__ = ["MailDelivery", "MailLock", "MailSettings", "MAIL_KINDS", "MAIL_STATUSES", "MAIL_SECURITY"]
+__all__ = ["MAIL_KINDS", "MAIL_SECURITY", "MAIL_STATUSES", "MailDelivery", "MailLock", "MailSettings"]
 
 
 class MailDelivery(Model):

@@ -9,8 +9,8 @@ Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-02 03:20:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0015'
 down_revision = '0014'

@@ -139,7 +139,7 @@ class Connection:
         self.config = config
         self.smtp = None
 
-    def open(self) -> "Connection":
+    def open(self) -> Connection:
         c = self.config
         try:
             if c.security == "ssl":
@@ -247,5 +247,14 @@ class Spacing:
         self.last = monotonic()
 
 
-__all__ = ["Connection", "MailConfig", "Permanent", "Temporary", "Uncertain", "Spacing", "build_message",
-           "current", "new_message_id"]
+__all__ = [
+    "Connection",
+    "MailConfig",
+    "Permanent",
+    "Spacing",
+    "Temporary",
+    "Uncertain",
+    "build_message",
+    "current",
+    "new_message_id",
+]
