@@ -271,7 +271,7 @@ def test_the_billing_change_trigger_fires_for_an_online_reading_after_the_migrat
     assert (changes[0].building_id, changes[0].day, changes[0].source) == (ids["building"], date(2026, 11, 3), "reading")
 
 
-def test_a_reminder_arrives_once_through_smtp_with_a_working_link(bdb):
+def test_a_reminder_arrives_once_through_smtp_with_a_working_link(bdb, web):
     """The outbox on a real SMTP server on loopback (aiosmtpd): flats 1 and 2 (with an address,
     no reading this month) get one reminder each; a second run sends nothing; the link works."""
     from app.extensions import db
@@ -307,6 +307,11 @@ def test_a_reminder_arrives_once_through_smtp_with_a_working_link(bdb):
     page = bdb.test_client().get(link.removeprefix("https://oblik.example.ua"))
     assert page.status_code == 200 and "E1-001" in page.get_data(as_text=True)
     assert "E1-CW-2" not in page.get_data(as_text=True)
+    # the delivery log of «Розсилка» shows the reminders
+    log = web("accountant").get(f"/mail/?kind=reminder&period={first.period}").get_data(as_text=True)
+    assert "flat1@example.com" in log and "flat2@example.com" in log and "E1-001" in log
+    invoices = web("accountant").get(f"/mail/?kind=invoice&period={first.period}").get_data(as_text=True)
+    assert "flat1@example.com" not in invoices
 
 
 def test_the_schedule_from_the_day_and_hour_of_the_settings(bdb):
