@@ -5,7 +5,7 @@
 Every request is counted per link and per address (in the database: every gunicorn worker
 shares the count) and refused with a Ukrainian 429 page over the limit; the form carries the
 CSRF token (checked by :func:`app.views.csrf.check_csrf` and by CSRFProtect for every POST)."""
-from flask import redirect, render_template, request, url_for
+from flask import make_response, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -25,6 +25,13 @@ class OnlineReadingsView(BaseView):
 
     @expose("/<token>", methods=["GET", "POST"])
     def form(self, token):
+        response = make_response(self._answer(token))
+        # a personal page: kept by no cache or proxy, indexed by no search engine
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    def _answer(self, token):
         if len(token) > 300:
             return _refused(_("This link is not valid: it may have been copied incompletely. "
                               "Use the link from the latest e-mail or contact the provider."), 404)

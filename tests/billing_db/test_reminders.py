@@ -170,6 +170,7 @@ def test_the_page_shows_only_the_accounts_meters_and_checks_as_the_form_does(bdb
     link = _link(ids["accounts"][1])
     page = client.get(link)
     assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "same-origin"
     text = page.get_data(as_text=True)
     assert "E1-001" in text and "вул. Енергетиків, 1, кв. 1" in text
     assert "E1-CW-1" in text and "E1-CW-1B" in text and "106" in text and "31.10.2026" in text
