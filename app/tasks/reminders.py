@@ -6,8 +6,7 @@ from ..services import reminders as _reminders  # noqa: F401  (registers the com
 from .celery_app import celery
 
 
-@celery.task(name="oblik.reminders.check", bind=True, acks_late=True, reject_on_worker_lost=True,
-             ignore_result=True)
+@celery.task(name="oblik.reminders.check", bind=True, acks_late=True, reject_on_worker_lost=True)
 def check_reminders(self, period: str | None = None, force: bool = False):
     from ..extensions import db
     from ..services import reminders
