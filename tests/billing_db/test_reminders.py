@@ -121,6 +121,10 @@ def test_the_link_expires_at_the_months_end_in_kyiv_and_refuses_tampering(bdb):
     with pytest.raises(reminders.LinkRefused) as refused:
         reminders.read_link(token, now=datetime(2026, 11, 30, 22, 30, tzinfo=ZoneInfo("UTC")))
     assert refused.value.code == 410 and "листопад 2026" in refused.value.message
+    # next month's link is not valid yet
+    with pytest.raises(reminders.LinkRefused) as refused:
+        reminders.read_link(reminders.link_token(5, "2026-12"), now=last_moment)
+    assert refused.value.code == 404 and "ще не діє" in refused.value.message
     # another account's number in the payload, the signature kept: refused
     forged = reminders._serializer().dump_payload({"a": 6, "p": NOVEMBER}).decode() + "." + token.rsplit(".", 1)[1]
     for bad in (forged, token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "garbage", ""):
