@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Account, AuditLog, MailDelivery, MailSettings
+from app.models import Account, AuditLog, MailDelivery, MailLock, MailSettings
 from app.services.billing import run_billing
 from app.services.mail import invoices as mail_invoices
 from app.services.mail import outbox
@@ -283,3 +283,34 @@ def test_mail_settings_form_and_test_message(town, smtp, web):
     mail_invoices.send_period(db.session, OCTOBER)
     assert {d.status for d in _deliveries().values()} == {"queued"} and len(smtp.messages) == 1
     assert "вимкнено" in accountant.get("/mail/").get_data(as_text=True)
+
+
+def test_one_sender_at_a_time_and_a_dead_senders_message_is_unknown(town, smtp):
+    """A second sender (the task delivered twice, the command run again) finds the lock held and
+    sends nothing; a lock gone silent belonged to a sender that died: the next sender takes it,
+    marks what it left «sending» unknown — never sent again by itself — and sends the rest."""
+    assert mail_invoices.queue_period(db.session, OCTOBER) == 2
+    first, second = sorted(_deliveries().values(), key=lambda d: d.account_id)
+    now = datetime.now().replace(microsecond=0)
+    db.session.add(MailLock(kind="invoice", period=OCTOBER, holder="host:1:dead", acquired_at=now, heartbeat_at=now))
+    db.session.execute(update(MailDelivery).where(MailDelivery.id == first.id)
+                       .values(status="sending", attempts=1, message_id="<in-flight@vodokanal.example>"))
+    db.session.commit()
+    busy = outbox.send_pending("invoice", OCTOBER)
+    assert busy.busy and busy.sent == 0 and smtp.messages == []
+    assert outbox.sweep()["dispatched"] == []  # alive: the sweep leaves it alone
+
+    db.session.execute(update(MailLock).values(heartbeat_at=now - timedelta(minutes=5)))  # silent
+    db.session.commit()
+    result = outbox.send_pending("invoice", OCTOBER)
+    assert (result.busy, result.sent, result.unknown) == (False, 1, 1)
+    deliveries = _deliveries()
+    assert deliveries["E1-001"].status == "unknown" and deliveries["E1-001"].message_id == "<in-flight@vodokanal.example>"
+    assert "Message-ID" in deliveries["E1-001"].error
+    assert deliveries["E1-002"].status == "sent" and [m[1] for m in smtp.messages] == [["vlasnyk2@example.ua"]]
+    assert db.session.scalar(select(func.count()).select_from(MailLock)) == 0  # given back
+    assert outbox.send_pending("invoice", OCTOBER).sent == 0 and len(smtp.messages) == 1
+    # a person checked the server's log: not delivered — resent from the screen
+    assert outbox.resend(db.session, deliveries["E1-001"].id, "accountant")
+    assert outbox.send_pending("invoice", OCTOBER).sent == 1
+    assert sorted(a for m in smtp.messages for a in m[1]) == ["vlasnyk1@example.ua", "vlasnyk2@example.ua"]

@@ -180,13 +180,18 @@ def _drop_silent(session, kind=None, period=None) -> int:
     return dropped
 
 
-def _orphans_unknown(session) -> int:
-    """Messages left ``sending`` with no live sender of their kind and period: ``unknown``."""
+def _orphans_unknown(session, kind=None, period=None) -> int:
+    """Messages left ``sending`` with no live sender of their kind and period: ``unknown``. With
+    ``kind`` and ``period``: called by the sender that has just taken their lock — whatever is
+    ``sending`` there was left by a sender before it."""
     from ...models import MailDelivery, MailLock
 
-    held = exists().where(MailLock.kind == MailDelivery.kind, MailLock.period == MailDelivery.period)
+    if kind is not None:
+        orphaned = and_(MailDelivery.kind == kind, MailDelivery.period == period)
+    else:
+        orphaned = ~exists().where(MailLock.kind == MailDelivery.kind, MailLock.period == MailDelivery.period)
     count = session.execute(
-        update(MailDelivery).where(MailDelivery.status == "sending", ~held)
+        update(MailDelivery).where(MailDelivery.status == "sending", orphaned)
         .values(status="unknown", updated_at=now(),
                 error=_("The sending process stopped while this message was being handed to the mail server: "
                         "it may or may not have been delivered. Check the mail server's log for its Message-ID, "
@@ -243,7 +248,7 @@ def send_pending(kind: str, period: str, user: str | None = None) -> SendResult:
         result.busy = True
         return result
     try:
-        result.unknown += _orphans_unknown(session)  # ours now: whatever is «sending» lost its sender
+        result.unknown += _orphans_unknown(session, kind, period)  # ours now: «sending» lost its sender
         config = transport.current(session)
         if not config.enabled:
             result.disabled = True

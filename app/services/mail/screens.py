@@ -128,6 +128,7 @@ def send_test(session, to: str) -> tuple[bool, str]:
     if not EMAIL.match(to):
         return False, _("An e-mail address, for example rakhunky@vodokanal.ua.")
     config = transport.current(session)
+    config.timeout = min(config.timeout, 10.0)  # a person waits for the answer
     message = outbox.Composed(to=to, subject=_("Oblik: test message"),
                               text=_("This is a test message from Oblik: the mail settings work."))
     try:
