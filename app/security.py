@@ -13,7 +13,7 @@ ACTIONS_ALL = ("can_list", "can_show", "can_add", "can_edit", "can_delete")
 
 CATALOG = ("Service", "Tariff", "TariffComponent", "Norm", "MeterType", "BenefitCategory",
            "NetworkNode")
-SETTINGS = ("Organisation", "Setting")
+SETTINGS = ("Organisation", "Setting", "MailTemplate")
 REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")

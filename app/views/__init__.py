@@ -1,12 +1,13 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, audit, billing, catalog, imports, mail, metering, money, registry, statement
+from . import access, audit, billing, catalog, imports, mail, mail_templates, metering, money, registry, statement
 from ..security import menu_name
 from .lookup import LookupView
 
 CATEGORIES = [
     ("Catalogs", _l("Catalogs"), "fa-book", catalog),
+    ("Catalogs", _l("Catalogs"), "fa-book", mail_templates),
     ("Registries", _l("Registries"), "fa-archive", registry),
     ("Metering", _l("Metering"), "fa-tachometer-alt", metering),
     ("Money", _l("Payments"), "fa-money-bill", money),
@@ -31,6 +32,9 @@ def register_views(appbuilder):
     appbuilder.add_view(audit.AuditLogView, menu_name("AuditLog"), label=_l("Audit log"),
                         icon="fa-history", category="Security", category_label=_l("Security"))
     appbuilder.add_view_no_menu(LookupView)
+    from .online_readings import OnlineReadingsView
+
+    appbuilder.add_view_no_menu(OnlineReadingsView)  # public: the residents' readings page
     limit_api_login(appbuilder)
     protect_forms(appbuilder)
     from flask import current_app
