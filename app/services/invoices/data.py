@@ -19,15 +19,15 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
-from ...billing.codes import RECALCULATION
+from ...billing.codes import ESTIMATE_READING, RECALCULATION
 from ...billing.money import from_db
-from ...billing.periods import last_day, next_period, parse_period, previous_period
+from ...billing.periods import first_day, last_day, next_period, parse_period, previous_period
 from ...billing.settings import Settings
 from ...billing.data import Setting as SettingRecord
 from ...billing.money import parse_decimal
 from ...models import (
     Account, AreaChange, Building, ChargeLine, Meter, MeterMonth, MeterMonthDraft, MeterType, Organisation,
-    Premise, Registration, Service, Setting,
+    Premise, Reading as ReadingRow, Registration, Service, Setting,
 )
 from .. import ledger
 from ..sql import parts
@@ -406,6 +406,12 @@ def _meters(session, period, preliminary, buildings):
     before = (select(Meter.id, MeterMonth.reading_date)
               .join(MeterMonth, (MeterMonth.meter_id == Meter.id) & (MeterMonth.period == previous_period(period))))
     previous_dates = {m: d for m, d in _in_parts(session, before, Meter.building_id, buildings)}
+    # the first month billed has no month before it: the last reading before the month then
+    earlier = (select(ReadingRow.meter_id, func.max(ReadingRow.date)).join(Meter, Meter.id == ReadingRow.meter_id)
+               .where(ReadingRow.date < first_day(period), ReadingRow.source != ESTIMATE_READING)
+               .group_by(ReadingRow.meter_id))
+    for meter_id, day in _in_parts(session, earlier, Meter.building_id, buildings):
+        previous_dates.setdefault(meter_id, day)
     flats = defaultdict(list)
     house = defaultdict(list)
     for (meter_id, serial, building_id, premise_id, resource, volume, source, day, start, end) in sorted(

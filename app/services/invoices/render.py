@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -79,8 +79,8 @@ def labels() -> dict[str, str]:
         "email": _("E-mail"), "hours": _("Working hours"), "owner": _("Owner"),
         "persons": _("Registered persons"), "total_area": _("Total area, m²"), "heated_area": _("Heated area, m²"),
         "period": _("Period"), "service": _("Service"), "unit": _("Unit"), "readings": _("Readings / volume source"),
-        "volume": _("Volume"), "tariff": _("Tariff, UAH"), "charged": _("Charged"), "recalc": _("Recalcu\u00adlation"),
-        "benefit": _("Benefit"), "subsidy": _("Subsidy"), "total": _("Total"), "prev": _("prev."), "cur": _("curr."),
+        "volume": _("Volume"), "tariff": _("Tariff, UAH"), "charged": _("Charged"), "recalc": _("Recalculation"),
+        "benefit": _("Benefit"), "subsidy": _("Subsidy"), "total": _("Total"),
         "imbalance": _("imbalance share"), "recalc_for": _("recalculation for %(month)s"),
         "total_row": _("Total for the month"), "money": _("Payments"), "opening_debt": _("Debt at the start of the month"),
         "opening_advance": _("Advance at the start of the month"), "opening_none": _("Balance at the start of the month"),
@@ -97,13 +97,17 @@ def labels() -> dict[str, str]:
         "allocation": _("share of the house meter"), "actual": _("by meter"), "mixed": _("several sources"),
         "fixed": _("fixed"), "area": _("by area"), "persons_m": _("by persons"), "one_off": _("one-off"),
         "meters": _("%(n)s meters"), "purpose_text": _("Payment for %(month)s, %(address)s, acc. %(number)s"),
-        "month_label": "", "tariffs": _("%(n)s tariffs"), "volume_of": _("volume"),
-        "vol_short": _("vol."),
+        "tariffs": _("%(n)s tariffs"),
     }
 
 
-@lru_cache(maxsize=64)
 def month_name(period: str) -> str:
+    """«листопад 2026» in the user's language."""
+    return _month_name(period, str(get_locale() or ""))
+
+
+@lru_cache(maxsize=256)
+def _month_name(period: str, _locale: str) -> str:
     return format_date(first_day(period), "LLLL yyyy")
 
 
@@ -340,7 +344,7 @@ def draw_table_header(pg: Page, text: dict, y: float) -> float:
     c.setFillGray(0)
     for i, (key, _w, _a) in enumerate(COLUMNS):
         x0, x1 = XS[i] + 1.5, XS[i + 1] - 1.5
-        label = text[key].replace("\u00ad", "")
+        label = text[key]
         parts = pg.lines(label, x1 - x0, 6.3, bold=True)
         if len(parts) > 2:
             parts = [label]
