@@ -231,7 +231,8 @@ def load_invoices(session, period: str, *, account_ids=None, building_ids=None) 
                    Building.code, Building.address, Premise.entrance, Premise.number, Premise.id,
                    Premise.total_area, Premise.heated_area)
             .join(Premise, Account.premise_id == Premise.id).join(Building, Premise.building_id == Building.id)
-            .where(Account.opened_on <= last))
+            .where(Account.opened_on <= last,
+                   or_(Account.closed_on.is_(None), Account.closed_on >= first_day(period))))
     rows = []
     if account_ids is not None:
         stmt2 = stmt if building_ids is None else stmt.where(Building.id.in_(list(building_ids)))
