@@ -112,10 +112,12 @@ def test_any_ukrainian_text_within_the_limits_round_trips_through_the_decoder(re
     assert D(got[7].removeprefix("UAH")) == amount
 
 
-def test_the_matrix_is_the_symbol():
-    n, runs = qr.matrix(qr.link(EXAMPLE))
-    code = qr.symbol(qr.link(EXAMPLE))
-    rows = [bytearray(n) for _ in range(n)]
-    for r, c, length in runs:
-        rows[r][c:c + length] = b"\x01" * length
-    assert [bytes(r) for r in rows] == [bytes(bool(v) for v in row) for row in code.matrix]
+def test_the_bitmap_is_the_symbol():
+    url = qr.link(EXAMPLE)
+    n, hexdata = qr.bitmap(url)
+    code = qr.symbol(url)
+    width = (n + 7) // 8
+    data = bytes.fromhex(hexdata)
+    assert len(data) == width * n
+    rows = [[(data[r * width + c // 8] >> (7 - c % 8)) & 1 for c in range(n)] for r in range(n)]
+    assert rows == [[1 if v else 0 for v in row] for row in code.matrix]

@@ -161,20 +161,12 @@ def symbol(url: str) -> segno.QRCode:
     raise QrError("size", f"the link does not fit a QR symbol of version {MAX_VERSION}")
 
 
-def matrix(url: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """(modules per side, dark runs ``(row, first column, length)``) of the link's symbol —
-    what the PDF draws as rectangles (a run per row segment: few, sharp vector shapes)."""
-    code = symbol(url)
-    rows = list(code.matrix)
-    runs = []
-    for r, row in enumerate(rows):
-        c, n = 0, len(row)
-        while c < n:
-            if row[c]:
-                start = c
-                while c < n and row[c]:
-                    c += 1
-                runs.append((r, start, c - start))
-            else:
-                c += 1
-    return len(rows), runs
+def bitmap(url: str) -> tuple[int, str]:
+    """(modules per side, the symbol as a 1-bit image, rows top first, each padded to a whole
+    byte, in hexadecimal: dark modules are 1) — what the PDF paints as an image mask: under a
+    kilobyte and sharp at any scale."""
+    rows = symbol(url).matrix
+    n = len(rows)
+    pad = "0" * (-n % 8)
+    return n, "".join(f"{int(''.join('1' if v else '0' for v in row) + pad, 2):0{(n + 7) // 8 * 2}x}"
+                      for row in rows)
