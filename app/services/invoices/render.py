@@ -214,7 +214,7 @@ def _labels(_locale: str) -> dict[str, str]:
         "edrpou": _("EDRPOU"), "iban": _("IBAN"), "bank": _("Bank"), "address": _("Address"), "phone": _("Phone"),
         "email": _("E-mail"), "hours": _("Working hours"), "owner": _("Owner"),
         "persons": _("Registered persons"), "total_area": _("Total area, m²"), "heated_area": _("Heated area, m²"),
-        "period": _("Period"), "service": _("Service"), "unit": _("Unit"), "readings": _("Readings / volume source"),
+        "period": _("Period"), "service": _("Service"), "unit": _("Unit (abbr.)"), "readings": _("Readings / volume source"),
         "volume": _("Volume"), "tariff": _("Tariff, UAH"), "charged": _("Charged"), "recalc": _("Recalculation"),
         "benefit": _("Benefit"), "subsidy": _("Subsidy"), "total": _("Total"),
         "imbalance": _("imbalance share"), "recalc_for": _("recalculation for %(month)s"),
@@ -361,8 +361,8 @@ class Page:
 
 
 # the services table: (key, width in mm, alignment)
-COLUMNS = (("service", 40, "l"), ("unit", 9, "c"), ("readings", 41, "l"), ("volume", 14, "r"),
-           ("tariff", 13, "r"), ("charged", 15, "r"), ("recalc", 14, "r"), ("benefit", 13, "r"),
+COLUMNS = (("service", 37, "l"), ("unit", 9, "c"), ("readings", 49, "l"), ("volume", 13, "r"),
+           ("tariff", 13, "r"), ("charged", 15, "r"), ("recalc", 14, "r"), ("benefit", 12, "r"),
            ("subsidy", 13, "r"), ("total", 16, "r"))
 
 
@@ -375,6 +375,7 @@ def _columns():
 
 
 XS = _columns()
+NAME_SIZE = 6.3
 
 
 def source_text(line: ServiceLine, text: dict) -> str:
@@ -486,9 +487,16 @@ def _row_cells(line: ServiceLine, text: dict) -> tuple[list[str], list[str] | No
     return row, sub
 
 
-def draw_cells(pg: Page, cells, y, size=6.8, bold=False, height=10.5):
+def draw_cells(pg: Page, cells, y, size=6.8, bold=False, height=10.5, wrapped=None):
+    """A row's cells; ``wrapped``: the first cell's text in two lines (a long service name)."""
     font = FONT_BOLD if bold else FONT
     base = y - height + 3.2
+    if wrapped:
+        x0 = XS[0] + 2
+        pg.put(x0, y - 6.8, wrapped[0], font, NAME_SIZE)
+        pg.put(x0, y - 13.4, wrapped[1], font, pg.fit(wrapped[1], XS[1] - XS[0] - 4, NAME_SIZE))
+        cells = [""] + list(cells[1:])
+        base = y - height / 2 - 2.2
     for i, value in enumerate(cells):
         if not value:
             continue
@@ -539,13 +547,20 @@ def draw_services(pg: Page, inv: Invoice, text: dict, y: float, new_page) -> flo
         rows.append(("recalc", [item.name, "", label, qty(item.quantity) if item.quantity else "", "", "",
                                 money_text(item.amount), "", "", ""]))
     c = pg.c
+    name_width = XS[1] - XS[0] - 4
     for kind, cells in rows:
         h = 10.5 if kind == "row" else 9
+        wrapped = None
+        if kind == "row" and width(cells[0], FONT, 6.8) > name_width:
+            parts = pg.lines(cells[0], name_width, NAME_SIZE)
+            if len(parts) > 1:
+                wrapped = (parts[0], " ".join(parts[1:]))
+                h = 16
         if y - h < BOTTOM + 14:
             y = new_page()
             y = draw_table_header(pg, text, y)
         if kind == "row":
-            draw_cells(pg, cells, y, height=h)
+            draw_cells(pg, cells, y, height=h, wrapped=wrapped)
         else:
             pg.gray(0.25)
             draw_cells(pg, cells, y, size=6.2, height=h)
@@ -615,17 +630,17 @@ def draw_money(pg: Page, inv: Invoice, text: dict, y: float) -> float:
     c = pg.c
     c.setLineWidth(1.4)
     c.setStrokeGray(0)
-    c.rect(M, yy - 20, xr - M, 24, stroke=1, fill=0)
+    c.rect(M, yy - 23, xr - M, 27, stroke=1, fill=0)
     if inv.amount_due > 0:
-        pg.text(M + 5, yy - 11, text["due"], size=11, bold=True)
+        pg.text(M + 5, yy - 9, text["due"], size=11, bold=True)
         pg.right(xr - 5, yy - 11, f"{money_text(inv.amount_due)} {text['uah']}", size=13, bold=True)
-        pg.text(M + 5, yy - 18, text["pay_by"] % {"day": date_text(inv.due_date)}, size=6.5)
+        pg.text(M + 5, yy - 19, text["pay_by"] % {"day": date_text(inv.due_date)}, size=7.5, bold=True)
     else:
         label = text["advance_end"] if inv.balance < 0 else text["nothing"]
         pg.text(M + 5, yy - 11, label, size=9, bold=True)
         pg.right(xr - 5, yy - 11, f"{money_text(inv.advance)} {text['uah']}" if inv.balance < 0 else
                  f"0,00 {text['uah']}", size=11, bold=True)
-    low = yy - 22
+    low = yy - 25
     # QR code on the right
     qx = split + 2
     if inv.qr_url:
@@ -638,7 +653,7 @@ def draw_money(pg: Page, inv: Invoice, text: dict, y: float) -> float:
         ty = top - 30
         pg.text(tx, ty, text["recipient"] + ":", size=6.3, grey=True)
         ty -= 7.5
-        for part in pg.lines(inv.provider.name, tw, 6.3)[:2]:
+        for part in pg.lines(inv.provider.name, tw, 6.3)[:3]:
             pg.text(tx, ty, part, size=6.3)
             ty -= 7.5
         pg.text(tx, ty, text["purpose"] + ":", size=6.3, grey=True)
@@ -689,25 +704,26 @@ def draw_meters_and_chart(pg: Page, inv: Invoice, text: dict, y: float) -> float
     for line in inv.services:
         if line.imbalance or line.imbalance_volume:
             label = f"{line.name}: {text['imbalance']} {qty(line.imbalance_volume)} {line.unit}"
-            pg.text(M, yy, label, size=6.6, grey=True)
+            pg.text(M, yy, label, size=pg.fit(label, split - M - 50, 6.6), grey=True)
             pg.right(split - 10, yy, money_text(line.imbalance), size=6.6)
             yy -= 8.5
     # chart
     cx = split + 4
     pg.text(cx, top - 8, text["consumption"], size=8, bold=True)
     pg.text(cx, top - 16, text["law"], size=5.8, grey=True)
-    items = inv.consumption[:5]
+    items = inv.consumption[:6]
     cy = top - 24
-    bar_x = cx + 108
-    bar_w = RIGHT - bar_x - 32
+    bar_x = cx + 56
+    bar_w = RIGHT - bar_x - 30
     peak = max([v for item in items for v in (item.current, item.last_year) if v is not None] or [1]) or 1
     c = pg.c
     this_year, last_year = month_name(inv.period), month_name(_shift_year(inv.period))
     for item in items:
-        pg.text(cx, cy - 6, f"{item.name}, {item.unit}", size=pg.fit(f"{item.name}, {item.unit}", 62, 6.5), )
+        label = f"{item.name}, {item.unit}"
+        pg.text(cx, cy - 6, label, size=pg.fit(label, RIGHT - cx, 6.5))
         for i, (value, shade, label) in enumerate(((item.current, 0.15, this_year), (item.last_year, 0.65, last_year))):
-            by = cy - 5 - i * 7
-            pg.text(cx + 64, by - 0.5, label, size=5.2, grey=True)
+            by = cy - 13 - i * 7
+            pg.text(cx + 4, by - 0.5, label, size=5.4, grey=True)
             if value is None:
                 pg.text(bar_x, by - 0.5, text["no_data"], size=5.5, grey=True)
                 continue
@@ -716,7 +732,7 @@ def draw_meters_and_chart(pg: Page, inv: Invoice, text: dict, y: float) -> float
             c.rect(bar_x, by - 1.5, max(length, 0.6), 5, stroke=0, fill=1)
             pg.gray(0)
             pg.text(bar_x + 2 + max(length, 0.6), by - 0.5, qty(value), size=5.8)
-        cy -= 17
+        cy -= 27
     if not items:
         pg.text(cx, cy - 6, text["no_data"], size=6.8, grey=True)
         cy -= 10
