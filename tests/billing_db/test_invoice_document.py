@@ -278,3 +278,24 @@ def test_a_building_file_is_one_document_in_the_given_order(bdb):
     assert len(pages) == 3
     assert [next(n for n in ("E1-001", "E1-002", "E1-003") if n in page) for page in pages] == [
         "E1-001", "E1-002", "E1-003"]
+
+
+def test_the_settings_choose_the_pay_by_day_and_format_003(bdb, tmp_path):
+    from app.models import Setting
+
+    ids = _town_with_november()
+    db.session.add_all([Setting(key="invoice.qr_format", valid_from=date(2026, 11, 1), value="3"),
+                        Setting(key="invoice.due_day", valid_from=date(2026, 11, 1), value="31")])
+    db.session.commit()
+    invoice, = load_invoices(db.session, NOVEMBER, account_ids=[ids["accounts"][1]])
+    assert invoice.due_date == date(2026, 12, 31) and invoice.qr_format == 3
+    data = invoice_pdf(invoice)
+    assert "Сплатити до 31.12.2026" in " ".join(_text(data).split())
+    codes = _decode_page(data, tmp_path)
+    assert codes == [invoice.qr_url] and codes[0].startswith("https://qr.bank.gov.ua/")
+    got = qr.decode_link(codes[0])
+    assert len(got) == 17 and got[1] == "003" and got[7] == "UAH23782.41" and got[11] == invoice.qr_purpose
+    # before the setting's date the default: format 002
+    october, = load_invoices(db.session, OCTOBER, account_ids=[ids["accounts"][1]])
+    assert october.qr_format == 2 and october.qr_url.startswith("https://bank.gov.ua/qr/")
+    assert october.due_date == date(2026, 11, 20) and not october.preliminary

@@ -63,7 +63,20 @@ SEED = ("".join(chr(c) for c in range(32, 127)) + "АБВГҐДЕЄЖЗИІЇЙ�
 
 
 SEEDED = frozenset(SEED)
-_ENCODED: dict[tuple[str, str, str], tuple] = {}
+_TABLES: dict[tuple[str, str], dict[int, str]] = {}
+
+
+def _table(font: str, name: str, doc) -> dict[int, str]:
+    """{character: its escaped code} of the seeded characters, read from a seeded document."""
+    face = _face(font)
+    table = {}
+    for ch in SEED:
+        (subset, chunk), = face.splitString(ch, doc)
+        if subset != 0:
+            raise RuntimeError(f"the seed of {font} does not fit one subset")
+        table[ord(ch)] = escapePDF(chunk)
+    _TABLES[(font, name)] = table
+    return table
 
 
 class _Deflated:
@@ -294,28 +307,23 @@ class Page:
     def put(self, x, y, s: str, font: str, size: float) -> None:
         """Write ``s`` at (x, y): the text operators straight into the page, the glyphs through
         the font's subsets as ReportLab's own text object does. A text of the seeded characters
-        only is encoded once per process (its codes are the same in every document)."""
+        only is translated by a table made once per process: their codes (subset 0) are the
+        same in every document."""
         if not s:
             return
         names = self._names
-        if font not in names:
-            names[font] = _face(font).getSubsetInternalName(0, self.c._doc)
-        key = (font, names[font], s)
-        body = _ENCODED.get(key)
-        if body is None:
-            face = _face(font)
-            doc = self.c._doc
-            parts = [(face.getSubsetInternalName(subset, doc), escapePDF(chunk))
-                     for subset, chunk in face.splitString(s, doc)]
-            body = tuple(parts)
-            if SEEDED.issuperset(s) and len(_ENCODED) < 50_000:
-                _ENCODED[key] = body
-        if len(body) == 1:
-            name, chunk = body[0]
-            self.c._code.append(f"BT {x:.2f} {y:.2f} Td {name} {size:.2f} Tf ({chunk}) Tj ET")
-        else:
-            self.c._code.append(f"BT {x:.2f} {y:.2f} Td " + " ".join(
-                f"{name} {size:.2f} Tf ({chunk}) Tj" for name, chunk in body) + " ET")
+        name = names.get(font)
+        if name is None:
+            name = names[font] = _face(font).getSubsetInternalName(0, self.c._doc)
+        if SEEDED.issuperset(s):
+            table = _TABLES.get((font, name)) or _table(font, name, self.c._doc)
+            self.c._code.append(f"BT {x:.2f} {y:.2f} Td {name} {size:.2f} Tf ({s.translate(table)}) Tj ET")
+            return
+        face = _face(font)
+        doc = self.c._doc
+        self.c._code.append(f"BT {x:.2f} {y:.2f} Td " + " ".join(
+            f"{face.getSubsetInternalName(subset, doc)} {size:.2f} Tf ({escapePDF(chunk)}) Tj"
+            for subset, chunk in face.splitString(s, doc)) + " ET")
 
     def text(self, x, y, s, size=7.0, bold=False, grey=False):
         self.gray(GREY if grey else 0)
