@@ -35,6 +35,8 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="keep a database already loaded and billed")
     parser.add_argument("--output", help="write the PDFs here (default: kept in memory, counted)")
     parser.add_argument("--profile", action="store_true", help="run the build under cProfile and print the top")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="build everything this many times and report the best (a shared machine is noisy)")
     args = parser.parse_args()
 
     url = database_url(args.db, args.accounts, args)
@@ -66,7 +68,7 @@ def main():
         if out:
             out.mkdir(parents=True, exist_ok=True)
         load_invoices(session, period, building_ids=buildings[:1])  # fonts, caches: once per worker
-        totals = {"load": 0.0, "pdf": 0.0, "combined": 0.0, "invoices": 0, "bytes": 0, "pages": 0}
+        totals = {}
         clock = time.process_time  # CPU time of this process: the machine may be shared
 
         def build():
@@ -91,27 +93,42 @@ def main():
                 totals["invoices"] += len(invoices)
                 session.rollback()
 
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        if args.profile:
-            import cProfile
-            import pstats
+        best = None
+        for attempt in range(args.repeat):
+            totals.clear()
+            totals.update({"load": 0.0, "pdf": 0.0, "combined": 0.0, "invoices": 0, "bytes": 0})
+            run(args, build, totals, len(buildings), period)
+            if best is None or totals["load"] + totals["pdf"] < best["load"] + best["pdf"]:
+                best = dict(totals)
+        if args.repeat > 1:
+            n, one = best["invoices"], best["load"] + best["pdf"]
+            print(f"    best of {args.repeat}: {n / one:,.0f} invoices/s per core (load + render), building files "
+                  f"{n / best['combined']:,.0f} pages/s")
 
-            profiler = cProfile.Profile()
-            profiler.runcall(build)
-            pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "30")))
-        else:
-            build()
-        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-        n = totals["invoices"]
-        one = totals["load"] + totals["pdf"]
-        print(f"    period {period}: {n:,} invoices of {len(buildings)} buildings, "
-              f"{totals['bytes'] / max(n, 1) / 1024:.1f} KiB a PDF")
-        print(f"    CPU: load {totals['load']:.2f} s + one PDF per account {totals['pdf']:.2f} s = {one:.2f} s: "
-              f"{n / one:,.0f} invoices/s per core (load + render)")
-        print(f"    CPU: the building printing files {totals['combined']:.2f} s ({n / max(totals['combined'], 1e-9):,.0f} pages/s)")
-        print(f"    total {wall:.2f} s wall, {cpu:.2f} s CPU in this process (the database server's not counted); "
-              f"100,000 invoices with two workers ≈ {100_000 / (n / one) / 2 / 60:.1f} min (+ building files "
-              f"{100_000 / (n / max(totals['combined'], 1e-9)) / 2 / 60:.1f} min)")
+
+def run(args, build, totals, buildings, period):
+    """One build of every building, timed and printed."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.runcall(build)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "30")))
+    else:
+        build()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    n = totals["invoices"]
+    one = totals["load"] + totals["pdf"]
+    print(f"    period {period}: {n:,} invoices of {buildings} buildings, "
+          f"{totals['bytes'] / max(n, 1) / 1024:.1f} KiB a PDF")
+    print(f"    CPU: load {totals['load']:.2f} s + one PDF per account {totals['pdf']:.2f} s = {one:.2f} s: "
+          f"{n / one:,.0f} invoices/s per core (load + render)")
+    print(f"    CPU: the building printing files {totals['combined']:.2f} s ({n / max(totals['combined'], 1e-9):,.0f} pages/s)")
+    print(f"    total {wall:.2f} s wall, {cpu:.2f} s CPU in this process (the database server's not counted); "
+          f"100,000 invoices with two workers ≈ {100_000 / (n / one) / 2 / 60:.1f} min (+ building files "
+          f"{100_000 / (n / max(totals['combined'], 1e-9)) / 2 / 60:.1f} min)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ import subprocess
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db

@@ -167,6 +167,10 @@ def bitmap(url: str) -> tuple[int, str]:
     kilobyte and sharp at any scale."""
     rows = symbol(url).matrix
     n = len(rows)
-    pad = "0" * (-n % 8)
-    return n, "".join(f"{int(''.join('1' if v else '0' for v in row) + pad, 2):0{(n + 7) // 8 * 2}x}"
-                      for row in rows)
+    pad = b"0" * (-n % 8)
+    digits = (n + 7) // 8 * 2
+    return n, "".join(f"{int(bytes(row).translate(_BITS) + pad, 2):0{digits}x}" for row in rows)
+
+
+# a module's value (0, or any dark value up to 255) as the digit of a bit
+_BITS = bytes([48] + [49] * 255)

@@ -186,6 +186,11 @@ def _bitmap(url: str):
     return nbu.bitmap(url)
 
 
+@lru_cache(maxsize=4096)
+def _split(s: str, font: str, size: float, w: float) -> list[str]:
+    return simpleSplit(s, font, size, w) or [""]
+
+
 @lru_cache(maxsize=8192)
 def width(text: str, font: str, size: float) -> float:
     return stringWidth(text, font, size)
@@ -339,8 +344,9 @@ class Page:
         self.put(x - width(s, font, size) / 2, y, s, font, size)
 
     def gray(self, value: float) -> None:
+        """The fill (and text) grey: the operator written only when it changes."""
         if value != self._gray:
-            self.c.setFillGray(value)
+            self.c._code.append(f"{value:.2f} g")
             self._gray = value
 
     def fit(self, s: str, w: float, size: float, bold=False) -> float:
@@ -350,13 +356,10 @@ class Page:
         return size if full <= w else max(4.5, size * w / full)
 
     def lines(self, s: str, w: float, size: float, bold=False) -> list[str]:
-        return simpleSplit(s, FONT_BOLD if bold else FONT, size, w) or [""]
+        return _split(s, FONT_BOLD if bold else FONT, size, w)
 
     def rule(self, x1, y, x2, gray=GREY, lw=0.4):
-        c = self.c
-        c.setStrokeGray(gray)
-        c.setLineWidth(lw)
-        c.line(x1, y, x2, y)
+        self.c._code.append(f"{gray:.2f} G {lw:.2f} w {x1:.2f} {y:.2f} m {x2:.2f} {y:.2f} l S")
 
     def box(self, x, y, w, h, fill=None, lw=0.5):
         c = self.c
