@@ -7,7 +7,8 @@ from pathlib import Path
 from celery import Celery, Task
 from flask import current_app, has_app_context
 
-celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing", "app.tasks.imports"])
+celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing", "app.tasks.imports",
+                                     "app.tasks.invoices"])
 
 
 def init_celery(app):

@@ -26,14 +26,16 @@ def sweep(self):
     from ..extensions import db
     from ..services.billing import sweep_orphans
     from ..services.imports import records
+    from ..services.invoices import builds
     from .imports import check_import
 
     try:
         runs = sweep_orphans()
         imports = records.sweep_orphans()
+        invoice_builds = builds.sweep_orphans()
         for record_id in imports.recheck:
             check_import.delay(record_id)
     finally:
         db.session.remove()
     return {"runs": runs, "imports_ready": imports.ready, "imports_checked_again": imports.recheck,
-            "imports_failed": imports.failed}
+            "imports_failed": imports.failed, "invoice_builds": invoice_builds}
