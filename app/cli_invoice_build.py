@@ -52,8 +52,9 @@ def register(invoices, reminders) -> None:
                 click.echo(failure(build)[0] or _("The invoice build failed."), err=True)
                 sys.exit(1)
             seconds = max(time.monotonic() - started, 1e-6)
+            seconds_text, rate_text = f"{seconds:.1f}", f"{build.accounts / seconds:.0f}"
             click.echo(_("Invoices of %(period)s built into %(directory)s: %(buildings)s buildings, %(accounts)s "
                          "accounts, %(files)s files in %(seconds)s s (%(rate)s invoices/s).",
                          period=build.period, directory=build.directory, buildings=build.buildings_done,
-                         accounts=build.accounts, files=build.files, seconds=f"{seconds:.1f}",
-                         rate=f"{build.accounts / seconds:.0f}"))
+                         accounts=build.accounts, files=build.files, seconds=seconds_text,
+                         rate=rate_text))

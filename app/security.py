@@ -25,6 +25,8 @@ IMPORTS = ("Import",)
 IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+# Рахунки на оплату: preview and download (can_list), build a period's invoices (can_build).
+INVOICES = ("Invoices",)
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
@@ -58,6 +60,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "Invoices": ("can_list", "can_build"),
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -74,6 +77,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "Invoices": ("can_list",),
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
@@ -101,7 +105,7 @@ RESOURCE_CATEGORY = {
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
-    **{r: "Accruals" for r in BILLING},
+    **{r: "Accruals" for r in BILLING + INVOICES},
     **{r: "Security" for r in AUDIT},
 }
 

@@ -269,7 +269,7 @@ def test_the_command_line(bdb, tmp_path, monkeypatch):
     _town()
     done = _cli(bdb, monkeypatch, OCTOBER, "--output", str(tmp_path / "out"), "--quiet")
     assert done.exit_code == 0, done.output
-    assert "Рахунки за 2026-10 побудовано" in done.output and "7 рахунків" in done.output
+    assert "Рахунки за 2026-10 побудовано" in done.output and "рахунків — 7" in done.output
     assert sum(1 for _ in (tmp_path / "out").rglob("*.pdf")) == 9
     one = _cli(bdb, monkeypatch, OCTOBER, "--output", str(tmp_path / "one"), "--account", "E1-003", "--jobs", "1")
     assert one.exit_code == 0, one.output
