@@ -108,8 +108,8 @@ class InvoicesView(BaseView):
                 page = _page()
                 chunks, more = chunks_page(build.id, page, PAGE)
                 ids = [c.building_id for c in chunks]
-                addresses = dict(session.execute(select(Building.id, Building.address).where(Building.id.in_(ids))).tuples().all()) \
-                    if ids else {}
+                stmt = select(Building.id, Building.address).where(Building.id.in_(ids))
+                addresses = dict(session.execute(stmt).tuples().all()) if ids else {}
                 context.update(build=build_view(build), chunks=chunks, more=more, page=page, addresses=addresses)
         account = request.args.get("account", "")
         if is_id(account):

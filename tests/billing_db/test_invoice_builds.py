@@ -117,7 +117,8 @@ def test_a_failed_build_started_again_builds_only_its_unfinished_buildings(bdb, 
     first_files = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").rglob("*.pdf")}
     loaded = []
     real = builds.load_invoices
-    monkeypatch.setattr(builds, "load_invoices", lambda s, p, **kw: loaded.append(kw["building_ids"]) or real(s, p, **kw))
+    monkeypatch.setattr(builds, "load_invoices",
+                        lambda s, p, **kw: loaded.append(kw["building_ids"]) or real(s, p, **kw))
 
     again = builds.build_now(OCTOBER, tmp_path / "out", user="другий")
     assert again.id == build.id and again.status == "done" and again.message is None
@@ -310,7 +311,8 @@ def test_the_migration_goes_down_and_up_again(tmp_path):
         upgrade(directory=directory, revision="0014")
         with engine.begin() as conn:  # the partial unique index: one running build per period
             insert = ("INSERT INTO invoice_build (period, status, preliminary, directory, chunks_total, chunks_done, "
-                      "buildings_total, buildings_done, accounts, files) VALUES ('2026-10', :s, 0, 'd', 0, 0, 0, 0, 0, 0)")
+                      "buildings_total, buildings_done, accounts, files) "
+                      "VALUES ('2026-10', :s, 0, 'd', 0, 0, 0, 0, 0, 0)")
             conn.execute(sa.text(insert), {"s": "done"})
             conn.execute(sa.text(insert), {"s": "running"})
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:

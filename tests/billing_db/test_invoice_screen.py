@@ -111,7 +111,8 @@ def test_downloads_take_no_path_from_the_request(bdb, web, tmp_path):
 def test_bad_input_is_a_message_not_a_server_error(bdb, web):
     _town()
     client = web("accountant")
-    for url in ("/invoices/?period=2026-13", "/invoices/?period=%00", "/invoices/?page=-5", "/invoices/?page=1e9", "/invoices/?page=99999999999",
+    for url in ("/invoices/?period=2026-13", "/invoices/?period=%00", "/invoices/?page=-5", "/invoices/?page=1e9",
+                "/invoices/?page=99999999999",
                 "/invoices/preview", f"/invoices/preview?period={OCTOBER}&account=abc",
                 f"/invoices/preview?period={OCTOBER}&account=99999999999999999999",
                 "/invoices/preview?period=1900-01&account=1", "/invoices/progress/99999"):
