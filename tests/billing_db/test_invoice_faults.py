@@ -145,8 +145,9 @@ def _start_again_until_done(build_id, worker):
 
 def test_a_worker_sigkilled_in_the_middle_of_a_build(bdb, broker, tmp_path):
     """SIGKILL of the worker with a building's files written but not recorded: a new worker
-    builds what is queued, the sweep fails the build (the killed building's message waits in Redis for an hour), and started again it
-    builds the killed building again — its files replaced, each file exactly once."""
+    builds what is queued, the sweep fails the build (the killed building's message waits in
+    Redis for an hour), and started again it builds the killed building again — its files
+    replaced, each file exactly once."""
     _town()
     clean = _clean(tmp_path)
     broker.use()
