@@ -79,6 +79,7 @@ def test_an_accountant_builds_the_invoices_and_downloads_a_building(bdb, invoice
     assert "розпочато" in page.locator(".alert").first.inner_text()
     bar = page.locator("#invoice-build-bar")
     assert bar.inner_text() in ("0%", "50%")
+    page.screenshot(path=str(tmp_path / "invoices-running.png"))
     seen = set()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and "100%" not in seen:  # moved by oblik.js, no reload by the test
@@ -102,3 +103,14 @@ def test_an_accountant_builds_the_invoices_and_downloads_a_building(bdb, invoice
     assert saved.name == "budynok-E2-2026-10.pdf"
     assert _numbers(saved.read_bytes()) == E2_ORDER
     assert not [e for e in errors if "Content Security Policy" in e]
+
+    # the account card's «Рахунок» button: the open period's invoice of that account
+    from app.models import Account
+
+    account = db.session.scalar(select(Account.id).where(Account.account_number == "E2-10"))
+    page.goto(f"{base}/accountview/show/{account}")
+    button = page.locator("#account-invoice")
+    assert "Рахунок 2026-10" in " ".join(button.inner_text().split())
+    page.screenshot(path=str(tmp_path / "account-card.png"))
+    response = page.request.get(base + button.get_attribute("href"))
+    assert response.headers["content-type"] == "application/pdf" and _numbers(response.body()) == ["E2-10"]
