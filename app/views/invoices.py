@@ -8,6 +8,8 @@ Who may: ``Invoices`` / ``can_list`` (accountants, operators, the admin) preview
 downloads, ``can_build`` (accountants, the admin) starts a build; inspectors may not. Downloads
 are found by ids in the database, never by a path from the request, and only inside the
 build's own directory."""
+import re
+
 from flask import abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
@@ -58,7 +60,7 @@ def _period() -> str | None:
     from ..services.invoices.builds import default_period
 
     period = request.values.get("period", "").strip()
-    if period and db.session.scalar(select(Period.period).where(Period.period == period)):
+    if re.fullmatch(r"\d{4}-\d{2}", period) and db.session.scalar(select(Period.period).where(Period.period == period)):
         return period
     return default_period()
 
@@ -187,7 +189,8 @@ class InvoicesView(BaseView):
 
         build = _build_or_404(build_id)
         number = request.args.get("number", "").strip()[:50]
-        account_id = db.session.scalar(select(Account.id).where(Account.account_number == number)) if number else None
+        account_id = (db.session.scalar(select(Account.id).where(Account.account_number == number))
+                      if number and "\x00" not in number else None)
         path = account_file(build, account_id) if account_id is not None else None
         if path is None:
             flash(_("No invoice of personal account «%(number)s» in this build.", number=number), "warning")

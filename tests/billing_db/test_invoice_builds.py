@@ -167,7 +167,8 @@ def test_one_account_and_one_building(bdb, tmp_path):
     assert (building.accounts, building.files, building.buildings_total) == (3, 4, 1)
     assert list(_files(tmp_path / "bld")) == ["E1"]
     for bad, message in ((dict(account_number="NOPE"), "NOPE"), (dict(building_code="Z9"), "Z9"),
-                         (dict(account_number="E1-001", building_code="E2"), "E1-001")):
+                         (dict(account_number="E1-001", building_code="E2"), "E1-001"),
+                         (dict(account_number="E1\x00"), "E1"), (dict(building_code="E\x002"), "E2")):
         with pytest.raises(builds.BuildError, match=message):
             builds.start_build(OCTOBER, directory=tmp_path / "x", **bad)
 

@@ -122,8 +122,10 @@ def test_bad_input_is_a_message_not_a_server_error(bdb, web):
     assert "РРРР-ММ" in refused
     missing = text(client.post("/invoices/build", data={"period": "2030-01"}, follow_redirects=True))
     assert "Немає періоду 2030-01" in missing
-    nobody = text(client.get(f"/invoices/download/{_build(web)[0].id}/account?number=NOPE", follow_redirects=True))
+    build_id = _build(web)[0].id
+    nobody = text(client.get(f"/invoices/download/{build_id}/account?number=NOPE", follow_redirects=True))
     assert "немає рахунку особового рахунку «NOPE»" in nobody
+    assert client.get(f"/invoices/download/{build_id}/account?number=E1%00", follow_redirects=True).status_code == 200
     assert db.session.scalar(select(InvoiceBuild.id).where(InvoiceBuild.period != OCTOBER)) is None
 
 

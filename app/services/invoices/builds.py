@@ -144,12 +144,16 @@ def start_build(period: str, *, account_number: str | None = None, building_code
     status = period_status(session, period)
     account_id = building_id = None
     if account_number:
+        if "\x00" in account_number:
+            raise BuildError(_("No personal account %(number)s.", number=account_number.replace("\x00", "")))
         row = session.execute(select(Account.id, Premise.building_id).join(Premise, Account.premise_id == Premise.id)
                               .where(Account.account_number == account_number.strip())).first()
         if row is None:
             raise BuildError(_("No personal account %(number)s.", number=account_number))
         account_id, building_id = row
     if building_code:
+        if "\x00" in building_code:
+            raise BuildError(_("No building with code %(code)s.", code=building_code.replace("\x00", "")))
         found = session.scalar(select(Building.id).where(Building.code == building_code.strip()))
         if found is None:
             raise BuildError(_("No building with code %(code)s.", code=building_code))
