@@ -322,3 +322,22 @@ def test_the_migration_goes_down_and_up_again(tmp_path):
         from app.extensions import db as app_db
 
         app_db.engine.dispose()
+
+
+def test_beats_sweep_fails_a_silent_build(bdb, tmp_path):
+    """``oblik.sweep`` (beat, every ``SWEEP_SECONDS``) fails a build whose process died."""
+    from app.tasks.housekeeping import sweep
+
+    _town()
+    build = builds.start_build(OCTOBER, directory=tmp_path)
+    builds._take(db.session, build.id, builds.pending(build.id)[0])  # a worker took a building, then died
+    assert sweep.delay().get()["invoice_builds"] == []
+    past = builds.now() - timedelta(minutes=5)
+    db.session.execute(update(InvoiceBuild).values(heartbeat_at=past))
+    db.session.commit()
+    assert sweep.delay().get()["invoice_builds"] == []  # its building's heartbeat is fresh: alive
+    db.session.execute(update(InvoiceChunk).values(heartbeat_at=past))
+    db.session.commit()
+    assert sweep.delay().get()["invoice_builds"] == [build.id]
+    db.session.expire_all()
+    assert db.session.get(InvoiceBuild, build.id).status == "failed"
