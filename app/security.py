@@ -25,6 +25,8 @@ IMPORTS = ("Import",)
 IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+# Рахунки на оплату: preview and download (can_list), build a period's invoices (can_build).
+INVOICES = ("Invoices",)
 # Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
 MAIL = ("Mail",)
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
@@ -60,6 +62,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "Invoices": ("can_list", "can_build"),
         # the accountant sends the invoices, resends a failed message and sets the mail server
         "Mail": ("can_list", "can_send", "can_settings"),
         PERSONAL_DATA: ("can_show",),
@@ -78,6 +81,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "Invoices": ("can_list",),
         "Mail": ("can_list",),  # sees the delivery log only
         PERSONAL_DATA: ("can_show",),
     },
@@ -106,7 +110,7 @@ RESOURCE_CATEGORY = {
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
-    **{r: "Accruals" for r in BILLING + MAIL},
+    **{r: "Accruals" for r in BILLING + MAIL + INVOICES},
     **{r: "Security" for r in AUDIT},
 }
 

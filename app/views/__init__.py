@@ -1,7 +1,7 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, audit, billing, catalog, imports, mail, mail_templates, metering, money, registry, statement
+from . import access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, statement
 from ..security import menu_name
 from .lookup import LookupView
 
@@ -14,6 +14,7 @@ CATEGORIES = [
     ("Imports", _l("Import"), "fa-file-import", imports),
     ("Accruals", _l("Billing"), "fa-calculator", billing),
     ("Accruals", _l("Billing"), "fa-calculator", statement),
+    ("Accruals", _l("Billing"), "fa-calculator", invoices),
     ("Accruals", _l("Billing"), "fa-calculator", mail),
 ]
 
