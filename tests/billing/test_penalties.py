@@ -111,3 +111,51 @@ def test_working_days():
     assert add_working_days(date(2027, 2, 19), 0) == date(2027, 2, 19)
     assert working_days(date(2027, 2, 1), date(2027, 2, 28)) == 20
     assert working_days(date(2027, 2, 1), date(2027, 2, 28), {date(2027, 2, 3)}) == 19
+
+
+# --- restructuring: the schedule and the matching (app/billing/instalments.py) ------------------
+
+from app.billing.instalments import add_months, match, remaining, schedule  # noqa: E402
+
+
+def test_a_schedule_by_count_is_exact_to_the_kopiyka():
+    parts = schedule(D("1000.00"), date(2027, 1, 31), count=3)
+    assert [p.amount for p in parts] == [D("333.34"), D("333.33"), D("333.33")]
+    assert [p.due_date for p in parts] == [date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)]
+    assert sum(p.amount for p in schedule(D("1234.57"), date(2027, 1, 15), count=7)) == D("1234.57")
+
+
+def test_a_schedule_by_amount_leaves_the_rest_to_the_last():
+    parts = schedule(D("1000.00"), date(2027, 5, 10), per=D("300"))
+    assert [p.amount for p in parts] == [D("300.00")] * 3 + [D("100.00")]
+    assert parts[-1].due_date == date(2027, 8, 10)
+    assert [p.amount for p in schedule(D("900.00"), date(2027, 5, 10), per=D("300"))] == [D("300.00")] * 3
+
+
+def test_bad_schedules_are_refused():
+    import pytest
+
+    for kwargs in ({"count": 0}, {"count": 121}, {"per": D("0")}, {}, {"per": D("1")}):
+        with pytest.raises(ValueError):
+            schedule(D("1000.00"), date(2027, 1, 1), **kwargs)
+
+
+def test_payments_pay_new_charges_first_then_the_instalments_in_order():
+    # debt 900 at the debt date; later: charges 100 (31.01), a payment of 250 (10.02), charges 100 (28.02)
+    moves = [(date(2027, 1, 31), D("100.00"), D("0")), (date(2027, 2, 10), D("0"), D("-250.00")),
+             (date(2027, 2, 28), D("100.00"), D("0"))]
+    assert remaining(D("900.00"), D("900.00"), moves, date(2027, 2, 9)) == D("900.00")
+    left = remaining(D("900.00"), D("900.00"), moves, date(2027, 3, 1))
+    # of 250 paid, 100 paid January's charges: 150 to the agreement
+    assert left == D("750.00")
+    parts = schedule(D("900.00"), date(2027, 2, 15), count=3)
+    matched = match(parts, D("900.00") - left, date(2027, 3, 20))
+    assert [(m.paid, m.status) for m in matched] == [
+        (D("150.00"), "missed"), (D("0.00"), "missed"), (D("0.00"), "upcoming")]
+    assert match(parts, D("300.00"), date(2027, 3, 20))[0].status == "paid"
+    assert match(parts, D("320.00"), date(2027, 3, 10))[1].status == "partly"
+
+
+def test_add_months_keeps_the_day_or_the_months_end():
+    assert add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
+    assert add_months(date(2027, 11, 15), 3) == date(2028, 2, 15)
