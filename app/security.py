@@ -25,13 +25,16 @@ IMPORTS = ("Import",)
 IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+# Документи: restructuring agreements (operators draft, accountants approve, terminate, cancel),
+# the list of missed instalments, penalty exemptions (the accountant's).
+DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption")
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
 # Personal data (residents' and owners' names, РНОКПП, phones, e-mails, dates of birth): who may
 # see it in the audit log; everyone else sees it masked. Not the inspector.
 PERSONAL_DATA = "PersonalData"
-CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Security")
+CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Documents", "Security")
 
 ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
 ROLE_LABELS = {
@@ -58,6 +61,9 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "RestructuringAgreement": ACTIONS_ALL + ("can_approve",),
+        "MissedInstalments": ("can_list",),
+        "PenaltyExemption": ACTIONS_ALL,
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -74,6 +80,10 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        # drafts only: the service refuses to change an approved, terminated or cancelled agreement
+        "RestructuringAgreement": ACTIONS_ALL,
+        "MissedInstalments": ("can_list",),
+        "PenaltyExemption": ACTIONS_READ,
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
@@ -102,6 +112,7 @@ RESOURCE_CATEGORY = {
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
     **{r: "Accruals" for r in BILLING},
+    **{r: "Documents" for r in DOCUMENTS},
     **{r: "Security" for r in AUDIT},
 }
 
