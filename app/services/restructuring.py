@@ -70,6 +70,8 @@ def preview(amount, first_due: date, mode: str, instalments=None, instalment_amo
 
 
 def _check(agreement) -> None:
+    if agreement.account is not None:   # a form sets the relation, not the column
+        agreement.account_id = agreement.account.id
     if agreement.account_id is None:
         raise RestructuringRefused(_("Personal account: choose the account"))
     for field, label in (("agreement_date", _("Agreement date")), ("debt_date", _("Debt at date")),

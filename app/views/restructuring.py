@@ -106,7 +106,7 @@ class RestructuringAgreementView(OblikModelView):
         }
         return widgets
 
-    def _action(self, pk, do, done: str):
+    def _change(self, pk, do, done: str):
         check_csrf()
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
@@ -124,7 +124,7 @@ class RestructuringAgreementView(OblikModelView):
     @expose("/approve/<int:pk>", methods=["POST"])
     @has_access
     def approve(self, pk):
-        return self._action(pk, lambda item: service.approve(db.session, item, _username()),
+        return self._change(pk, lambda item: service.approve(db.session, item, _username()),
                             _("Agreement %(number)s approved"))
 
     @expose("/terminate/<int:pk>", methods=["POST"])
@@ -137,12 +137,12 @@ class RestructuringAgreementView(OblikModelView):
                 raise service.RestructuringRefused(_("Terminated on: not a date")) from None
             service.terminate(db.session, item, day, request.form.get("reason", ""))
 
-        return self._action(pk, do, _("Agreement %(number)s terminated: the rest of the debt is due"))
+        return self._change(pk, do, _("Agreement %(number)s terminated: the rest of the debt is due"))
 
     @expose("/cancel/<int:pk>", methods=["POST"])
     @has_access
     def cancel(self, pk):
-        return self._action(pk, lambda item: service.cancel(db.session, item, request.form.get("reason", "")),
+        return self._change(pk, lambda item: service.cancel(db.session, item, request.form.get("reason", "")),
                             _("Agreement %(number)s cancelled"))
 
     @expose("/pdf/<int:pk>")
