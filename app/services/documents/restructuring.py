@@ -45,7 +45,7 @@ def agreement_pdf(session, agreement) -> bytes:
             (_("Debt restructured"), _("%(amount)s UAH at %(day)s", amount=money_text(agreement.amount),
                                        day=date_text(agreement.debt_date)))]
     facts = Table([[Paragraph(escape(k) + ":", s["normal"]), Paragraph(f"<b>{escape(v)}</b>", s["normal"])]
-                   for k, v in rows], colWidths=[42 * mm, pdf.content_width() - 42 * mm], hAlign="LEFT")
+                   for k, v in rows], colWidths=[50 * mm, pdf.content_width() - 50 * mm], hAlign="LEFT")
     facts.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), pdf.FONT, 9), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("TOPPADDING", (0, 0), (-1, -1), 0.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
