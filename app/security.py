@@ -13,7 +13,7 @@ ACTIONS_ALL = ("can_list", "can_show", "can_add", "can_edit", "can_delete")
 
 CATALOG = ("Service", "Tariff", "TariffComponent", "Norm", "MeterType", "BenefitCategory",
            "NetworkNode")
-SETTINGS = ("Organisation", "Setting")
+SETTINGS = ("Organisation", "Setting", "MailTemplate")
 REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
@@ -28,6 +28,8 @@ BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
 # Документи: restructuring agreements (operators draft, accountants approve, terminate, cancel),
 # the list of missed instalments, penalty exemptions (the accountant's).
 DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption")
+# Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
+MAIL = ("Mail",)
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
@@ -64,6 +66,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "RestructuringAgreement": ACTIONS_ALL + ("can_approve",),
         "MissedInstalments": ("can_list",),
         "PenaltyExemption": ACTIONS_ALL,
+        # the accountant sends the invoices, resends a failed message and sets the mail server
+        "Mail": ("can_list", "can_send", "can_settings"),
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -84,6 +88,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "RestructuringAgreement": ACTIONS_ALL,
         "MissedInstalments": ("can_list",),
         "PenaltyExemption": ACTIONS_READ,
+        "Mail": ("can_list",),  # sees the delivery log only
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
@@ -111,7 +116,7 @@ RESOURCE_CATEGORY = {
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
-    **{r: "Accruals" for r in BILLING},
+    **{r: "Accruals" for r in BILLING + MAIL},
     **{r: "Documents" for r in DOCUMENTS},
     **{r: "Security" for r in AUDIT},
 }

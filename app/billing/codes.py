@@ -23,7 +23,7 @@ PENALTY = "penalty"
 DRAFT_LINE_KINDS = LINE_KINDS + (RECALCULATION, PENALTY)
 
 # Where a reading came from; an estimate is never a point a volume is measured from.
-READING_SOURCES = ("inspector", "resident", "import", "estimate")
+READING_SOURCES = ("inspector", "resident", "import", "estimate", "online")  # online: the reminder's page
 ESTIMATE_READING = "estimate"
 
 # Where a volume came from: every line source; a meter's month has only the first four.
