@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal as D
 
 from app.billing import (
-    Account, AccountService, BillingInput, Building, OverdueDebt, PenaltyExemption, Premise, Service, Setting,
+    Account, BillingInput, Building, OverdueDebt, PenaltyExemption, Premise, Service, Setting,
     bill_period,
 )
 from app.billing.calendar import add_working_days, is_working_day, next_working_day, working_days
@@ -13,7 +13,7 @@ FIXED = Service(1, "FX", "fixed", "Утримання")
 ON = Setting("penalty.enabled", date(2020, 1, 1), D(1))
 
 
-def run(period, *debts, settings=(ON,), exemptions=(), holidays=(), price_free=True):
+def run(period, *debts, settings=(ON,), exemptions=(), holidays=()):
     inputs = BillingInput(
         period, services=(FIXED,), settings=settings, buildings=(Building(1, "B1"),),
         premises=(Premise(1, 1, "1", D(50)),), accounts=(Account(1, 1, date(2020, 1, 1), number="00001"),),
