@@ -10,13 +10,13 @@
 """
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
 from .choices import Choices
 from .types import MONEY, enum_check
 
-__all__ = ["PenaltyExemption", "RestructuringAgreement", "RestructuringInstalment", "RESTRUCTURING_STATUSES",
+__all__ = ["PenaltyBasis", "PenaltyExemption", "RestructuringAgreement", "RestructuringInstalment", "RESTRUCTURING_STATUSES",
            "RESTRUCTURING_MODES"]
 
 RESTRUCTURING_STATUSES = Choices(("draft", _l("Draft")), ("approved", _l("Approved")),
@@ -41,6 +41,17 @@ class PenaltyExemption(Model):
 
     def __repr__(self):
         return f"{self.account} {self.date_from:%d.%m.%Y}" if self.date_from else str(self.account or "")
+
+
+class PenaltyBasis(Model):
+    """What a building's penalty of ``period`` saw: the last journal entry when the run read the
+    debt. A payment posted after it makes the draft's penalty stale — the close refuses until
+    the billing runs again."""
+
+    __tablename__ = "penalty_basis"
+    period = Column(String(7), primary_key=True)
+    building_id = Column(Integer, ForeignKey("building.id"), primary_key=True, autoincrement=False)
+    entry_mark = Column(BigInteger, nullable=False, default=0)
 
 
 class RestructuringAgreement(Model):

@@ -172,3 +172,29 @@ def test_a_cancelled_agreement_holds_nothing(bdb):
         raise AssertionError("a cancelled agreement was edited")
     except restructuring.RestructuringRefused:
         pass
+
+
+def test_a_payment_after_the_run_makes_the_penalty_stale_for_the_close(bdb):
+    from app.services.billing import BillingError
+
+    session = db.session
+    ids = create_town()
+    first = ids["accounts"][1]
+    run_billing()
+    close_period(OCTOBER)
+    run_billing()
+    _pay(session, first, "100.00", date(2026, 11, 25), "P-OFF")
+    close_period(NOVEMBER)          # the penalty is off: a payment after the run changes nothing
+    _penalty_on(session, date(2026, 12, 1))
+    run_billing()
+    before = sum(r.amount for r in _penalties(session, DECEMBER, first))
+    _pay(session, first, "1000.00", date(2026, 12, 5), "P-LATE")
+    try:
+        close_period(DECEMBER)
+        raise AssertionError("closed with a stale penalty")
+    except BillingError as refused:
+        assert "Payments were posted after the penalty" in str(refused) or "пен" in str(refused)
+    run_billing()
+    after = sum(r.amount for r in _penalties(session, DECEMBER, first))
+    assert after < before
+    close_period(DECEMBER)

@@ -3,6 +3,8 @@
 * ``penalty_exemption``: accounts on which no penalty (пеня) runs, with dates and a reason;
 * ``restructuring_agreement`` and ``restructuring_instalment``: договори реструктуризації
   боргу and their schedules;
+* ``penalty_basis``: the last journal entry a building's penalty saw (a later payment makes the
+  draft stale for the close);
 * ``charge_line.kind`` may be ``penalty`` (the CHECK constraint ``ck_charge_line_kind``; on
   SQLite the table is copied by ``batch_alter_table`` — ``charge_line`` has no triggers of its
   own, and the test of this migration checks that every trigger of the database survives it).
@@ -91,12 +93,21 @@ def upgrade():
     )
     with op.batch_alter_table("restructuring_instalment", schema=None) as batch_op:
         batch_op.create_index("ix_restructuring_instalment_agreement_id", ["agreement_id"], unique=False)
+    op.create_table(
+        "penalty_basis",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("building_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("entry_mark", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(["building_id"], ["building.id"]),
+        sa.PrimaryKeyConstraint("period", "building_id"),
+    )
     _kinds(NEW_KINDS)
 
 
 def downgrade():
     op.execute("DELETE FROM charge_line WHERE kind = 'penalty'")
     _kinds(OLD_KINDS)
+    op.drop_table("penalty_basis")
     with op.batch_alter_table("restructuring_instalment", schema=None) as batch_op:
         batch_op.drop_index("ix_restructuring_instalment_agreement_id")
     op.drop_table("restructuring_instalment")

@@ -184,6 +184,7 @@ class BuildingData:
     overdue_debts: list = field(default_factory=list)
     penalty_exemptions: list = field(default_factory=list)
     holidays: tuple = ()
+    penalty_mark: int | None = None   # the last journal entry the penalty saw (None: no penalty)
 
     @property
     def id(self) -> int:
@@ -281,11 +282,14 @@ def _penalty_on(session, catalog: Catalog, period: str) -> bool:
 
 
 def _load_penalties(session, result, account_building: dict, period: str) -> None:
-    from ..ledger import overdue_debts
+    from ..ledger import entry_mark, overdue_debts
     from ..restructuring import restructured_debts
 
     first, last = first_day(period), last_day(period)
     ids = sorted(account_building)
+    mark = entry_mark(session)      # before the debt is read: what comes later is not in it
+    for data in result.values():
+        data.penalty_mark = mark
     debts = overdue_debts(session, ids, period)
     restructured = restructured_debts(session, ids, period, debts)
     for (account_id, service_id), debt in sorted(debts.items()):

@@ -47,5 +47,7 @@ from .posting import (  # noqa: F401
     post_pending, post_received_payments, receive_payment, post_received_subsidies, post_subsidies, reverse_payment, spread,
     store_closing_balances, waiting_payments,
 )
-from .overdue import AgreementMoves, Overdue, agreement_moves, debt_on, overdue_debts  # noqa: F401
+from .overdue import (  # noqa: F401
+    AgreementMoves, Overdue, agreement_moves, debt_on, entry_mark, overdue_debts, penalty_stale_buildings,
+)
 from .statement import Statement, StatementError, statement  # noqa: F401

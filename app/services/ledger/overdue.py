@@ -26,7 +26,9 @@ from decimal import Decimal
 from sqlalchemy import and_, func, select
 
 from ...billing.periods import previous_period
-from ...models import ClosingBalance, JournalEntry, Period, RestructuringAgreement
+from ...models import (
+    Account, ClosingBalance, JournalEntry, PenaltyBasis, Period, Premise, RestructuringAgreement,
+)
 from ..sql import parts
 from .books import money
 
@@ -136,3 +138,20 @@ def debt_on(session, account_ids, day: date) -> dict[int, Decimal]:
     from .books import balance_as_of
 
     return {a: sum(book.values(), ZERO) for a, book in balance_as_of(session, account_ids, day).items()}
+
+
+def entry_mark(session) -> int:
+    """The id of the journal's last entry (0: none) — what a penalty saw."""
+    return session.scalar(select(func.max(JournalEntry.id))) or 0
+
+
+def penalty_stale_buildings(session, period: str) -> list[int]:
+    """Buildings whose draft penalty of ``period`` was computed before a payment, a subsidy, a
+    write-off or a reversal of one of their accounts was posted into it (one query)."""
+    later = (select(Premise.building_id).distinct()
+             .join(Account, Account.premise_id == Premise.id)
+             .join(JournalEntry, JournalEntry.account_id == Account.id)
+             .join(PenaltyBasis, (PenaltyBasis.building_id == Premise.building_id) & (PenaltyBasis.period == period))
+             .where(JournalEntry.posting_period == period, JournalEntry.kind.in_(PAID_KINDS),
+                    JournalEntry.id > PenaltyBasis.entry_mark))
+    return sorted(session.scalars(later))
