@@ -28,6 +28,8 @@ BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
 # Документи: restructuring agreements (operators draft, accountants approve, terminate, cancel),
 # the list of missed instalments, penalty exemptions (the accountant's).
 DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption")
+# Рахунки на оплату: preview and download (can_list), build a period's invoices (can_build).
+INVOICES = ("Invoices",)
 # Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
 MAIL = ("Mail",)
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
@@ -66,6 +68,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "RestructuringAgreement": ACTIONS_ALL + ("can_approve",),
         "MissedInstalments": ("can_list",),
         "PenaltyExemption": ACTIONS_ALL,
+        "Invoices": ("can_list", "can_build"),
         # the accountant sends the invoices, resends a failed message and sets the mail server
         "Mail": ("can_list", "can_send", "can_settings"),
         PERSONAL_DATA: ("can_show",),
@@ -88,6 +91,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "RestructuringAgreement": ACTIONS_ALL,
         "MissedInstalments": ("can_list",),
         "PenaltyExemption": ACTIONS_READ,
+        "Invoices": ("can_list",),
         "Mail": ("can_list",),  # sees the delivery log only
         PERSONAL_DATA: ("can_show",),
     },
@@ -116,7 +120,7 @@ RESOURCE_CATEGORY = {
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
-    **{r: "Accruals" for r in BILLING + MAIL},
+    **{r: "Accruals" for r in BILLING + MAIL + INVOICES},
     **{r: "Documents" for r in DOCUMENTS},
     **{r: "Security" for r in AUDIT},
 }

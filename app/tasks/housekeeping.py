@@ -28,11 +28,13 @@ def sweep(self):
     from ..services import reminders
     from ..services.imports import records
     from ..services.mail import outbox
+    from ..services.invoices import builds
     from .imports import check_import
 
     try:
         runs = sweep_orphans()
         imports = records.sweep_orphans()
+        invoice_builds = builds.sweep_orphans()
         reminders.sweep_throttle()
         for record_id in imports.recheck:
             check_import.delay(record_id)
@@ -40,4 +42,4 @@ def sweep(self):
     finally:
         db.session.remove()
     return {"runs": runs, "imports_ready": imports.ready, "imports_checked_again": imports.recheck,
-            "imports_failed": imports.failed, "mail": mail}
+            "imports_failed": imports.failed, "mail": mail, "invoice_builds": invoice_builds}

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 
 from . import (
-    access, audit, billing, catalog, imports, mail, mail_templates, metering, money, registry, restructuring, statement,
+    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, restructuring,
+    statement,
 )
 from ..security import menu_name
 from .lookup import LookupView
@@ -16,6 +17,7 @@ CATEGORIES = [
     ("Imports", _l("Import"), "fa-file-import", imports),
     ("Accruals", _l("Billing"), "fa-calculator", billing),
     ("Accruals", _l("Billing"), "fa-calculator", statement),
+    ("Accruals", _l("Billing"), "fa-calculator", invoices),
     ("Accruals", _l("Billing"), "fa-calculator", mail),
     ("Documents", _l("Documents"), "fa-file-signature", restructuring),
 ]

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Beneficiary, Meter, Reading, Registration
+from ..services.invoices.builds import default_period
 from .billing_card import billing_card
 
 LAST_READINGS = 6
@@ -39,6 +40,7 @@ def account_card(account) -> dict:
         "meters": meters,
         "readings": readings,
         "billing": billing_card(account),
+        "invoice_period": default_period(),  # the «Рахунок» button: the open (or last) period's invoice
         **_restructuring(session, account),
     }
 
