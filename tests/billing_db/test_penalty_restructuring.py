@@ -198,3 +198,29 @@ def test_a_payment_after_the_run_makes_the_penalty_stale_for_the_close(bdb):
     after = sum(r.amount for r in _penalties(session, DECEMBER, first))
     assert after < before
     close_period(DECEMBER)
+
+
+def test_the_invoice_shows_the_instalments_due_with_it(bdb):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.services.invoices import invoice_pdf, load_invoices
+
+    session = db.session
+    create_town()
+    account_id = _small_account(session)
+    run_billing()
+    close_period(OCTOBER)
+    agreement = RestructuringAgreement(agreement_date=date(2026, 11, 5), account_id=account_id,
+                                       debt_date=date(2026, 10, 31), mode="count", instalments=3,
+                                       first_due=date(2026, 11, 25))
+    restructuring.save_draft(session, agreement)
+    restructuring.approve(session, agreement, "accountant")
+    session.commit()
+    run_billing()
+    [invoice] = load_invoices(session, NOVEMBER, account_ids=[account_id])
+    assert invoice.instalments == [("ДР-2026-0001", 1, date(2026, 11, 25), D("133.34"))]
+    data = invoice_pdf(invoice)
+    page = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
+    assert "договір ДР-2026-0001, платіж 1 зі строком 25.11.2026" in page and "133,34" in page
