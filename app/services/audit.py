@@ -36,6 +36,7 @@ AUDITED = frozenset({
     "meter", "reading", "group_meter_premise",
     "service", "tariff", "tariff_component", "norm", "meter_type", "benefit_category", "network_node",
     "organisation", "setting",
+    "penalty_exemption", "restructuring_agreement",
     "inspector_building", "ab_user", "ab_role",
 })
 # Bookkeeping columns every login or save touches: not a change of the record.

@@ -1,7 +1,10 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, statement
+from . import (
+    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, restructuring,
+    statement,
+)
 from ..security import menu_name
 from .lookup import LookupView
 
@@ -16,6 +19,7 @@ CATEGORIES = [
     ("Accruals", _l("Billing"), "fa-calculator", statement),
     ("Accruals", _l("Billing"), "fa-calculator", invoices),
     ("Accruals", _l("Billing"), "fa-calculator", mail),
+    ("Documents", _l("Documents"), "fa-file-signature", restructuring),
 ]
 
 

@@ -41,4 +41,15 @@ def account_card(account) -> dict:
         "readings": readings,
         "billing": billing_card(account),
         "invoice_period": default_period(),  # the «Рахунок» button: the open (or last) period's invoice
+        **_restructuring(session, account),
     }
+
+
+def _restructuring(session, account) -> dict:
+    """The agreements of the account with their schedules (two queries and the ledger's two)."""
+    from ..models.restructuring import RESTRUCTURING_STATUSES
+    from ..services.restructuring import account_agreements
+    from .restructuring import STATUS_LABELS
+
+    return {"restructuring": account_agreements(session, account.id), "restructuring_statuses": RESTRUCTURING_STATUSES,
+            "instalment_statuses": STATUS_LABELS}

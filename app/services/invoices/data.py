@@ -165,6 +165,9 @@ class Invoice:
     consumption: list[Consumption] = field(default_factory=list)
     qr_purpose: str = ""
     qr_format: int = 2
+    # restructuring agreements in force: (agreement number, instalment, due date, unpaid) due up
+    # to the month's end and unpaid (app.services.restructuring.schedule_for) — a part of the balance
+    instalments: list = field(default_factory=list)
 
     @property
     def advance(self) -> Decimal:
@@ -262,6 +265,9 @@ def load_invoices(session, period: str, *, account_ids=None, building_ids=None) 
     for (account_id, service_id), figures in books.items():
         by_account[account_id][service_id] = figures
     payments = ledger.payments_in(session, accounts, period)
+    from ..restructuring import schedule_for
+
+    plans = schedule_for(session, accounts, period)
     meters, house = _meters(session, period, preliminary, buildings)
 
     result = []
@@ -305,6 +311,7 @@ def load_invoices(session, period: str, *, account_ids=None, building_ids=None) 
         inv.amount_due = inv.balance if inv.balance > 0 else ZERO
         inv.payments = [Payment(day, amount, rev) for day, amount, _pid, rev in payments.get(account_id, ())]
         inv.house_meters = house.get(building_id, [])
+        inv.instalments = [(agreement, m.seq, m.due_date, unpaid) for agreement, m, unpaid in plans.get(account_id, ())]
         inv.consumption = _consumption(inv.services, last_year.get(account_id, {}))
         result.append(inv)
     result.sort(key=delivery_key)

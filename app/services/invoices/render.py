@@ -252,6 +252,8 @@ def _labels(_locale: str) -> dict[str, str]:
         "fixed": _("fixed"), "area": _("by area"), "persons_m": _("by persons"), "one_off": _("one-off"),
         "meters": _("%(n)s meters"), "purpose_text": _("Payment for %(month)s, %(address)s, acc. %(number)s"),
         "tariffs": _("%(n)s tariffs"),
+        "instalments": _("Debt restructuring: instalments due (included in the amount due)"),
+        "instalment": _("agreement %(number)s, instalment %(seq)s due %(day)s"),
     }
 
 
@@ -773,6 +775,23 @@ def draw_notice(pg: Page, inv: Invoice, text: dict, y: float) -> float:
     return top - h
 
 
+def draw_instalments(pg: Page, inv: Invoice, text: dict, y: float) -> float:
+    """The instalments of a restructuring agreement due with this invoice (a box, one line each)."""
+    rows = inv.instalments[:max(1, int((y - BOTTOM - 28) // 7.8))]
+    if not rows:
+        return y
+    h = 14 + 7.8 * len(rows)
+    top = y - 6
+    pg.box(M, top - h, RIGHT - M, h)
+    pg.text(M + 4, top - 9, text["instalments"], size=7.5, bold=True)
+    yy = top - 18
+    for number, seq, day, unpaid in rows:
+        pg.text(M + 4, yy, text["instalment"] % {"number": number, "seq": seq, "day": date_text(day)}, size=6.5)
+        pg.right(RIGHT - 4, yy, f"{money_text(unpaid)} {text['uah']}", size=6.5, bold=True)
+        yy -= 7.8
+    return top - h
+
+
 def draw_invoice(c: canvas.Canvas, inv: Invoice, text: dict, issued: date) -> None:
     pg = Page(c)
     page = [1]
@@ -800,6 +819,10 @@ def draw_invoice(c: canvas.Canvas, inv: Invoice, text: dict, issued: date) -> No
     if y < BOTTOM + 80:
         y = new_page()
     y = draw_meters_and_chart(pg, inv, text, y - 3)
+    if inv.instalments:
+        if y < BOTTOM + 40:
+            y = new_page()
+        y = draw_instalments(pg, inv, text, y)
     if inv.provider.notice and y < BOTTOM + 40:
         y = new_page()
     draw_notice(pg, inv, text, y)
