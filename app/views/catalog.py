@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
+from wtforms import TextAreaField
+from wtforms.widgets import TextArea
 
 from ..extensions import db
 from ..models import (
@@ -17,6 +19,7 @@ from ..models import (
     TariffComponent,
 )
 from ..models.choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE_KINDS, RESOURCES
+from ..validation.rules import INVOICE_NOTICE_MAX
 from .base import OblikApi, OblikModelView
 from .csrf import check_csrf
 from .labels import LABELS
@@ -187,6 +190,26 @@ class NetworkSchemeView(BaseView):
                                     values=values, building_count=len(buildings), csrf_token=generate_csrf())
 
 
+class NoticeWidget(TextArea):
+    """The invoice notice: a textarea tall enough for its few paragraphs."""
+
+    def __call__(self, field, **kwargs):
+        kwargs["class"] = "form-control"
+        kwargs["rows"] = 10
+        kwargs["maxlength"] = INVOICE_NOTICE_MAX
+        return super().__call__(field, **kwargs)
+
+
+class NoticeField(TextAreaField):
+    """Line breaks stored as ``\n`` (a browser posts ``\r\n``, and counts it as one character
+    against ``maxlength``, as the length rule then does); nothing but spaces is no notice."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").strip() or None
+
+
 class OrganisationView(OblikModelView):
     datamodel = SQLAInterface(Organisation)
     class_permission_name = "Organisation"
@@ -195,7 +218,17 @@ class OrganisationView(OblikModelView):
     show_title = add_title = edit_title = _l("Organisation")
     list_columns = ["name", "edrpou", "iban", "bank_name"]
     add_columns = edit_columns = show_columns = [
-        "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website"]
+        "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website", "working_hours",
+        "invoice_notice"]
+    description_columns = {
+        "working_hours": _l("Printed on every invoice, e.g. «пн–чт 8:00–17:00, пт 8:00–16:00, обід 12:00–13:00»"),
+        "invoice_notice": _l("The notice area of every invoice: announcements, how to submit readings, how to "
+                             "dispute a charge (at most %(length)s characters)", length=INVOICE_NOTICE_MAX),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "invoice_notice": NoticeField(LABELS["invoice_notice"], widget=NoticeWidget(),
+                                        description=description_columns["invoice_notice"]),
+    }
 
 
 class PublicHolidayView(OblikModelView):
