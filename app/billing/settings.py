@@ -45,9 +45,12 @@ DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
     "penalty.enabled": ("0", N_("Penalty (пеня) on overdue debt: off by default")),
     "penalty.daily_pct": ("0.01", N_("Penalty per day, per cent of overdue debt")),
     "invoice.due_day": ("20", N_("Day of the following month by which an invoice is due")),
+    "write_off.limitation_months": ("36", N_("Limitation period of a debt, months (Civil Code art. 257): "
+                                            "older debt is a write-off candidate")),
 }
 DEFAULTS: dict[str, Decimal] = {key: Decimal(value) for key, (value, _) in DEFAULT_SETTINGS.items()}
 LOOKBACK_KEY = "recalculation_lookback_months"
+LIMITATION_KEY = "write_off.limitation_months"
 
 # A building's heat distribution (billing.md §5), the defaults of its columns: the share of
 # the house's heat for the heating system and for the common areas, and the minimum share of

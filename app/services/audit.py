@@ -37,6 +37,7 @@ AUDITED = frozenset({
     "service", "tariff", "tariff_component", "norm", "meter_type", "benefit_category", "network_node",
     "organisation", "setting",
     "inspector_building", "ab_user", "ab_role",
+    "write_off", "write_off_line",
 })
 # Bookkeeping columns every login or save touches: not a change of the record.
 IGNORED = {

@@ -34,15 +34,18 @@ Modules, in the order money goes through them:
   period, the balance history of an account, the entries behind a figure;
 * :mod:`.posting` — writing: payments, subsidies, opening balances, the draft frozen at the
   close, advances, closing balances, reversals;
-* :mod:`.statement` — the statement of account (акт звірки) over a range of months.
+* :mod:`.statement` — the statement of account (акт звірки) over a range of months;
+* :mod:`.aging` — the age of a debt by FIFO: the write-off candidates, the debtors' buckets.
 """
+from .aging import BUCKETS, Aging, Overdue, aging, fifo, last_month_older_than, older_than, overdue  # noqa: F401
 from .books import (  # noqa: F401
     TURNOVER_COLUMNS, account_balance, balance_as_of, balance_history, balances, entries_query,
     entries_total, last_closed, open_period, payment_lines, posted_by_target, turnover,
 )
 from .posting import (  # noqa: F401
     LedgerError, first_period_open, freeze_draft, lock_open_period, offset_advances, post_opening_balances, post_payments,
-    post_pending, post_received_payments, receive_payment, post_received_subsidies, post_subsidies, reverse_payment, spread,
+    post_pending, post_received_payments, receive_payment, post_received_subsidies, post_subsidies, post_write_off, reverse_payment,
+    reverse_write_off, spread,
     store_closing_balances, waiting_payments,
 )
 from .statement import Statement, StatementError, statement  # noqa: F401
