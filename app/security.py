@@ -28,10 +28,12 @@ BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
+# Документи: write-off statements (drafted by operators, approved and cancelled by accountants)
+DOCUMENTS = ("WriteOff",)
 # Personal data (residents' and owners' names, РНОКПП, phones, e-mails, dates of birth): who may
 # see it in the audit log; everyone else sees it masked. Not the inspector.
 PERSONAL_DATA = "PersonalData"
-CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Security")
+CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Documents", "Security")
 
 ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
 ROLE_LABELS = {
@@ -58,6 +60,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "WriteOff": ACTIONS_ALL + ("can_approve", "can_cancel"),
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -74,6 +77,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        # drafts write-off statements; an accountant approves them
+        "WriteOff": ACTIONS_ALL,
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
@@ -102,6 +107,7 @@ RESOURCE_CATEGORY = {
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
     **{r: "Accruals" for r in BILLING},
+    **{r: "Documents" for r in DOCUMENTS},
     **{r: "Security" for r in AUDIT},
 }
 

@@ -1,7 +1,7 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, audit, billing, catalog, imports, metering, money, registry, statement
+from . import access, audit, billing, catalog, imports, metering, money, registry, statement, write_offs
 from ..security import menu_name
 from .lookup import LookupView
 
@@ -13,6 +13,7 @@ CATEGORIES = [
     ("Imports", _l("Import"), "fa-file-import", imports),
     ("Accruals", _l("Billing"), "fa-calculator", billing),
     ("Accruals", _l("Billing"), "fa-calculator", statement),
+    ("Documents", _l("Documents"), "fa-folder-open", write_offs),
 ]
 
 

@@ -34,6 +34,10 @@ account, service and month) — for the whole town or for some accounts:
 * :func:`aging` — per account and service, the unpaid debt in age buckets (0–1, 1–3, 3–6,
   6–12, 12–36, 36+ months: the debtors' report), the balance and the advance.
 
+The credits of an account and service never add up to more than zero in a real journal (a
+reversal cancels a credit that was posted); if they did, that surplus would be a debt of no
+month: it is left out of the months (the advance then shows it, positive).
+
 The open period's draft (the last billing run's lines) is not in the journal yet and is not
 counted: its charges are the youngest anyway.
 """
