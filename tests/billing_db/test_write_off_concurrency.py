@@ -70,6 +70,6 @@ def test_the_posting_marker_refuses_a_second_mark(bdb_any):
     session.rollback()
     # a draft whose approval was marked (a crash between the mark and the status cannot happen:
     # one transaction — but were it so) is refused, and posts nothing
-    with pytest.raises(WriteOffRefused, match="already been posted"):
+    with pytest.raises(WriteOffRefused, match="уже проведено"):
         wo_service.approve(session, wo.id, "accountant")
     assert _entries(wo.number) == 0

@@ -195,17 +195,17 @@ def test_the_full_life_draft_approve_cancel_to_the_kopiyka(bdb):
     # the same in the account-level turnover
     assert ledger.turnover(session, OPEN)[flats[1]]["written_off"] == D("-930.00")
     # an approved statement is not edited
-    with pytest.raises(WriteOffRefused, match="draft"):
+    with pytest.raises(WriteOffRefused, match="лише чернетку"):
         wo_service.edit_line(session, wo, line.id, "1,00")
     with pytest.raises(WriteOffRefused):
         wo_service.delete_draft(session, wo)
     # approving twice posts nothing twice
-    with pytest.raises(WriteOffRefused, match="already approved"):
+    with pytest.raises(WriteOffRefused, match="уже затверджено"):
         wo_service.approve(session, wo.id, "accountant")
     assert len(_journal("write_off", wo.number)) == 3
 
     # cancel: reversals in the open period, the statement stays
-    with pytest.raises(WriteOffRefused, match="reason"):
+    with pytest.raises(WriteOffRefused, match="причину скасування"):
         wo_service.cancel(session, wo.id, "  ", "accountant")
     assert wo_service.cancel(session, wo.id, "помилка у відомості", "admin") == 3
     session.refresh(wo)
@@ -220,7 +220,7 @@ def test_the_full_life_draft_approve_cancel_to_the_kopiyka(bdb):
     assert final[(flats[1], s["UTR"])]["closing"] == D("1200.00")
     assert session.scalar(select(func.count()).select_from(WriteOffPosting)
                           .where(WriteOffPosting.write_off_id == wo.id)) == 2
-    with pytest.raises(WriteOffRefused, match="already cancelled"):
+    with pytest.raises(WriteOffRefused, match="уже скасовано"):
         wo_service.cancel(session, wo.id, "ще раз", "admin")
     assert len(_journal("reversal", wo.number)) == 3
 
@@ -252,21 +252,21 @@ def test_by_hand_amount_over_the_debt_is_refused_naming_the_row(bdb):
     ids = old_debts_town()
     flats, s = ids["accounts"], ids["services"]
     session = db.session
-    with pytest.raises(WriteOffRefused, match="note"):
+    with pytest.raises(WriteOffRefused, match="примітці"):
         wo_service.start(session, doc_date=date(2026, 11, 20), reason="deceased", note="", user="operator")
     wo = wo_service.start(session, doc_date=date(2026, 11, 20), reason="deceased",
                           note="свідоцтво про смерть № 123", user="operator")
     with pytest.raises(WriteOffRefused, match=r"E1-002.*960,00"):
         wo_service.add_line(session, wo, flats[2], s["UTR"], "960,01")
-    with pytest.raises(WriteOffRefused, match="greater than zero"):
+    with pytest.raises(WriteOffRefused, match="більшою за нуль"):
         wo_service.add_line(session, wo, flats[2], s["UTR"], "0")
-    with pytest.raises(WriteOffRefused, match="not a number"):
+    with pytest.raises(WriteOffRefused, match="не є числом"):
         wo_service.add_line(session, wo, flats[2], s["UTR"], "abc")
-    with pytest.raises(WriteOffRefused, match="no debt"):
+    with pytest.raises(WriteOffRefused, match="немає боргу"):
         wo_service.add_line(session, wo, flats[3], s["UTR"], "1,00")
     line = wo_service.add_line(session, wo, flats[2], s["UTR"], "960,00", "усе")
     assert (line.debt, line.oldest_unpaid) == (D("960.00"), "2023-08")
-    with pytest.raises(WriteOffRefused, match="already in the statement"):
+    with pytest.raises(WriteOffRefused, match="уже є у відомості"):
         wo_service.add_line(session, wo, flats[2], s["UTR"], "1,00")
     session.commit()
     # the debt falls before approval (a payment of 100,00): the approval is refused, naming the row
@@ -275,7 +275,7 @@ def test_by_hand_amount_over_the_debt_is_refused_naming_the_row(bdb):
     ledger.receive_payment(session, Payment(external_id="P-NOV", account_id=flats[2], paid_on=date(2026, 11, 25),
                                             amount=D("100.00")), "operator")
     session.commit()
-    with pytest.raises(WriteOffRefused, match=r"Row 1 \(account E1-002.*960,00.*860,00"):
+    with pytest.raises(WriteOffRefused, match=r"Рядок 1 \(особовий рахунок E1-002.*960,00.*860,00"):
         wo_service.approve(session, wo.id, "accountant")
     assert _journal("write_off", wo.number) == []
     session.refresh(wo)
@@ -288,7 +288,7 @@ def test_by_hand_amount_over_the_debt_is_refused_naming_the_row(bdb):
 
 def test_no_candidates_no_statement(bdb):
     old_debts_town()
-    with pytest.raises(WriteOffRefused, match="36 months"):
+    with pytest.raises(WriteOffRefused, match="36 міс"):
         wo_service.form_from_candidates(db.session, doc_date=date(2026, 10, 1), user="accountant",
                                         as_of=date(2026, 7, 31))
     assert db.session.scalar(select(func.count()).select_from(WriteOff)) == 0

@@ -155,7 +155,7 @@ def overdue(session, months: int, day: date, account_ids=None) -> list[Overdue]:
     service. One query (per chunk of ``account_ids``)."""
     cutoff = last_month_older_than(months, day)
     rows = []
-    for part in _parts(account_ids):
+    for part in _parts(_may_be_overdue(session, cutoff, account_ids)):
         u = _unpaid_months(part)
         old = func.sum(case((u.c.month <= cutoff, u.c.unpaid), else_=0))
         oldest = func.min(case((u.c.unpaid > 0, u.c.month), else_=None))
@@ -166,6 +166,23 @@ def overdue(session, months: int, day: date, account_ids=None) -> list[Overdue]:
         rows += [Overdue(a, s, money(debt), money(amount), first)
                  for a, s, debt, amount, first in session.execute(stmt)]
     return sorted(rows, key=lambda r: (r.account_id, r.service_id))
+
+
+def _may_be_overdue(session, cutoff: str, account_ids=None) -> list[int]:
+    """The accounts that may have debt of months up to ``cutoff`` — one pass over the journal,
+    no window: the unpaid part of the old months is at most Σ positive non-credit entries of
+    those months + Σ credits (a month's positive net is at most its positive entries, and the
+    negative months only add to what pays). The exact FIFO then runs on these accounts only."""
+    je = JournalEntry
+    side = _credit_side()
+    bound = func.sum(case((side, je.amount), (and_(je.target_period <= cutoff, je.amount > 0), je.amount), else_=0))
+    found = set()
+    for part in _parts(account_ids):
+        scope = [je.account_id.in_(part)] if part is not None else []
+        stmt = (select(je.account_id).where(je.service_id.is_not(None), *scope)
+                .group_by(je.account_id, je.service_id).having(bound > 0))
+        found.update(session.scalars(stmt))
+    return sorted(found)
 
 
 @dataclass
