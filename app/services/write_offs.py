@@ -350,9 +350,12 @@ def approve(session, write_off_id: int, user: str | None) -> int:
         wo.status, wo.approved_by, wo.approved_at = APPROVED, user, datetime.now()
         session.commit()
         return entries
-    except (WriteOffRefused, ledger.LedgerError):
+    except WriteOffRefused:
         session.rollback()
         raise
+    except ledger.LedgerError as refused:  # no period is open
+        session.rollback()
+        raise WriteOffRefused(str(refused)) from None
     except IntegrityError:
         # a concurrent approval marked it first (its row lock makes this rare; the key is the rule)
         session.rollback()
@@ -381,9 +384,12 @@ def cancel(session, write_off_id: int, reason: str, user: str | None) -> int:
         wo.status, wo.cancelled_by, wo.cancelled_at, wo.cancel_reason = CANCELLED, user, datetime.now(), reason
         session.commit()
         return entries
-    except (WriteOffRefused, ledger.LedgerError):
+    except WriteOffRefused:
         session.rollback()
         raise
+    except ledger.LedgerError as refused:  # no period is open
+        session.rollback()
+        raise WriteOffRefused(str(refused)) from None
     except IntegrityError:
         session.rollback()
         raise WriteOffRefused(_("The statement has already been cancelled")) from None

@@ -309,3 +309,15 @@ def test_the_limitation_period_is_a_dated_setting(bdb):
 
 def test_buckets_are_the_debtors_report_s():
     assert BUCKETS == ("0-1", "1-3", "3-6", "6-12", "12-36", "36+")
+
+
+def test_no_open_period_no_approval(bdb):
+    ids = old_debts_town()
+    session = db.session
+    wo = wo_service.form_from_candidates(session, doc_date=date(2026, 11, 30), user="accountant")
+    session.commit()
+    session.execute(Period.__table__.update().where(Period.period == OPEN).values(status="closed"))
+    session.commit()
+    with pytest.raises(WriteOffRefused, match="oblik period open"):
+        wo_service.approve(session, wo.id, "accountant")
+    assert _journal("write_off", wo.number) == [] and ids
