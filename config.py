@@ -140,7 +140,23 @@ LANGUAGES = {
     "en": {"flag": "gb", "name": "English"},
 }
 
-# Mail (invoices, reminders) — later issues use it.
+# Mail (invoices, reminders; docs/invoices.md «Розсилка рахунків e-mail»): the defaults of the
+# «Розсилка» screen's settings — a field filled in on the screen wins, except the password: the
+# environment's OBLIK_MAIL_PASSWORD wins over one stored in the database.
 MAIL_SERVER = os.environ.get("OBLIK_MAIL_SERVER", "localhost")
 MAIL_PORT = int(os.environ.get("OBLIK_MAIL_PORT", "25"))
+MAIL_SECURITY = os.environ.get("OBLIK_MAIL_SECURITY", "none")  # none | starttls | ssl
+MAIL_USERNAME = os.environ.get("OBLIK_MAIL_USERNAME", "")
+MAIL_PASSWORD = os.environ.get("OBLIK_MAIL_PASSWORD", "")
 MAIL_DEFAULT_SENDER = os.environ.get("OBLIK_MAIL_SENDER", "oblik@localhost")
+MAIL_BOUNCE_ADDRESS = os.environ.get("OBLIK_MAIL_BOUNCE", "")  # the envelope sender; empty: the sender
+MAIL_RATE_PER_MINUTE = int(os.environ.get("OBLIK_MAIL_RATE", "60"))
+MAIL_ENABLED = os.environ.get("OBLIK_MAIL_ENABLED", "1") == "1"
+MAIL_TIMEOUT_SECONDS = int(os.environ.get("OBLIK_MAIL_TIMEOUT", "30"))
+# a temporary error is tried again after MAIL_RETRY_SECONDS, doubled each time (at most an
+# hour), MAIL_MAX_ATTEMPTS times in all; then the message is failed
+MAIL_RETRY_SECONDS = int(os.environ.get("OBLIK_MAIL_RETRY_SECONDS", "60"))
+MAIL_MAX_ATTEMPTS = int(os.environ.get("OBLIK_MAIL_MAX_ATTEMPTS", "8"))
+# the address the links of e-mails (unsubscribe, readings) point to: the app's public address
+# (default: what `make run` serves; set it in production)
+PUBLIC_URL = os.environ.get("OBLIK_PUBLIC_URL", "http://127.0.0.1:8080")

@@ -13,7 +13,7 @@ ACTIONS_ALL = ("can_list", "can_show", "can_add", "can_edit", "can_delete")
 
 CATALOG = ("Service", "Tariff", "TariffComponent", "Norm", "MeterType", "BenefitCategory",
            "NetworkNode")
-SETTINGS = ("Organisation", "Setting")
+SETTINGS = ("Organisation", "Setting", "MailTemplate")
 REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
@@ -25,11 +25,17 @@ IMPORTS = ("Import",)
 IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
+# Документи: restructuring agreements (operators draft, accountants approve, terminate, cancel),
+# the list of missed instalments, penalty exemptions (the accountant's); write-off statements
+# (operators draft, accountants approve and cancel).
+DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption", "WriteOff")
+# Рахунки на оплату: preview and download (can_list), build a period's invoices (can_build).
+INVOICES = ("Invoices",)
+# Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
+MAIL = ("Mail",)
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
-# Документи: write-off statements (drafted by operators, approved and cancelled by accountants)
-DOCUMENTS = ("WriteOff",)
 # Personal data (residents' and owners' names, РНОКПП, phones, e-mails, dates of birth): who may
 # see it in the audit log; everyone else sees it masked. Not the inspector.
 PERSONAL_DATA = "PersonalData"
@@ -60,6 +66,12 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL + ("can_approve",),
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        "RestructuringAgreement": ACTIONS_ALL + ("can_approve",),
+        "MissedInstalments": ("can_list",),
+        "PenaltyExemption": ACTIONS_ALL,
+        "Invoices": ("can_list", "can_build"),
+        # the accountant sends the invoices, resends a failed message and sets the mail server
+        "Mail": ("can_list", "can_send", "can_settings"),
         "WriteOff": ACTIONS_ALL + ("can_approve", "can_cancel"),
         PERSONAL_DATA: ("can_show",),
     },
@@ -77,6 +89,12 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "ClaimAct": ACTIONS_ALL,
         "ClaimActTarget": ACTIONS_ALL,
         "AreaChange": ACTIONS_ALL,
+        # drafts only: the service refuses to change an approved, terminated or cancelled agreement
+        "RestructuringAgreement": ACTIONS_ALL,
+        "MissedInstalments": ("can_list",),
+        "PenaltyExemption": ACTIONS_READ,
+        "Invoices": ("can_list",),
+        "Mail": ("can_list",),  # sees the delivery log only
         # drafts write-off statements; an accountant approves them
         "WriteOff": ACTIONS_ALL,
         PERSONAL_DATA: ("can_show",),
@@ -106,7 +124,7 @@ RESOURCE_CATEGORY = {
     **{r: "Metering" for r in METERING},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
-    **{r: "Accruals" for r in BILLING},
+    **{r: "Accruals" for r in BILLING + MAIL + INVOICES},
     **{r: "Documents" for r in DOCUMENTS},
     **{r: "Security" for r in AUDIT},
 }

@@ -64,6 +64,8 @@ def form_values(page: str) -> dict:
     values = {}
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
+        if 'type="checkbox"' in tag and not re.search(r"\schecked", tag):
+            continue  # a browser posts a checkbox only when it is ticked
         if name and 'type="submit"' not in tag:
             value = re.search(r'value="([^"]*)"', tag)
             values[name.group(1)] = html.unescape(value.group(1)) if value else ""

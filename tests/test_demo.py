@@ -178,6 +178,54 @@ def test_realistic_content(session):
     assert Decimal(1650) <= prices["HEAT"] <= Decimal(2500)
 
 
+def test_flats_are_in_their_entrances_in_order(session):
+    """Invoices are printed in delivery order: the flats of a block fill its entrances one after
+    another (flat 1 in entrance 1, the last flat in the last entrance), shops and private houses
+    have none."""
+    from app.models import Building, Premise
+
+    by_building = defaultdict(list)
+    for building_id, number, kind, entrance in session.execute(
+            select(Premise.building_id, Premise.number, Premise.kind, Premise.entrance)):
+        by_building[building_id].append((number, kind, entrance))
+    floors = dict(session.execute(select(Building.id, Building.floors)).all())
+    several = 0
+    for building_id, premises in by_building.items():
+        flats = sorted((int(n), e) for n, kind, e in premises if kind == "apartment")
+        assert all(e is None for n, kind, e in premises if kind == "nonresidential")
+        if len(premises) == 1 and floors[building_id] <= 2:  # a private house
+            assert premises[0][2] is None
+            continue
+        entrances = [e for _, e in flats]
+        assert entrances == sorted(entrances) and entrances[0] == 1, building_id
+        assert set(entrances) == set(range(1, entrances[-1] + 1)), building_id  # none skipped
+        sizes = Counter(entrances)
+        assert max(sizes.values()) - min(sizes.values()) <= max(sizes.values()) // 2 + 1, sizes
+        several += entrances[-1] > 1
+    assert several >= 1  # the small town (300 accounts) has mostly one-entrance blocks
+
+
+def test_some_owners_agreed_to_invoices_by_e_mail(session):
+    from app.models import Account, Organisation
+
+    today = date.today()
+    accounts = session.execute(select(Account.email, Account.closed_on, Account.opened_on, Account.einvoice_consent,
+                                      Account.einvoice_consent_on)).all()
+    consenting = [a for a in accounts if a.einvoice_consent]
+    open_accounts = [a for a in accounts if a.closed_on is None]
+    assert 0.5 <= len(consenting) / len(open_accounts) <= 0.7  # about 60 % of the open accounts
+    assert any(a.email and not a.einvoice_consent for a in open_accounts)  # an e-mail, yet paper invoices
+    for a in consenting:
+        assert a.email and a.closed_on is None
+        assert a.einvoice_consent_on is not None and a.einvoice_consent_on < today
+        assert a.einvoice_consent_on >= min(a.opened_on, today - date.resolution)
+    assert all(a.einvoice_consent_on is None for a in accounts if not a.einvoice_consent)
+    organisation = session.scalar(select(Organisation))
+    assert organisation.working_hours and "8:00" in organisation.working_hours
+    notice = organisation.invoice_notice
+    assert "Показники" in notice and "скаргу" in notice and len(notice) <= 1500
+
+
 def test_open_period_is_the_month_of_the_last_readings(session):
     """Last month: its readings are in (the window ends with it), ready to be billed."""
     from app.models import Reading
@@ -230,7 +278,7 @@ def _generate(seed, accounts=120):
         "benefits": {b[0]: i for i, b in enumerate(BENEFITS, 1)},
     }
     writer = _MemoryWriter()
-    town = Town(rng, today, writer, catalog)
+    town = Town(rng, today, writer, catalog, seed=seed)
     for building in plan.buildings:
         town.building(building, {})
     return writer.rows

@@ -386,6 +386,25 @@ def _close_freeze(g):
             "entry_amount": sum(line.amount for line in lines)}
 
 
+@example("penalty")
+def _penalty(g):
+    from app.billing import OverdueDebt, Setting
+
+    def lines(period, debt):
+        inputs = BillingInput(
+            period, settings=[Setting("penalty.enabled", LONG_AGO, D(1)),
+                              Setting("penalty.daily_pct", LONG_AGO, D(g["daily_pct"]))],
+            services=[Service(1, "MAINT", "fixed")], buildings=[Building(1, "B-17")],
+            premises=[Premise(1, 1, "12", D("52.30"))], accounts=[Account(1, 1, LONG_AGO, number="1700012")],
+            overdue_debts=[debt])
+        return [line for line in bill_period(inputs).lines if line.kind == "penalty"]
+
+    [old] = lines(g["period"], OverdueDebt(1, 1, overdue=D(g["overdue"])))
+    [bill] = lines(g["bill_period"], OverdueDebt(1, 1, due=D(g["bill"])))
+    return {"days": old.days, "amount": old.amount, "bill_from": bill.date_from.isoformat(), "bill_days": bill.days,
+            "bill_amount": bill.amount}
+
+
 @example("journal-balance")
 def _journal_balance(g):
     """Plain arithmetic of the journal (no engine function owns it): the closing balance is the

@@ -78,7 +78,7 @@ def _format_of(kind, col) -> str | re.Pattern:
     type_, size, scale = kind.column_type(col)
     if type_ == "choice":
         return "one of " + ", ".join(f"`{code}`" for code in col.choices.codes)
-    return {"period": "month `YYYY-MM`", "date": "date", "int": "whole number",
+    return {"period": "month `YYYY-MM`", "date": "date", "int": "whole number", "bool": "yes/no",
             "decimal": f"number, {scale} places", "text": f"text ≤ {size}" if size else "text"}[type_]
 
 
@@ -106,7 +106,9 @@ def test_every_column_of_every_kind_as_the_code_declares_it(app, doc):
                 elif col.name in required:
                     assert role == "required", f"{where} is required: {role!r}"
                 else:
-                    expected = "optional" + (f", default `{col.default}`" if col.default is not None else "")
+                    default = {False: "no", True: "yes"}.get(col.default, col.default) \
+                        if isinstance(col.default, bool) else col.default
+                    expected = "optional" + (f", default `{default}`" if default is not None else "")
                     assert role == expected, f"{where}: {role!r}, expected {expected!r}"
                 wanted = _format_of(kind, col)
                 if isinstance(wanted, re.Pattern):

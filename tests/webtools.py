@@ -230,6 +230,7 @@ def registration_form(resident_id, premise_id, **over):
 def organisation_form(org, **over):
     """The edit form of the seeded organisation ``org`` (a dict of its columns)."""
     data = {k: ("" if org.get(k) is None else str(org[k]))
-            for k in ("name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website")}
+            for k in ("name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website", "working_hours",
+                      "invoice_notice")}
     data.update(over)
     return data

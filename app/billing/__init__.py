@@ -4,7 +4,7 @@
 """
 from .data import (  # noqa: F401
     Account, AccountService, AreaChange, BillingInput, BillingResult, BillingWarning, Beneficiary, Building,
-    ChargeLine, ClaimAct, HouseBalance, Meter, MeterMonth, NetworkNode, Norm, Premise, Price, PriceComponent,
-    Reading, Registration, Service, Setting,
+    ChargeLine, ClaimAct, HouseBalance, Meter, MeterMonth, NetworkNode, Norm, OverdueDebt, PenaltyExemption,
+    Premise, Price, PriceComponent, Reading, Registration, Service, Setting,
 )
 from .engine import bill_period  # noqa: F401

@@ -13,13 +13,17 @@ IMBALANCE_KEYS = ("volume", "persons", "area")
 CLAIM_KINDS = ("not_provided", "poor_quality")
 
 # Lines: the engine's kinds; a draft adds the recalculation of a closed month, whose
-# ``detail_kind`` is the engine kind it corrects.
+# ``detail_kind`` is the engine kind it corrects, and the penalty (пеня, billing.md §11): a
+# line of the open month on the debt as the ledger holds it at the run — never recalculated
+# (a closed month's penalty stays as posted), so it is not among the kinds a recalculation
+# compares (``LINE_KINDS``).
 LINE_KINDS = ("charge", "imbalance", "benefit")
 RECALCULATION = "recalculation"
-DRAFT_LINE_KINDS = LINE_KINDS + (RECALCULATION,)
+PENALTY = "penalty"
+DRAFT_LINE_KINDS = LINE_KINDS + (RECALCULATION, PENALTY)
 
 # Where a reading came from; an estimate is never a point a volume is measured from.
-READING_SOURCES = ("inspector", "resident", "import", "estimate")
+READING_SOURCES = ("inspector", "resident", "import", "estimate", "online")  # online: the reminder's page
 ESTIMATE_READING = "estimate"
 
 # Where a volume came from: every line source; a meter's month has only the first four.

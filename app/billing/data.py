@@ -13,7 +13,7 @@ Vocabulary of codes (:mod:`app.billing.codes`, labelled in ``app/models/choices.
 * resource: ``cold_water`` ``hot_water`` ``heat`` ``gas`` ``electricity`` ``sewerage``;
   a meter may also be a ``heat_allocator`` (розподілювач теплоти)
 * registration kind: ``registered`` ``temporary`` ``absent``
-* line kind: ``charge`` ``imbalance`` ``benefit``
+* line kind: ``charge`` ``imbalance`` ``benefit``, and ``penalty`` (пеня, :mod:`app.billing.penalties`)
 * volume source: ``actual`` ``estimated`` ``norm`` ``true_up`` ``imbalance`` ``allocation``
 """
 from __future__ import annotations
@@ -358,6 +358,51 @@ class MeterMonth:
         _normalise(self, decimals=("volume",), optional_decimals=("start", "end"))
 
 
+# ----------------------------------------------------------------------------- penalties
+
+
+@dataclass(frozen=True)
+class OverdueDebt:
+    """The debt of an account on a service that a penalty (пеня, billing.md §11) may run on in
+    the month billed, from the ledger:
+
+    * ``overdue``: the debt already overdue when the month begins (bills of the months before
+      the last one, left unpaid), penalties already in the debt taken out;
+    * ``due``: the last month's bill still unpaid, due on the month's due day (``invoice.due_day``);
+    * ``movements``: (value date, amount) of the entries posted in the month so far — payments
+      and subsidies negative, their reversals positive; they pay the overdue debt first;
+    * ``penalty_in_debt``: penalties charged earlier and still unpaid — no penalty runs on them,
+      and with this month's they are capped at 100 % of the debt;
+    * ``restructured``: the part of the debt under a restructuring agreement (реструктуризація),
+      excluded while the agreement holds — until ``restructured_until`` (its termination day;
+      empty: the whole month).
+    """
+
+    account_id: int
+    service_id: int
+    overdue: Decimal = Decimal(0)
+    due: Decimal = Decimal(0)
+    movements: tuple[tuple[date, Decimal], ...] = ()
+    penalty_in_debt: Decimal = Decimal(0)
+    restructured: Decimal = Decimal(0)
+    restructured_until: date | None = None
+    agreement: str = ""
+
+    def __post_init__(self):
+        _normalise(self, decimals=("overdue", "due", "penalty_in_debt", "restructured"), tuples=("movements",))
+        object.__setattr__(self, "movements", tuple((day, to_decimal(amount)) for day, amount in self.movements))
+
+
+@dataclass(frozen=True)
+class PenaltyExemption:
+    """An account exempt from penalties ``date_from``…``date_to`` (empty end: open)."""
+
+    account_id: int
+    date_from: date
+    date_to: date | None = None
+    reason: str = ""
+
+
 # ----------------------------------------------------------------------------- input
 
 
@@ -386,6 +431,9 @@ class BillingInput:
     meter_history: tuple[MeterMonth, ...] = ()
     beneficiaries: tuple[Beneficiary, ...] = ()
     claim_acts: tuple[ClaimAct, ...] = ()
+    overdue_debts: tuple[OverdueDebt, ...] = ()
+    penalty_exemptions: tuple[PenaltyExemption, ...] = ()
+    holidays: tuple[date, ...] = ()
 
     def __post_init__(self):
         parse_period(self.period)
@@ -399,7 +447,8 @@ class BillingInput:
 class ChargeLine:
     """Рядок нарахування.
 
-    * ``kind``: ``charge`` | ``imbalance`` | ``benefit``.
+    * ``kind``: ``charge`` | ``imbalance`` | ``benefit`` | ``penalty`` (``base_quantity`` and
+      ``quantity`` the largest debt it ran on, ``price`` the daily rate in per cent).
     * ``base_quantity``: the monthly base quantity ``q`` of the segment (rounded to the
       service's precision); ``quantity``: the shown quantity ``round(q × d / D)``.
     * ``price``: the price of the segment (None on benefit lines); ``reduction``: the claim-act

@@ -9,7 +9,8 @@ in a fixed order and every division is exact until its single rounding.
 
 The steps: metering of the month (§4) and the house meters' distribution (§5) →
 charge and imbalance lines per subscription, cut into segments (§2, §3, §8) → benefit
-lines per beneficiary, account and service (§6) → the per-meter volumes billed.
+lines per beneficiary, account and service (§6) → penalty lines on overdue debt when the
+penalty is on (§11, :mod:`.penalties`) → the per-meter volumes billed.
 
 Benefit decisions where billing.md is silent: ``S`` is taken per account (one account per
 premise is the normal case); for area-based norms ``Q`` is the premise's area by the
@@ -31,11 +32,12 @@ from .context import Book
 from .data import BillingInput, BillingResult, ChargeLine, MeterMonth
 from .metering import Metering
 from .money import format_money, format_number, largest_remainder, round_qty
+from .penalties import penalty_lines
 from .periods import clip
 
 __all__ = ["bill_period"]
 
-KIND_ORDER = {"charge": 0, "imbalance": 1, "benefit": 2}
+KIND_ORDER = {"charge": 0, "imbalance": 1, "benefit": 2, "penalty": 3}
 
 
 def bill_period(inputs: BillingInput) -> BillingResult:
@@ -44,6 +46,7 @@ def bill_period(inputs: BillingInput) -> BillingResult:
     metering = Metering(book)
     lines = Charges(book, metering).lines()
     lines += _benefit_lines(book, lines)
+    lines += penalty_lines(book)
     lines.sort(key=lambda line: _line_order(book, line))
     return BillingResult(
         period=book.period,

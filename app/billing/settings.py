@@ -45,6 +45,10 @@ DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
     "penalty.enabled": ("0", N_("Penalty (пеня) on overdue debt: off by default")),
     "penalty.daily_pct": ("0.01", N_("Penalty per day, per cent of overdue debt")),
     "invoice.due_day": ("20", N_("Day of the following month by which an invoice is due")),
+    "invoice.qr_format": ("2", N_("Format of the NBU payment QR code on invoices: 2 (format 002, every bank) or 3 "
+                                  "(format 003)")),
+    "reminders.day": ("20", N_("Day of the month from which reading reminders are e-mailed (0: no reminders)")),
+    "reminders.hour": ("18", N_("Hour (Kyiv time, 0–23) from which reading reminders are e-mailed on that day")),
     "write_off.limitation_months": ("36", N_("Limitation period of a debt, months (Civil Code art. 257): "
                                             "older debt is a write-off candidate")),
 }

@@ -11,7 +11,7 @@ class AuditLog(Model):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_record", "table_name", "record_id"),
-        CheckConstraint("source IN ('web', 'api', 'import', 'cli', 'task', 'system')", name="ck_audit_log_source"),
+        CheckConstraint("source IN ('web', 'api', 'import', 'cli', 'task', 'system', 'online')", name="ck_audit_log_source"),
         CheckConstraint("action IN ('insert', 'update', 'delete')", name="ck_audit_log_action"),
     )
     id = Column(Integer, primary_key=True)

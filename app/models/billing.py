@@ -38,6 +38,7 @@ LINE_KINDS = Choices.of(billing_codes.DRAFT_LINE_KINDS, {
     "imbalance": _l("Imbalance"),
     "benefit": _l("Benefit"),
     "recalculation": _l("Recalculation"),
+    "penalty": _l("Penalty"),
 })
 VOLUME_SOURCES = Choices.of(billing_codes.VOLUME_SOURCES, {
     "actual": _l("Actual readings"),

@@ -69,6 +69,7 @@ READING_SOURCES = Choices.of(billing_codes.READING_SOURCES, {
     "resident": _l("Resident"),
     "import": _l("Import"),
     "estimate": _l("Estimate"),
+    "online": _l("Online (resident)"),
 })
 METER_EVENT_KINDS = Choices(
     ("installation", _l("Installation")),
@@ -103,6 +104,7 @@ AUDIT_SOURCES = Choices(
     ("cli", _l("Command line")),
     ("task", _l("Background task")),
     ("system", _l("System")),
+    ("online", _l("Online readings page")),
 )
 AUDIT_ACTIONS = Choices(
     ("insert", _l("Created")),

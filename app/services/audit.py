@@ -36,6 +36,7 @@ AUDITED = frozenset({
     "meter", "reading", "group_meter_premise",
     "service", "tariff", "tariff_component", "norm", "meter_type", "benefit_category", "network_node",
     "organisation", "setting",
+    "penalty_exemption", "restructuring_agreement",
     "inspector_building", "ab_user", "ab_role",
     "write_off", "write_off_line",
 })
@@ -53,7 +54,9 @@ SECRET = {"ab_user": frozenset({"password"})}
 SECRET_VALUE = "***"
 # Collections (many-to-many) logged as a field of the record: the names before and after.
 COLLECTIONS = {"ab_user": ("roles",), "ab_role": ("permissions",)}
-# Personal data (the fields the screens show only to roles allowed to see residents).
+# Personal data (the fields the screens show only to roles allowed to see residents). An account's
+# consent to invoices by e-mail and its date are not: how the invoice is delivered, not who the
+# owner is (the e-mail address itself is).
 PERSONAL = {
     "resident": frozenset({"full_name", "rnokpp", "birth_date", "phone", "email"}),
     "account": frozenset({"owner_name", "owner_rnokpp", "phone", "email"}),

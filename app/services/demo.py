@@ -66,7 +66,22 @@ ORGANISATION = {
     "phone": "+380412420315",
     "email": "info@zhytloservis.example.org",
     "website": "https://zhytloservis.example.org",
+    "working_hours": "пн–чт 8:00–17:00, пт 8:00–15:45, обідня перерва 12:00–12:45; сб, нд — вихідні",
+    "invoice_notice": (
+        "Показники лічильників передавайте з 20 по 28 число щомісяця: за посиланням із нагадування "
+        "на e-mail, телефоном (0412) 42-03-15 або в абонентському відділі (вул. Соборна, 12, каб. 3). "
+        "Без показників обсяг нараховується за середнім споживанням, а після трьох місяців — за нормою.\n"
+        "Якщо ви не згодні з нарахуванням, подайте письмову скаргу до абонентського відділу або на "
+        "info@zhytloservis.example.org протягом 30 днів від дати рахунку; відповідь надаємо протягом "
+        "30 днів, а перерахунок, якщо скаргу визнано, — у наступному рахунку.\n"
+        "Аварійна служба цілодобово: (0412) 42-00-00."
+    ),
 }
+# E-invoices: this share of the open accounts of households agreed to get the invoices by e-mail —
+# with the owner's e-mail, or one given for the invoices; drawn from a random stream of its own, so
+# that the rest of the town stays what the seed made it.
+EINVOICE_SHARE = 0.6
+EINVOICE_SINCE = date(2021, 1, 1)
 
 # (code, name, unit, method, resource, area_basis, quantity_precision)
 SERVICES = (
@@ -506,8 +521,9 @@ class Person:
 class Town:
     """Generates the rows of the demo town into a ``BulkWriter``."""
 
-    def __init__(self, rng: random.Random, today: date, writer: BulkWriter, catalog: dict):
+    def __init__(self, rng: random.Random, today: date, writer: BulkWriter, catalog: dict, seed=None):
         self.rng = rng
+        self.consent_rng = random.Random(f"e-invoices:{seed}")
         self.today = today
         self.w = writer
         self.catalog = catalog
@@ -557,6 +573,14 @@ class Town:
         login = "".join(TRANSLIT.get(c, c) for c in surname.lower())
         initial = "".join(TRANSLIT.get(c, c) for c in first.lower())[:1]
         return f"{login}.{initial}{birth.year % 100:02d}{self.rng.randrange(10, 100)}@{self.rng.choice(MAIL_DOMAINS)}"
+
+    def _invoice_email(self, owner_name: str) -> str:
+        """The address an owner gave for the invoices (from the stream of the e-invoices)."""
+        r = self.consent_rng
+        surname, first = (owner_name.split() + ["", ""])[:2]
+        login = "".join(TRANSLIT.get(c, c) for c in surname.lower())
+        initial = "".join(TRANSLIT.get(c, c) for c in first.lower())[:1]
+        return f"{login}.{initial}{r.randrange(100, 1000)}@{r.choice(MAIL_DOMAINS)}"
 
     def person(self, surname: str, male: bool, birth: date, father: str | None = None,
                adult_contacts: bool = True) -> Person:
@@ -656,13 +680,19 @@ class Town:
 
     # --- accounts -----------------------------------------------------------------------
     def account(self, premise_id: int, owner_name: str, rnokpp: str | None, opened: date,
-                closed: date | None, services: list, phone=None, email=None) -> int:
+                closed: date | None, services: list, phone=None, email=None, household=True) -> int:
         self.account_seq += 1
         seq = self.account_seq
         aid = self.w.new_id(Account)
+        consent_on = None
+        if household and closed is None and self.consent_rng.random() < EINVOICE_SHARE:
+            latest = self.today - timedelta(days=1)
+            consent_on = random_day(self.consent_rng, min(max(opened, EINVOICE_SINCE), latest), latest)
+            email = email or self._invoice_email(owner_name)
         self.w.add(Account, {"id": aid, "account_number": f"{seq // 100000 + 1:02d}{seq % 100000:05d}",
                              "premise_id": premise_id, "owner_name": owner_name, "owner_rnokpp": rnokpp,
-                             "email": email, "phone": phone, "opened_on": opened, "closed_on": closed})
+                             "email": email, "phone": phone, "opened_on": opened, "closed_on": closed,
+                             "einvoice_consent": consent_on is not None, "einvoice_consent_on": consent_on})
         for code, date_from in services:
             start = max(opened, date_from or opened)
             if closed is not None and start > closed:
@@ -845,14 +875,18 @@ class Town:
         })
         house_cold = [0.0] * MONTHS
         heated_central = Decimal(0)
-        for number, kind, rooms, total, heated, heating in premises:
+        # Flats are numbered entrance by entrance (1…40 in the first, 41…80 in the second…);
+        # a shop has a door of its own (no entrance).
+        per_entrance = math.ceil(plan.flats / max(plan.entrances, 1)) if plan.flats else 1
+        for position, (number, kind, rooms, total, heated, heating) in enumerate(premises):
             pid = self.w.new_id(Premise)
             gas = None
             if kind == "apartment" and plan.gas_stoves:
                 gas = "1" if plan.hot_water else "3"
+            entrance = position // per_entrance + 1 if kind == "apartment" else None
             self.w.add(Premise, {"id": pid, "building_id": bid, "number": number, "kind": kind,
                                  "total_area": total, "heated_area": heated, "heating": heating,
-                                 "gas_category": gas})
+                                 "gas_category": gas, "entrance": entrance})
             if heating == "central":
                 heated_central += heated
             if kind == "apartment":
@@ -943,7 +977,7 @@ class Town:
             owner_name = template.format(name=name)
         opened = random_day(r, date(2004, 1, 1), add_years(self.today, -1))
         self.account(premise_id, owner_name, owner_rnokpp, opened, None, self._services(plan, "nonresidential"),
-                     self._phone(), None)
+                     self._phone(), None, household=False)
         cold = [r.uniform(3, 15) for _ in range(MONTHS)]
         if r.random() < 0.95:
             self.flat_water(plan.id, premise_id, "CW", cold, date(2013, 1, 1), 1)
@@ -1005,7 +1039,7 @@ class Town:
         pid = self.w.new_id(Premise)
         self.w.add(Premise, {"id": pid, "building_id": bid, "number": "1", "kind": "apartment",
                              "total_area": dec(total, 1), "heated_area": dec(total, 1), "heating": "individual",
-                             "gas_category": "3"})
+                             "gas_category": "3", "entrance": None})
         since = random_day(r, date(max(plan.year, 1994), 1, 1), add_years(self.today, -1))
         people = self.household(3, since)
         for person in people:
@@ -1074,7 +1108,8 @@ def ensure_catalog(session, rng: random.Random, today: date) -> dict:
         o = ORGANISATION
         session.add(Organisation(name=o["name"], edrpou=make_edrpou(rng), iban=make_iban(rng, o["mfo"]),
                                  bank_name=o["bank_name"], address=o["address"], phone=o["phone"],
-                                 email=o["email"], website=o["website"]))
+                                 email=o["email"], website=o["website"], working_hours=o["working_hours"],
+                                 invoice_notice=o["invoice_notice"]))
     services = {}
     for code, name, unit, method, resource, basis, precision in SERVICES:
         services[code] = _get_or_create(session, Service, {"code": code}, {
@@ -1148,7 +1183,7 @@ def _load_demo(accounts, seed, if_empty) -> str:
                 node_ids[code] = writer.new_id(NetworkNode)
                 writer.add(NetworkNode, {"id": node_ids[code], "code": code, "name": name, "kind": kind,
                                          "parent_id": node_ids.get(parent)})
-        town = Town(rng, today, writer, catalog)
+        town = Town(rng, today, writer, catalog, seed=seed)
         for building in plan.buildings:
             town.building(building, node_ids)
         writer.flush()

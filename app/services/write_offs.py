@@ -1,7 +1,7 @@
 """Відомості списання (billing.md §11): the life of a write-off statement.
 
 * **Draft**: formed from the candidates (:func:`form_from_candidates`: the debts older than the
-  limitation period, ``write_off.limitation_months``, found by FIFO — ``ledger.overdue``) or
+  limitation period, ``write_off.limitation_months``, found by FIFO — ``ledger.debts_older_than``) or
   started empty (:func:`start`; reason ``deceased`` or ``other`` needs a note) and filled by hand
   (:func:`add_line`). Lines are edited and removed in a draft only; every amount is > 0 and never
   more than the account's debt on that service (the journal's balance, ``ledger.balances``),
@@ -181,9 +181,9 @@ def start(session, *, doc_date: date, reason: str, note: str | None, user: str |
 
 
 def candidates(session, day: date, months: int | None = None, account_ids=None) -> list:
-    """The write-off candidates on ``day``: ``ledger.overdue`` with the limitation period."""
+    """The write-off candidates on ``day``: ``ledger.debts_older_than`` with the limitation period."""
     months = months or limitation_months(session, day)
-    return ledger.overdue(session, months, day, account_ids)
+    return ledger.debts_older_than(session, months, day, account_ids)
 
 
 def form_from_candidates(session, *, doc_date: date, user: str | None, as_of: date | None = None,

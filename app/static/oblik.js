@@ -63,4 +63,25 @@
   $(document).on("click", "button[data-confirm], input[data-confirm]", function (e) {
     if (!window.confirm($(this).data("confirm"))) { e.preventDefault(); }
   });
+
+  // The progress of background work (data-progress-url: its JSON with status, percent and the
+  // fields named by data-progress-field), polled while it runs; the page reloads when it ends.
+  $(function () {
+    $("[data-progress-url]").each(function () {
+      var box = $(this);
+      if (box.data("status") !== "running") { return; }
+      function poll() {
+        $.getJSON(box.data("progress-url")).done(function (job) {
+          box.find("[data-progress-bar]").css("width", job.percent + "%").attr("aria-valuenow", job.percent)
+            .text(job.percent + "%");
+          box.find("[data-progress-field]").each(function () {
+            var value = job[$(this).data("progress-field")];
+            if (value !== undefined) { $(this).text(value); }
+          });
+          if (job.status !== "running") { window.location.reload(); } else { setTimeout(poll, 1000); }
+        }).fail(function () { setTimeout(poll, 3000); });
+      }
+      setTimeout(poll, 1000);
+    });
+  });
 })(jQuery);

@@ -7,7 +7,8 @@ from pathlib import Path
 from celery import Celery, Task
 from flask import current_app, has_app_context
 
-celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing", "app.tasks.imports"])
+celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing", "app.tasks.imports",
+                                  "app.tasks.mail", "app.tasks.reminders", "app.tasks.invoices"])
 
 
 def init_celery(app):
@@ -23,6 +24,8 @@ def init_celery(app):
         beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
         beat_schedule={
             "housekeeping-daily": {"task": "oblik.housekeeping", "schedule": 24 * 3600},
+            # reading reminders: checked hourly, sent from the day and hour of the settings
+            "reading-reminders": {"task": "oblik.reminders.check", "schedule": 3600.0, "options": {"expires": 3000.0}},
             # runs and imports whose worker was killed: failed (or ready again) within a minute
             "sweep-orphans": {"task": "oblik.sweep", "schedule": float(app.config.get("SWEEP_SECONDS", 15)),
                               "options": {"expires": float(app.config.get("SWEEP_SECONDS", 15))}},

@@ -25,15 +25,21 @@ def sweep(self):
     is ready to write again (nothing of it was written); a file being checked is checked again."""
     from ..extensions import db
     from ..services.billing import sweep_orphans
+    from ..services import reminders
     from ..services.imports import records
+    from ..services.mail import outbox
+    from ..services.invoices import builds
     from .imports import check_import
 
     try:
         runs = sweep_orphans()
         imports = records.sweep_orphans()
+        invoice_builds = builds.sweep_orphans()
+        reminders.sweep_throttle()
         for record_id in imports.recheck:
             check_import.delay(record_id)
+        mail = outbox.sweep()  # mailings whose sender died or that wait for a retry: resumed
     finally:
         db.session.remove()
     return {"runs": runs, "imports_ready": imports.ready, "imports_checked_again": imports.recheck,
-            "imports_failed": imports.failed}
+            "imports_failed": imports.failed, "mail": mail, "invoice_builds": invoice_builds}

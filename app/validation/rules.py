@@ -15,7 +15,12 @@ from .core import (
     check_positive, check_range, check_rnokpp, validator,
 )
 from .facts import first_overlap
-from .readings import check_reading
+from .readings import check_reading, local_today
+
+# The notice area of every invoice (Організація → «Оголошення на рахунку»): what fits on the page.
+INVOICE_NOTICE_MAX = 1500
+# Підʼїзд: a whole number from 1 (the delivery order of the invoices of a building).
+ENTRANCE_MAX = 99
 
 
 def _required(errors, obj, *fields):
@@ -32,6 +37,8 @@ def validate_organisation(obj, facts):
     check_edrpou(errors, "edrpou", obj.edrpou)
     check_iban(errors, "iban", obj.iban)
     check_email(errors, "email", obj.email)
+    if obj.invoice_notice is not None and len(obj.invoice_notice) > INVOICE_NOTICE_MAX:
+        errors.append(FieldError("invoice_notice", _("At most %(length)s characters", length=INVOICE_NOTICE_MAX)))
     if facts.organisation_count(obj.id):
         errors.append(FieldError("name", _("Only one provider can be described; edit the existing record")))
     return errors
@@ -139,6 +146,7 @@ def validate_premise(obj, facts):
     check_positive(errors, "heated_area", obj.heated_area, required=False)
     if obj.heated_area is not None and obj.total_area is not None and Decimal(obj.heated_area) > Decimal(obj.total_area):
         errors.append(FieldError("heated_area", _("The heated area cannot exceed the total area")))
+    check_range(errors, "entrance", obj.entrance, 1, ENTRANCE_MAX)
     if obj.id is not None and obj.building is not None:
         # its meters move with it (migration 0011); a house meter of the old building cannot
         foreign = [serial for serial, building_id in facts.premise_group_meters(obj.id) if building_id != obj.building.id]
@@ -180,12 +188,54 @@ def validate_account(obj, facts):
     check_rnokpp(errors, "owner_rnokpp", obj.owner_rnokpp)
     check_email(errors, "email", obj.email)
     check_date_range(errors, "opened_on", obj.opened_on, "closed_on", obj.closed_on)
+    check_consent(errors, obj.einvoice_consent, obj.einvoice_consent_on, obj.email)
     if errors:
         return errors
     other = first_overlap(facts.premise_accounts(obj.premise.id), obj.id, obj.opened_on, obj.closed_on)
     if other:
         errors.append(FieldError("premise", _("The premise already has an active account %(number)s on these dates", number=other.label)))
     return errors
+
+
+def consent_date(consent, consent_on, today, was_consenting=False, was_on=None):
+    """The date kept with the owner's consent to invoices by e-mail, on every path (form, API,
+    import): none without the consent; with it, the date given, else the date of a consent
+    given before (a re-import or a save that leaves the date empty keeps it), else ``today``."""
+    if not consent:
+        return None
+    if consent_on is not None:
+        return consent_on
+    if was_consenting and was_on is not None:
+        return was_on
+    return today
+
+
+def settle_consent(obj, today=None) -> None:
+    """Set the consent date of the ORM account ``obj`` (a form's or the API's record, before it
+    is validated) by :func:`consent_date`, from what it was when loaded."""
+    from sqlalchemy.orm.attributes import get_history
+
+    def loaded(name):
+        history = get_history(obj, name)
+        before = list(history.deleted) or list(history.unchanged)
+        return before[0] if before else None
+
+    obj.einvoice_consent = bool(obj.einvoice_consent)
+    obj.einvoice_consent_on = consent_date(obj.einvoice_consent, obj.einvoice_consent_on,
+                                           local_today() if today is None else today,
+                                           bool(loaded("einvoice_consent")), loaded("einvoice_consent_on"))
+
+
+def check_consent(errors, consent, consent_on, email, today=None):
+    if not consent:
+        return
+    if not (email or "").strip():
+        errors.append(FieldError("einvoice_consent", _(
+            "Invoices by e-mail need the owner's e-mail address: fill in the e-mail or untick the consent")))
+    today = local_today() if today is None else today
+    if consent_on is not None and consent_on > today:
+        errors.append(FieldError("einvoice_consent_on", _("The date of the consent is in the future (today is %(today)s)",
+                                                          today=today.strftime("%d.%m.%Y"))))
 
 
 @validator(AccountService)

@@ -1,19 +1,26 @@
 """Registers every screen, API and menu entry, grouped as a utility accountant thinks."""
 from flask_babel import lazy_gettext as _l
 
-from . import access, audit, billing, catalog, imports, metering, money, registry, statement, write_offs
+from . import (
+    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, restructuring,
+    statement, write_offs,
+)
 from ..security import menu_name
 from .lookup import LookupView
 
 CATEGORIES = [
     ("Catalogs", _l("Catalogs"), "fa-book", catalog),
+    ("Catalogs", _l("Catalogs"), "fa-book", mail_templates),
     ("Registries", _l("Registries"), "fa-archive", registry),
     ("Metering", _l("Metering"), "fa-tachometer-alt", metering),
     ("Money", _l("Payments"), "fa-money-bill", money),
     ("Imports", _l("Import"), "fa-file-import", imports),
     ("Accruals", _l("Billing"), "fa-calculator", billing),
     ("Accruals", _l("Billing"), "fa-calculator", statement),
-    ("Documents", _l("Documents"), "fa-folder-open", write_offs),
+    ("Accruals", _l("Billing"), "fa-calculator", invoices),
+    ("Accruals", _l("Billing"), "fa-calculator", mail),
+    ("Documents", _l("Documents"), "fa-file-signature", restructuring),
+    ("Documents", _l("Documents"), "fa-file-signature", write_offs),
 ]
 
 
@@ -31,6 +38,9 @@ def register_views(appbuilder):
     appbuilder.add_view(audit.AuditLogView, menu_name("AuditLog"), label=_l("Audit log"),
                         icon="fa-history", category="Security", category_label=_l("Security"))
     appbuilder.add_view_no_menu(LookupView)
+    from .online_readings import OnlineReadingsView
+
+    appbuilder.add_view_no_menu(OnlineReadingsView)  # public: the residents' readings page
     limit_api_login(appbuilder)
     protect_forms(appbuilder)
     from flask import current_app
@@ -66,4 +76,6 @@ def protect_forms(appbuilder):
     csrf = CSRFProtect(current_app)
     for baseview in appbuilder.baseviews:
         if isinstance(baseview, BaseApi) and baseview.csrf_exempt and baseview.blueprint is not None:
+            csrf.exempt(baseview.blueprint)
+        if getattr(baseview, "token_bound", False) and baseview.blueprint is not None:  # a signed link's form
             csrf.exempt(baseview.blueprint)

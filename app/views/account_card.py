@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Beneficiary, Meter, Reading, Registration
+from ..services.invoices.builds import default_period
 from .billing_card import billing_card
 
 LAST_READINGS = 6
@@ -39,4 +40,16 @@ def account_card(account) -> dict:
         "meters": meters,
         "readings": readings,
         "billing": billing_card(account),
+        "invoice_period": default_period(),  # the «Рахунок» button: the open (or last) period's invoice
+        **_restructuring(session, account),
     }
+
+
+def _restructuring(session, account) -> dict:
+    """The agreements of the account with their schedules (two queries and the ledger's two)."""
+    from ..models.restructuring import RESTRUCTURING_STATUSES
+    from ..services.restructuring import account_agreements
+    from .restructuring import STATUS_LABELS
+
+    return {"restructuring": account_agreements(session, account.id), "restructuring_statuses": RESTRUCTURING_STATUSES,
+            "instalment_statuses": STATUS_LABELS}

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect as sa_inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
-from wtforms import HiddenField
+from wtforms import BooleanField, HiddenField
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
@@ -23,7 +23,7 @@ from ..services import concurrency
 from ..services.audit import AUDITED
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
-from .formatting import format_blank, format_date, format_decimal, format_money
+from .formatting import format_blank, format_date, format_decimal, format_money, format_yes_no
 from .guard import is_id
 from .integrity import RecordRefused, integrity_errors
 from .lookup import lookup_name_for
@@ -97,6 +97,9 @@ class ModelFormMixin:
                     label, validators=[InputRequired()] if required and not search else [Optional()],
                     lookup=lookup_name_for(rel_model), model=rel_model,
                 )
+            elif self.datamodel.is_boolean(col) and not search:
+                # a checkbox left unticked is «no», never a missing value (FAB would require it)
+                fields[col] = BooleanField(label, description=(self.description_columns or {}).get(col, ""))
             elif col in self.choice_columns:
                 required = not self.datamodel.is_nullable(col)
                 fields[col] = ChoiceField(label, validators=[InputRequired()] if required and not search else [Optional()],
@@ -113,6 +116,8 @@ class ModelFormMixin:
                 formatters[name] = choices.label
             elif self.datamodel.is_date(name) or self.datamodel.is_datetime(name):
                 formatters[name] = format_date
+            elif self.datamodel.is_boolean(name):
+                formatters[name] = format_yes_no
             elif self.datamodel.is_numeric(name) or self.datamodel.is_float(name):
                 formatters[name] = format_money if _is_money(column.type) else format_decimal
             else:

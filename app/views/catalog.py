@@ -3,12 +3,15 @@ communication scheme, the provider and dated settings."""
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from wtforms import TextAreaField
+from wtforms.widgets import TextArea
 
 from ..models import (
     BenefitCategory, MeterType, NetworkNode, Norm, Organisation, Service, Setting, Tariff,
     TariffComponent,
 )
 from ..models.choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE_KINDS, RESOURCES
+from ..validation.rules import INVOICE_NOTICE_MAX
 from .base import OblikApi, OblikModelView
 from .labels import LABELS
 
@@ -100,6 +103,26 @@ class NetworkNodeView(OblikModelView):
     choice_columns = {"kind": NODE_KINDS}
 
 
+class NoticeWidget(TextArea):
+    """The invoice notice: a textarea tall enough for its few paragraphs."""
+
+    def __call__(self, field, **kwargs):
+        kwargs["class"] = "form-control"
+        kwargs["rows"] = 10
+        kwargs["maxlength"] = INVOICE_NOTICE_MAX
+        return super().__call__(field, **kwargs)
+
+
+class NoticeField(TextAreaField):
+    """Line breaks stored as ``\n`` (a browser posts ``\r\n``, and counts it as one character
+    against ``maxlength``, as the length rule then does); nothing but spaces is no notice."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").strip() or None
+
+
 class OrganisationView(OblikModelView):
     datamodel = SQLAInterface(Organisation)
     class_permission_name = "Organisation"
@@ -108,7 +131,17 @@ class OrganisationView(OblikModelView):
     show_title = add_title = edit_title = _l("Organisation")
     list_columns = ["name", "edrpou", "iban", "bank_name"]
     add_columns = edit_columns = show_columns = [
-        "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website"]
+        "name", "edrpou", "iban", "bank_name", "address", "phone", "email", "website", "working_hours",
+        "invoice_notice"]
+    description_columns = {
+        "working_hours": _l("Printed on every invoice, e.g. «пн–чт 8:00–17:00, пт 8:00–16:00, обід 12:00–13:00»"),
+        "invoice_notice": _l("The notice area of every invoice: announcements, how to submit readings, how to "
+                             "dispute a charge (at most %(length)s characters)", length=INVOICE_NOTICE_MAX),
+    }
+    add_form_extra_fields = edit_form_extra_fields = {
+        "invoice_notice": NoticeField(LABELS["invoice_notice"], widget=NoticeWidget(),
+                                        description=description_columns["invoice_notice"]),
+    }
 
 
 class SettingView(OblikModelView):

@@ -46,6 +46,15 @@ def format_money(value) -> str:
     return text.replace(".", ",") if uses_comma() else text
 
 
+def format_yes_no(value) -> str:
+    """A yes/no column: «Так» / «Ні» (empty when unknown)."""
+    from flask_babel import gettext
+
+    if value is None:
+        return ""
+    return gettext("Yes") if value else gettext("No")
+
+
 def format_blank(value):
     """An empty value is shown empty, not as ``None``."""
     return "" if value is None else value

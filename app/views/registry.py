@@ -10,6 +10,7 @@ from ..models import (
     Account, AccountService, Beneficiary, Building, Premise, Registration, Resident, Service,
 )
 from ..services import ledger
+from ..validation.rules import settle_consent
 from ..models.choices import (
     GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, PREMISE_KINDS, REGISTRATION_KINDS,
 )
@@ -63,8 +64,14 @@ class AccountView(OblikModelView):
     show_title = add_title = edit_title = _l("Personal account")
     list_columns = ["account_number", "owner_name", "premise", "opened_on", "closed_on"]
     add_columns = edit_columns = show_columns = [
-        "account_number", "premise", "owner_name", "owner_rnokpp", "email", "phone", "opened_on", "closed_on"]
-    search_columns = ["account_number", "owner_name", "premise", "email", "phone", "opened_on", "closed_on"]
+        "account_number", "premise", "owner_name", "owner_rnokpp", "email", "einvoice_consent",
+        "einvoice_consent_on", "phone", "opened_on", "closed_on"]
+    search_columns = ["account_number", "owner_name", "premise", "email", "einvoice_consent", "phone", "opened_on",
+                      "closed_on"]
+    description_columns = {
+        "einvoice_consent": _l("The owner agreed to receive the invoices by e-mail (the e-mail above is required)"),
+        "einvoice_consent_on": _l("Empty: today when the consent is ticked; cleared when it is unticked"),
+    }
     order_columns = ["account_number", "owner_name", "opened_on", "closed_on"]
     show_template = "oblik/account_show.html"
     extra_args = {"registration_kinds": REGISTRATION_KINDS}
@@ -77,6 +84,15 @@ class AccountView(OblikModelView):
         widgets["card"] = account_card(item)
         return widgets
 
+    def _attach_errors(self, form, item) -> bool:
+        """The consent's date settled as on every path (:func:`~app.validation.rules.settle_consent`)
+        and shown so in the form if it comes back with an error."""
+        settle_consent(item)
+        field = form._fields.get("einvoice_consent_on")
+        if field is not None:
+            field.data, field.raw_data = item.einvoice_consent_on, None
+        return super()._attach_errors(form, item)
+
 
 class PremiseView(OblikModelView):
     datamodel = SQLAInterface(Premise)
@@ -84,11 +100,11 @@ class PremiseView(OblikModelView):
     label_columns = LABELS
     list_title = _l("Premises")
     show_title = add_title = edit_title = _l("Premise")
-    list_columns = ["building", "number", "kind", "total_area", "heated_area", "heating"]
+    list_columns = ["building", "entrance", "number", "kind", "total_area", "heated_area", "heating"]
     add_columns = edit_columns = show_columns = [
-        "building", "number", "kind", "total_area", "heated_area", "heating", "gas_category"]
-    search_columns = ["building", "number", "kind", "total_area", "heating"]
-    order_columns = ["number", "kind", "total_area", "heated_area"]
+        "building", "entrance", "number", "kind", "total_area", "heated_area", "heating", "gas_category"]
+    search_columns = ["building", "entrance", "number", "kind", "total_area", "heating"]
+    order_columns = ["entrance", "number", "kind", "total_area", "heated_area"]
     choice_columns = {"kind": PREMISE_KINDS, "heating": HEATING_KINDS, "gas_category": GAS_CATEGORIES}
     related_views = [AccountView, MeterView, RegistrationView]
 
@@ -139,9 +155,10 @@ class PremiseApi(OblikApi):
     resource_name = "premise"
     class_permission_name = "Premise"
     datamodel = SQLAInterface(Premise)
-    list_columns = show_columns = ["id", "building.id", "building.code", "number", "kind", "total_area",
+    list_columns = show_columns = ["id", "building.id", "building.code", "entrance", "number", "kind", "total_area",
                                    "heated_area", "heating", "gas_category"]
-    add_columns = edit_columns = ["building", "number", "kind", "total_area", "heated_area", "heating", "gas_category"]
+    add_columns = edit_columns = ["building", "entrance", "number", "kind", "total_area", "heated_area", "heating",
+                                  "gas_category"]
     search_columns = ["building", "number", "kind"]
 
 
@@ -159,12 +176,23 @@ class AccountApi(OblikApi):
     class_permission_name = "Account"
     datamodel = SQLAInterface(Account)
     list_columns = show_columns = ["id", "account_number", "premise.id", "owner_name", "owner_rnokpp",
-                                   "email", "phone", "opened_on", "closed_on"]
+                                   "email", "einvoice_consent", "einvoice_consent_on", "phone", "opened_on",
+                                   "closed_on"]
     add_columns = edit_columns = ["account_number", "premise", "owner_name", "owner_rnokpp", "email",
-                                  "phone", "opened_on", "closed_on"]
+                                  "einvoice_consent", "einvoice_consent_on", "phone", "opened_on", "closed_on"]
     search_columns = ["account_number", "owner_name", "premise"]
 
     computed_fields = ("balance", "balance_by_service")
+
+    # The consent's date settled as on every path: ticked without a date — today (or the date
+    # of a consent given before), unticked — none (:func:`~app.validation.rules.settle_consent`).
+    def pre_add(self, item):
+        settle_consent(item)
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        settle_consent(item)
+        super().pre_update(item)
 
     # The balance now, from the ledger (closed periods + what is recorded in the open one), for
     # the users who may see money (the journal): ``balance`` and ``balance_by_service`` {service

@@ -79,7 +79,7 @@ def test_fifo_ages_add_up_to_the_balance_and_candidates_never_exceed_the_debt(bd
         assert sum(unpaid.values()) == sum(got.buckets.values()) and advance == got.advance
         cutoff = last_month_older_than(36, AS_OF)
         assert got.buckets["36+"] == sum((v for m, v in unpaid.items() if m <= cutoff), D("0.00"))
-    for found in ledger.overdue(session, 36, AS_OF):
+    for found in ledger.debts_older_than(session, 36, AS_OF):
         debt = books[found.account_id][found.service_id]
         assert 0 < found.amount <= found.debt == debt
         assert found.amount == ages[(found.account_id, found.service_id)].buckets["36+"]

@@ -90,13 +90,13 @@ def test_fifo_in_the_journal_partial_payments_and_the_boundary(bdb):
     session = db.session
     # 28.02.2026: February 2023 (dated 28.02.2023) is exactly 36 months old — only January is
     # older, and January is paid: no candidate
-    assert ledger.overdue(session, 36, date(2026, 2, 28)) == []
+    assert ledger.debts_older_than(session, 36, date(2026, 2, 28)) == []
     # one day more: February's unpaid 20,00
-    (found,) = ledger.overdue(session, 36, date(2026, 3, 1))
+    (found,) = ledger.debts_older_than(session, 36, date(2026, 3, 1))
     assert (found.account_id, found.service_id, found.amount, found.debt, found.oldest_unpaid) == (
         flat, utr, D("20.00"), D("220.00"), "2023-02")
     # 01.04.2026: February and March, 120,00
-    (found,) = ledger.overdue(session, 36, date(2026, 4, 1))
+    (found,) = ledger.debts_older_than(session, 36, date(2026, 4, 1))
     assert found.amount == D("120.00")
     # the aging buckets add up to the balance
     ages = ledger.aging(session, date(2026, 4, 1))[(flat, utr)]
@@ -113,7 +113,7 @@ def test_fifo_in_the_journal_an_advance(bdb):
 
     flat, utr = _single_account_history(bdb, history)
     session = db.session
-    assert ledger.overdue(session, 36, date(2026, 11, 30)) == []
+    assert ledger.debts_older_than(session, 36, date(2026, 11, 30)) == []
     ages = ledger.aging(session, date(2026, 11, 30))
     assert ages[(flat, utr)].balance == D("-30.00") and ages[(flat, utr)].advance == D("-30.00")
     assert sum(ages[(flat, utr)].buckets.values()) == ZERO
@@ -128,7 +128,7 @@ def test_reversed_payment_counts_again_as_unpaid(bdb):
                                   detail_kind="payment")]}
 
     flat, utr = _single_account_history(bdb, history)
-    (found,) = ledger.overdue(db.session, 36, date(2026, 11, 30))
+    (found,) = ledger.debts_older_than(db.session, 36, date(2026, 11, 30))
     assert found.amount == D("100.00") and found.oldest_unpaid == "2023-01"
 
 

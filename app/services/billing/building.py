@@ -32,6 +32,7 @@ class BuildingBill:
     charged: Decimal | int = 0
     recalculated: Decimal | int = 0
     recalculated_from: str | None = None
+    penalty_mark: int | None = None
 
 
 def bill_building(session, catalog: Catalog, building_id: int, period: str, recalculate: list[str] = (),
@@ -54,7 +55,8 @@ def bill_building(session, catalog: Catalog, building_id: int, period: str, reca
         if month != period:
             volumes.extend(outcome.meter_volumes)
             closed[month] = outcome
-    bill = BuildingBill(period, building_id, len(data.accounts), recalculated_from=start)
+    bill = BuildingBill(period, building_id, len(data.accounts), recalculated_from=start,
+                        penalty_mark=data.penalty_mark)
     bill.lines = [engine_line(line) for line in outcome.lines]
     bill.charged = sum((line.amount for line in outcome.lines), 0)
     bill.warnings = [(period, w) for w in outcome.warnings]

@@ -78,7 +78,21 @@ def close_problems(session, period: str) -> list[str]:
     if stale:
         problems.append(_("Data changed after the billing run of buildings %(codes)s. Run the billing again, "
                           "then close.", codes=_codes(stale)))
+    late = _penalty_stale(session, period)
+    if late:
+        problems.append(_("Payments were posted after the penalty of buildings %(codes)s was computed. Run the "
+                          "billing again, then close.", codes=_codes(late)))
     return problems
+
+
+def _penalty_stale(session, period: str) -> list[str]:
+    from ...models import Building
+    from ..ledger import penalty_stale_buildings
+
+    ids = penalty_stale_buildings(session, period)
+    if not ids:
+        return []
+    return sorted(session.scalars(select(Building.code).where(Building.id.in_(ids))))
 
 
 def _codes(codes: list[str], shown: int = 10) -> str:

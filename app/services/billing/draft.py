@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, text
 
-from ...models import BillingBuilding, BillingWarning, ChargeLine, MeterMonthDraft
+from ...models import BillingBuilding, BillingWarning, ChargeLine, MeterMonthDraft, PenaltyBasis
 from ..sql import insert_rows
 
 
@@ -65,6 +65,9 @@ def store_building(session, run_id: int, mark: int, bill) -> tuple[int, int]:
     session.execute(delete(MeterMonthDraft).where(MeterMonthDraft.building_id == building_id))
     session.execute(delete(BillingBuilding).where(BillingBuilding.period == period,
                                                   BillingBuilding.building_id == building_id))
+    session.execute(delete(PenaltyBasis).where(PenaltyBasis.period == period, PenaltyBasis.building_id == building_id))
+    if getattr(bill, "penalty_mark", None) is not None:
+        session.add(PenaltyBasis(period=period, building_id=building_id, entry_mark=bill.penalty_mark))
     head = (period, building_id)
     rows = [head + (seq,) + line for seq, line in enumerate(bill.lines)]
     insert_rows(session, ChargeLine.__table__, LINE_COLUMNS, rows)

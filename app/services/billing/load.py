@@ -7,7 +7,10 @@ engine's records (:mod:`app.billing.data`), with a fixed number of set-based que
 * :func:`load_buildings` — per chunk of buildings and month: buildings, every premise (heat
   allocation needs the whole group), area changes, registrations, accounts and their
   services, meters with the derived fields (resource and digits from the type, ``serves`` from
-  group metering, ``replaces``), readings, the meter history, beneficiaries.
+  group metering, ``replaces``), readings, the meter history, beneficiaries; and, for the open
+  month when the penalty is on (billing.md §11), the overdue debts of its accounts from the
+  ledger (:func:`app.services.ledger.overdue_debts`), their penalty exemptions and the debt
+  under restructuring agreements (:func:`app.services.restructuring.restructured_debts`).
 
 Derived fields, where the registries leave a choice:
 
@@ -42,12 +45,13 @@ from ...billing.codes import ESTIMATE_READING
 from ...billing.money import from_db as decimal
 from ...billing.money import parse_decimal, trim
 from ...billing.periods import first_day, last_day, overlaps, period_of, previous_period
+from ...billing.penalties import ENABLED_KEY as PENALTY_KEY
 from ...billing.settings import DEFAULTS, LOOKBACK_KEY
 from ...billing.volumes import consumption
 from ...models import (
     Account, AccountService, AreaChange, BenefitCategory, Beneficiary, Building, ClaimAct, ClaimActTarget,
-    GroupMeterPremise, Meter, MeterMonth, MeterType, NetworkNode, Norm, Premise, Reading, Registration, Service,
-    Setting, Tariff, TariffComponent,
+    GroupMeterPremise, Meter, MeterMonth, MeterType, NetworkNode, Norm, PenaltyExemption, Period, Premise, Reading,
+    Registration, Service, Setting, Tariff, TariffComponent,
 )
 from ..sql import overlapping, parts
 
@@ -177,6 +181,10 @@ class BuildingData:
     readings: list = field(default_factory=list)
     history: list = field(default_factory=list)
     beneficiaries: list = field(default_factory=list)
+    overdue_debts: list = field(default_factory=list)
+    penalty_exemptions: list = field(default_factory=list)
+    holidays: tuple = ()
+    penalty_mark: int | None = None   # the last journal entry the penalty saw (None: no penalty)
 
     @property
     def id(self) -> int:
@@ -194,7 +202,8 @@ class BuildingData:
             premises=self.premises, area_changes=self.area_changes, registrations=self.registrations,
             accounts=self.accounts, account_services=self.account_services, meters=self.meters,
             readings=self.readings, meter_history=history, beneficiaries=self.beneficiaries,
-            claim_acts=catalog.acts_for(period))
+            claim_acts=catalog.acts_for(period), overdue_debts=self.overdue_debts,
+            penalty_exemptions=self.penalty_exemptions, holidays=self.holidays)
 
 
 def load_buildings(session, catalog: Catalog, building_ids, period: str,
@@ -255,7 +264,60 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
 
     _load_meters(session, catalog, result, ids, period, cut)
     _load_beneficiaries(session, result, premise_building, premises_in, period)
+    if account_building and _penalty_on(session, catalog, period):
+        _load_penalties(session, result, account_building, period)
     return result
+
+
+def _penalty_on(session, catalog: Catalog, period: str) -> bool:
+    """The penalty runs in the open month only (a closed month's penalty is never recalculated),
+    and only when ``penalty.enabled`` is on for it."""
+    value = catalog.setting(PENALTY_KEY, last_day(period), str(DEFAULTS[PENALTY_KEY]))
+    try:
+        if value is None or parse_decimal(value) == 0:
+            return False
+    except (ValueError, TypeError):
+        return False
+    return session.scalar(select(Period.status).where(Period.period == period)) == "open"
+
+
+def _load_penalties(session, result, account_building: dict, period: str) -> None:
+    from ..ledger import entry_mark, overdue_debts
+    from ..restructuring import restructured_debts
+
+    first, last = first_day(period), last_day(period)
+    ids = sorted(account_building)
+    mark = entry_mark(session)      # before the debt is read: what comes later is not in it
+    for data in result.values():
+        data.penalty_mark = mark
+    debts = overdue_debts(session, ids, period)
+    restructured = restructured_debts(session, ids, period, debts)
+    for (account_id, service_id), debt in sorted(debts.items()):
+        part = restructured.get((account_id, service_id))
+        result[account_building[account_id]].overdue_debts.append(rec.OverdueDebt(
+            account_id, service_id, debt.overdue, debt.due, tuple(debt.movements), debt.penalty_in_debt,
+            part.amount if part else Decimal(0), part.until if part else None, part.number if part else ""))
+    for part in parts(ids):
+        for r in _core(session).execute(
+                select(PenaltyExemption.account_id, PenaltyExemption.date_from, PenaltyExemption.date_to)
+                .where(PenaltyExemption.account_id.in_(part),
+                       overlapping(PenaltyExemption.date_from, PenaltyExemption.date_to, first, last))).all():
+            result[account_building[r.account_id]].penalty_exemptions.append(
+                rec.PenaltyExemption(r.account_id, r.date_from, r.date_to))
+    holidays = _holidays(session, first, last)
+    for data in result.values():
+        data.holidays = holidays
+
+
+def _holidays(session, first: date, last: date) -> tuple[date, ...]:
+    """The public holidays of the month, from the claim acts' holidays store (``PublicHoliday``,
+    issue 10 item 1) when the schema has it; weekends alone otherwise."""
+    from ... import models
+
+    holiday = getattr(models, "PublicHoliday", None)
+    if holiday is None:
+        return ()
+    return tuple(sorted(session.scalars(select(holiday.day).where(holiday.day >= first, holiday.day <= last))))
 
 
 def _load_meters(session, catalog, result, ids, period, cut):

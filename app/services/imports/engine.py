@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 from ...models import Meter, Tariff, TariffComponent
 from ...models.versioned import is_versioned
 from ...validation import validate_with
+from ...validation.readings import local_today
 from .errors import FileRefused, Problem
 from .facts import BulkFacts, load_for
 from .files import CONTROL_RE, XLSX_CONTROL_RE, Formula, Table, normalise_header
@@ -33,7 +34,7 @@ from .meter_events import write_meter_events
 from .. import audit
 from ..sql import insert_rows
 from .refs import chunks
-from .values import cell_text, display, to_choice, to_date, to_decimal, to_int, to_period, to_text
+from .values import cell_text, display, to_bool, to_choice, to_date, to_decimal, to_int, to_period, to_text
 
 SAMPLE_ROWS = 20
 
@@ -154,6 +155,9 @@ class Importer:
         self.file_refs = [r for r in kind.refs if all(c in index for c in r.columns)]
         self.total = len(table.rows)
         self.converters = self._converters()
+        if kind.settle is not None and set(kind.settled) & set(self.file_fields):
+            self.file_fields += [f for f in kind.settled if f not in self.file_fields]
+        self.today = local_today()
         self.scan_cells = table.file_format != "csv"  # a CSV with control characters is refused whole
         self._tick(0, force=True)
 
@@ -217,6 +221,8 @@ class Importer:
             return lambda raw: to_decimal(raw, size, scale)
         if type_ == "int":
             return to_int
+        if type_ == "bool":
+            return to_bool
         if type_ == "date":
             cache = {}
             return lambda raw: to_date(raw, cache)
@@ -347,6 +353,8 @@ class Importer:
     # 4. one row: classify, build, validate ----------------------------------------------
     def _check(self, row: Row, facts):
         kind, actor, report = self.kind, self.actor, self.report
+        if kind.settle is not None:
+            kind.settle(row.values, row.existing, self.today)
         obj = kind.model()
         # The object never joins the session: its attributes go straight into its dict (no
         # change events, and no backref appending it to the referenced record's collections).

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Integer, Numeric, String, inspect as sa_inspect
+from sqlalchemy import Boolean, Date, Integer, Numeric, String, inspect as sa_inspect
 
 from ...billing.settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
 from ...models import (
@@ -25,6 +25,7 @@ from ...models.choices import (
     PREMISE_KINDS, READING_SOURCES, REGISTRATION_KINDS, RESOURCES, Choices,
 )
 from ...validation import readings as readings_rules
+from ...validation.rules import consent_date
 from .. import ledger
 from . import refs
 
@@ -79,6 +80,10 @@ class Kind:
     edited_stamp: tuple | None = None  # (user column, time column) set on every row updated
     # (session, [(row number, values)] of the accepted rows) -> warnings for the preview/report
     notices: Callable | None = None
+    # (values, existing record's values or None, the import's day): fields derived from others,
+    # set on the merged values of a row before it is compared and checked (an account's consent date)
+    settle: Callable | None = None
+    settled: tuple = ()  # the fields ``settle`` may set: compared and written when the file has one of them
 
     def __post_init__(self):
         self.by_name = {c.name: c for c in self.columns}
@@ -102,13 +107,15 @@ class Kind:
         return tuple(self.fk_of.get(part, part) for part in self.key)
 
     def column_type(self, col: Col):
-        """(kind, length/precision, scale) of a column: text, decimal, int, date, choice, period."""
+        """(kind, length/precision, scale) of a column: text, decimal, int, bool, date, choice, period."""
         if col.choices is not None:
             return "choice", None, None
         if col.period:
             return "period", None, None
         column_type = self.table.c[col.field].type
         column_type = getattr(column_type, "impl_instance", column_type)  # MONEY: its NUMERIC(14, 2)
+        if isinstance(column_type, Boolean):
+            return "bool", None, None
         if isinstance(column_type, Numeric):
             return "decimal", column_type.precision, column_type.scale
         if isinstance(column_type, Integer):
@@ -126,6 +133,15 @@ class Kind:
         if name.endswith("_id") and name[:-3] in self.ref_by_field:
             return list(self.ref_by_field[name[:-3]].columns[-1:])
         return [c.name for c in self.columns if c.field == name]
+
+
+def _settle_consent(values, existing, today):
+    """An account's consent date as a form sets it (:func:`app.validation.rules.consent_date`):
+    «так» with an empty date — the date of a consent already recorded, else the import's day;
+    «ні» — no date."""
+    values["einvoice_consent_on"] = consent_date(
+        bool(values.get("einvoice_consent")), values.get("einvoice_consent_on"), today,
+        bool(existing and existing.get("einvoice_consent")), existing.get("einvoice_consent_on") if existing else None)
 
 
 def _premise_building(obj):
@@ -202,6 +218,8 @@ _kind(Kind(
         Col("heating", "heating", _l("central or individual heating"), "central", choices=HEATING_KINDS,
             default="central"),
         Col("gas_category", "gas_category", _l("Gas category 1, 2 or 3 (empty: no gas)"), "", choices=GAS_CATEGORIES),
+        Col("entrance", "entrance", _l("Entrance (підʼїзд), a whole number from 1: the delivery order of the invoices"),
+            1),
     ],
     refs=[BUILDING],
     key=("building", "number"),
@@ -251,10 +269,18 @@ _kind(Kind(
         Col("phone", "phone", _l("Phone"), "+380671234567"),
         Col("opened_on", "opened_on", _l("Opened on"), date(2020, 3, 1)),
         Col("closed_on", "closed_on", _l("Closed on (empty: open)"), ""),
+        Col("einvoice_consent", "einvoice_consent", _l("The owner agreed to invoices by e-mail: так or ні "
+                                                       "(yes/no, 1/0; empty: ні); needs the e-mail"), "так",
+            default=False),
+        Col("einvoice_consent_on", "einvoice_consent_on", _l("Date of the consent (empty with так: the date "
+                                                             "already recorded, else the day of the import)"),
+            date(2026, 10, 15)),
     ],
     refs=[PREMISE],
     key=("account_number",),
     building_of=_premise_building,
+    settle=_settle_consent,
+    settled=("einvoice_consent", "einvoice_consent_on"),
 ))
 
 _kind(Kind(

@@ -23,6 +23,8 @@ def column_format(kind: Kind, col) -> str:
         return _("date, дд.мм.рррр or YYYY-MM-DD")
     if type_ == "int":
         return _("whole number")
+    if type_ == "bool":
+        return _("так or ні (yes/no, 1/0)")
     if type_ == "decimal":
         return _("number, up to %(places)s decimal places (a comma or a point)", places=scale)
     if size:

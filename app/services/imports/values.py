@@ -126,6 +126,21 @@ def to_period(raw) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+# A yes/no cell (the e-mail consent of an account): Ukrainian, English or a digit; XLSX's TRUE/FALSE
+# arrives as 1/0 (``cell_text``). An empty cell is «no» (the column's default).
+YES = frozenset({"так", "yes", "1", "true"})
+NO = frozenset({"ні", "no", "0", "false"})
+
+
+def to_bool(raw) -> bool:
+    text = cell_text(raw).lower().replace("i", "і")  # a Latin «i» typed in «нi»
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise ValueError(_("Not a yes/no value: write так or ні (yes/no, 1/0)"))
+
+
 def to_choice(raw, choices) -> str:
     text = cell_text(raw).lower()
     if text not in choices.codes:
@@ -139,6 +154,8 @@ def display(value) -> str:
         return ""
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
     if isinstance(value, Decimal):
         text = format(value, "f")
         if "." in text:

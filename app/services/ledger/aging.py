@@ -29,7 +29,7 @@ older than 36 months is February's 20,00 + March's 100,00 = 120,00.
 Everything is one query per question, set-based (window sums over the journal grouped by
 account, service and month) — for the whole town or for some accounts:
 
-* :func:`overdue` — per account and service, the part of the debt older than ``months`` months
+* :func:`debts_older_than` — per account and service, the part of the debt older than ``months`` months
   and the oldest unpaid month (the write-off candidates);
 * :func:`aging` — per account and service, the unpaid debt in age buckets (0–1, 1–3, 3–6,
   6–12, 12–36, 36+ months: the debtors' report), the balance and the advance.
@@ -139,7 +139,7 @@ def _parts(account_ids):
 
 
 @dataclass(frozen=True)
-class Overdue:
+class OldDebt:
     """The part of an account's debt on a service older than the limit (a write-off candidate)."""
 
     account_id: int
@@ -149,7 +149,7 @@ class Overdue:
     oldest_unpaid: str   # the oldest month not paid in full
 
 
-def overdue(session, months: int, day: date, account_ids=None) -> list[Overdue]:
+def debts_older_than(session, months: int, day: date, account_ids=None) -> list[OldDebt]:
     """Per account and service (not the account-level advance), the debt whose months are older
     than ``months`` months on ``day`` — only where there is some; ordered by account and
     service. One query (per chunk of ``account_ids``)."""
@@ -163,7 +163,7 @@ def overdue(session, months: int, day: date, account_ids=None) -> list[Overdue]:
                 .where(u.c.service_id.is_not(None))
                 .group_by(u.c.account_id, u.c.service_id)
                 .having(old > 0))
-        rows += [Overdue(a, s, money(debt), money(amount), first)
+        rows += [OldDebt(a, s, money(debt), money(amount), first)
                  for a, s, debt, amount, first in session.execute(stmt)]
     return sorted(rows, key=lambda r: (r.account_id, r.service_id))
 

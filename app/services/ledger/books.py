@@ -333,3 +333,23 @@ def posted_by_target(session, building_id: int, months: list[str]) -> dict:
         .group_by(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind)).all()
     return {(month, account_id, service_id, k): (as_decimal(amount, 2), as_decimal(quantity, 4))
             for month, account_id, service_id, k, amount, quantity in rows if k in POSTED_KINDS}
+
+
+def payments_in(session, account_ids, period: str) -> dict[int, list[tuple[date, Decimal, int | None, bool]]]:
+    """The payments posted into ``period`` of many accounts at once (an invoice's «оплачено»):
+    {account: [(value date, amount paid — positive; a reversal negative, payment id, reversal)]}
+    in order of value date and payment. The advance offsets of the close (pairs summing to zero,
+    no payment) are left out, as in :func:`payment_lines`; one statement per chunk of accounts."""
+    reversal = (JournalEntry.kind == "reversal") & (JournalEntry.detail_kind == "payment")
+    own = or_(JournalEntry.payment_id.is_not(None), ~func.coalesce(JournalEntry.document, "").like("advance-%"))
+    stmt = (select(JournalEntry.account_id, JournalEntry.value_date, JournalEntry.payment_id, JournalEntry.kind,
+                   func.sum(JournalEntry.amount))
+            .where(JournalEntry.posting_period == period, or_(JournalEntry.kind == "payment", reversal), own)
+            .group_by(JournalEntry.account_id, JournalEntry.value_date, JournalEntry.payment_id, JournalEntry.kind))
+    result = defaultdict(list)
+    for part in _scoped(stmt, JournalEntry.account_id, account_ids):
+        for account_id, value_date, payment_id, kind, amount in session.execute(part):
+            result[account_id].append((value_date, -money(amount), payment_id, kind == "reversal"))
+    for rows in result.values():
+        rows.sort(key=lambda r: (r[0], r[2] or 0, r[3]))
+    return result

@@ -7,7 +7,7 @@ from ...models import Account, ChargeLine, Service
 from . import Report
 
 COLUMNS = ["account_number", "service_code", "kind", "target_period", "quantity", "price", "amount", "estimated"]
-KIND_ORDER = case({"charge": 0, "imbalance": 1, "benefit": 2, "recalculation": 3}, value=ChargeLine.kind, else_=9)
+KIND_ORDER = case({"charge": 0, "imbalance": 1, "benefit": 2, "recalculation": 3, "penalty": 4}, value=ChargeLine.kind, else_=9)
 
 
 def charges_report(session, period: str) -> Report:
