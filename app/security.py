@@ -26,8 +26,9 @@ IMPORT_RIGHTS = ("can_list", "can_show", "can_add")
 # Розрахунок: the billing screen (run, close), the journal, claim acts, area changes.
 BILLING = ("Billing", "Journal", "ClaimAct", "ClaimActTarget", "AreaChange")
 # Документи: restructuring agreements (operators draft, accountants approve, terminate, cancel),
-# the list of missed instalments, penalty exemptions (the accountant's).
-DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption")
+# the list of missed instalments, penalty exemptions (the accountant's); write-off statements
+# (operators draft, accountants approve and cancel).
+DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption", "WriteOff")
 # Рахунки на оплату: preview and download (can_list), build a period's invoices (can_build).
 INVOICES = ("Invoices",)
 # Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
@@ -71,6 +72,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Invoices": ("can_list", "can_build"),
         # the accountant sends the invoices, resends a failed message and sets the mail server
         "Mail": ("can_list", "can_send", "can_settings"),
+        "WriteOff": ACTIONS_ALL + ("can_approve", "can_cancel"),
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -93,6 +95,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "PenaltyExemption": ACTIONS_READ,
         "Invoices": ("can_list",),
         "Mail": ("can_list",),  # sees the delivery log only
+        # drafts write-off statements; an accountant approves them
+        "WriteOff": ACTIONS_ALL,
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {

@@ -43,6 +43,7 @@ DOWNLOADS = {
     "app/views/billing.py": "reports: /billing/report/<kind>?format=csv|xlsx",
     "app/views/imports.py": "the import template /imports/template/<kind> and the problem report /imports/N/report.csv",
     "app/views/statement.py": "the statement of account /statement/xlsx",
+    "app/views/write_offs.py": "the list of write-off statements /writeoffs/xlsx (tests/billing_db/test_write_off_http.py)",
     "app/cli_billing.py": "oblik report KIND [--format xlsx]",
 }
 HANDS_OUT = re.compile(r"text/csv|spreadsheetml|XLSX_MIME|CSV_MIME|\.(?:csv|xlsx)\b[\"'}]|write_csv|write_xlsx")

@@ -108,3 +108,11 @@ def value_on(entries, day: date, attr: str = "valid_from"):
         if start <= day and (best is None or start >= getattr(best, attr)):
             best = entry
     return best
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by ``months`` calendar months, as ЦК ст. 253–254 count a term: the same day
+    of the month, or that month's last day when it has no such day (29.02.2024 + 36 → 28.02.2027)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

@@ -49,9 +49,12 @@ DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
                                   "(format 003)")),
     "reminders.day": ("20", N_("Day of the month from which reading reminders are e-mailed (0: no reminders)")),
     "reminders.hour": ("18", N_("Hour (Kyiv time, 0–23) from which reading reminders are e-mailed on that day")),
+    "write_off.limitation_months": ("36", N_("Limitation period of a debt, months (Civil Code art. 257): "
+                                            "older debt is a write-off candidate")),
 }
 DEFAULTS: dict[str, Decimal] = {key: Decimal(value) for key, (value, _) in DEFAULT_SETTINGS.items()}
 LOOKBACK_KEY = "recalculation_lookback_months"
+LIMITATION_KEY = "write_off.limitation_months"
 
 # A building's heat distribution (billing.md §5), the defaults of its columns: the share of
 # the house's heat for the heating system and for the common areas, and the minimum share of

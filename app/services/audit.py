@@ -39,6 +39,7 @@ AUDITED = frozenset({
     "claim_act", "claim_act_target",
     "penalty_exemption", "restructuring_agreement",
     "inspector_building", "ab_user", "ab_role",
+    "write_off", "write_off_line",
 })
 # Bookkeeping columns every login or save touches: not a change of the record.
 IGNORED = {

@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import (
     access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, restructuring,
-    statement,
+    statement, write_offs,
 )
 from ..security import menu_name
 from .lookup import LookupView
@@ -20,6 +20,7 @@ CATEGORIES = [
     ("Accruals", _l("Billing"), "fa-calculator", invoices),
     ("Accruals", _l("Billing"), "fa-calculator", mail),
     ("Documents", _l("Documents"), "fa-file-signature", restructuring),
+    ("Documents", _l("Documents"), "fa-file-signature", write_offs),
 ]
 
 

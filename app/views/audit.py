@@ -21,6 +21,7 @@ _TABLE_LABELS = {
     "resident": _l("Residents"), "service": _l("Services"), "meter_type": _l("Meter types"),
     "benefit_category": _l("Benefit categories"), "organisation": _l("Organisation"),
     "setting": _l("Billing settings"), "ab_user": _l("Users"), "ab_role": _l("Roles"),
+    "write_off": _l("Write-off statements"), "write_off_line": _l("Lines of write-off statements"),
 }
 AUDIT_TABLES = Choices(*((name, _TABLE_LABELS.get(name, name)) for name in sorted(audit.AUDITED)))
 
@@ -28,6 +29,13 @@ FIELD_LABELS = {
     **LABELS,
     "first_name": _l("First name"), "last_name": _l("Last name"), "username": _l("User name"),
     "password": _l("Password"), "active": _l("Active"), "roles": _l("Roles"), "permissions": _l("Permissions"),
+    # write-off statements (app/models/write_offs.py)
+    "doc_date": _l("Date"), "reason": _l("Reason"), "as_of": _l("Debts found on"),
+    "limitation_months": _l("Limitation period, months"), "approved_by": _l("Approved by"),
+    "approved_at": _l("Approved at"), "cancelled_by": _l("Cancelled by"), "cancelled_at": _l("Cancelled at"),
+    "cancel_reason": _l("Reason of the cancellation"), "debt": _l("Debt at review"),
+    "oldest_unpaid": _l("Oldest unpaid month"), "write_off_id": _l("Write-off statement"),
+    "account_id": _l("Personal account"), "service_id": _l("Service"),
 }
 AUDIT_LABELS = {
     "at": _l("When"), "username": _l("User"), "source": _l("Source"), "table_name": _l("Table"),

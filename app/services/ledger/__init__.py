@@ -36,15 +36,20 @@ Modules, in the order money goes through them:
   close, advances, closing balances, reversals;
 * :mod:`.overdue` — the debt a penalty runs on (overdue, due, unpaid penalties, the month's
   payments) and the journal of an account under a restructuring agreement;
-* :mod:`.statement` — the statement of account (акт звірки) over a range of months.
+* :mod:`.statement` — the statement of account (акт звірки) over a range of months;
+* :mod:`.aging` — the age of a debt by FIFO: the write-off candidates, the debtors' buckets.
 """
+from .aging import (  # noqa: F401
+    BUCKETS, Aging, OldDebt, aging, debts_older_than, fifo, last_month_older_than, older_than,
+)
 from .books import (  # noqa: F401
     TURNOVER_COLUMNS, account_balance, balance_as_of, balance_history, balances, entries_query,
     entries_total, last_closed, open_period, payment_lines, payments_in, posted_by_target, turnover,
 )
 from .posting import (  # noqa: F401
     LedgerError, first_period_open, freeze_draft, lock_open_period, offset_advances, post_opening_balances, post_payments,
-    post_pending, post_received_payments, receive_payment, post_received_subsidies, post_subsidies, reverse_payment, spread,
+    post_pending, post_received_payments, receive_payment, post_received_subsidies, post_subsidies, post_write_off, reverse_payment,
+    reverse_write_off, spread,
     store_closing_balances, waiting_payments,
 )
 from .overdue import (  # noqa: F401

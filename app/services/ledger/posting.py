@@ -344,3 +344,34 @@ def reverse_payment(session, payment_id: int, reason: str, user: str | None) -> 
     session.add(PaymentReversal(payment_id=payment_id, reason=reason, period=period, reversed_by=user))
     session.flush()
     return len(entries)
+
+
+# -- write-offs ------------------------------------------------------------------------------
+
+def post_write_off(session, document: str, lines, user: str | None, day: date | None = None) -> int:
+    """Відомість списання approved: one ``write_off`` credit per line [(account, service,
+    amount > 0)] in the open period, dated ``day`` (default today), document = the statement's
+    number. The caller checks the amounts against the debts and marks the posting (its marker
+    refuses a second one). Returns the number of entries. No commit."""
+    period = lock_open_period(session)
+    day = day or date.today()
+    entries = [_entry("write_off", account_id, service_id, period, day, period, -money(amount), document, user)
+               for account_id, service_id, amount in lines if money(amount) != 0]
+    _insert(session, JournalEntry, entries)
+    return len(entries)
+
+
+def reverse_write_off(session, document: str, user: str | None, day: date | None = None) -> int:
+    """A statement cancelled: a ``reversal`` of each of its ``write_off`` entries (same account,
+    service and target month, opposite amount) in the open period. Returns the number of
+    entries. No commit."""
+    period = lock_open_period(session)
+    day = day or date.today()
+    original = session.execute(
+        select(JournalEntry.account_id, JournalEntry.service_id, JournalEntry.target_period, JournalEntry.amount)
+        .where(JournalEntry.kind == "write_off", JournalEntry.document == document)
+        .order_by(JournalEntry.id)).all()
+    entries = [_entry("reversal", e.account_id, e.service_id, period, day, e.target_period, -money(e.amount),
+                      document, user, detail_kind="write_off") for e in original]
+    _insert(session, JournalEntry, entries)
+    return len(entries)
