@@ -340,6 +340,11 @@ def _progress(session, build_id: int, building_id: int, accounts: int, files: in
     if marked != 1:
         session.rollback()
         return {"skipped": True}
+    # The build's row locked before the finished chunks are counted: two chunks finishing at once
+    # (two workers, PostgreSQL's read committed) would each count only itself and the second
+    # would write back the smaller count — a build stuck below its total (seen in CI). Under
+    # the lock the count is taken after the other chunk's commit and sees its mark.
+    session.execute(select(InvoiceBuild.id).where(InvoiceBuild.id == build_id).with_for_update())
     finished = select(func.count(), func.coalesce(func.sum(InvoiceChunk.accounts), 0),
                       func.coalesce(func.sum(InvoiceChunk.files), 0)).where(
         InvoiceChunk.build_id == build_id, InvoiceChunk.finished_at.is_not(None))
