@@ -19,6 +19,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ..billing.calendar import add_working_days  # the one working-day rule (penalties use it too)
 from ..models import (
     Account, Building, ClaimAct, ClaimActTarget, Meter, MeterType, NetworkNode, Premise, PublicHoliday, Reading,
 )
@@ -35,16 +36,6 @@ class ClaimActRefused(ValueError):
 
 
 # --- the deadline ------------------------------------------------------------------------------
-def add_working_days(start: date, days: int, holidays: set[date]) -> date:
-    """The ``days``-th working day after ``start`` (Saturdays, Sundays and ``holidays`` skipped)."""
-    day, left = start, days
-    while left > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
-            left -= 1
-    return day
-
-
 def holidays_between(session, first: date, last: date) -> set[date]:
     return set(session.scalars(select(PublicHoliday.day).where(PublicHoliday.day.between(first, last))))
 

@@ -315,14 +315,12 @@ def _load_penalties(session, result, account_building: dict, period: str) -> Non
 
 
 def _holidays(session, first: date, last: date) -> tuple[date, ...]:
-    """The public holidays of the month, from the claim acts' holidays store (``PublicHoliday``,
-    issue 10 item 1) when the schema has it; weekends alone otherwise."""
-    from ... import models
+    """The public holidays of the month (``PublicHoliday``, the claim acts' store): the penalty's
+    first working day after the due day skips them as the claim acts' deadlines do."""
+    from ...models import PublicHoliday
 
-    holiday = getattr(models, "PublicHoliday", None)
-    if holiday is None:
-        return ()
-    return tuple(sorted(session.scalars(select(holiday.day).where(holiday.day >= first, holiday.day <= last))))
+    return tuple(sorted(session.scalars(select(PublicHoliday.day).where(PublicHoliday.day >= first,
+                                                                        PublicHoliday.day <= last))))
 
 
 def _load_meters(session, catalog, result, ids, period, cut):
