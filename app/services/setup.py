@@ -15,6 +15,14 @@ def upgrade_database():
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory)
+    # A migration may change a connection's settings for its own steps (0018 turns SQLite's
+    # foreign keys off for a table copy; inside the migration's transaction turning them on
+    # again is a no-op): no connection of the migration goes back to the pool. New connections
+    # get the settings of app/extensions.py (foreign keys on).
+    from ..extensions import db
+
+    db.session.remove()
+    db.engine.dispose()
     sync_security()
     seed_settings()
 
