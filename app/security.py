@@ -33,13 +33,16 @@ DOCUMENTS = ("RestructuringAgreement", "MissedInstalments", "PenaltyExemption", 
 INVOICES = ("Invoices",)
 # Розсилка: the delivery log of e-mails, sending the invoices, the mail settings.
 MAIL = ("Mail",)
+# Звіти (issue 11): the reports with money (accountant, operator, admin) and the work lists
+# (verification due, readings missing) which inspectors get for their own buildings.
+REPORTS = ("Reports", "WorkLists")
 # Журнал змін (the audit log screen): the admin only (every permission). The history tab of a
 # card is shown to whoever may see the card.
 AUDIT = ("AuditLog",)
 # Personal data (residents' and owners' names, РНОКПП, phones, e-mails, dates of birth): who may
 # see it in the audit log; everyone else sees it masked. Not the inspector.
 PERSONAL_DATA = "PersonalData"
-CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Documents", "Security")
+CATEGORIES = ("Catalogs", "Registries", "Metering", "Money", "Imports", "Accruals", "Documents", "Reports", "Security")
 
 ROLE_NAMES = ("admin", "accountant", "operator", "inspector")
 ROLE_LABELS = {
@@ -73,6 +76,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         # the accountant sends the invoices, resends a failed message and sets the mail server
         "Mail": ("can_list", "can_send", "can_settings"),
         "WriteOff": ACTIONS_ALL + ("can_approve", "can_cancel"),
+        "Reports": ("can_list",),
+        "WorkLists": ("can_list",),
         PERSONAL_DATA: ("can_show",),
     },
     "operator": {
@@ -97,6 +102,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "Mail": ("can_list",),  # sees the delivery log only
         # drafts write-off statements; an accountant approves them
         "WriteOff": ACTIONS_ALL,
+        "Reports": ("can_list",),
+        "WorkLists": ("can_list",),
         PERSONAL_DATA: ("can_show",),
     },
     "inspector": {
@@ -111,6 +118,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         # drafts claim acts of their own buildings (app/views/scope.py); never approves
         "ClaimAct": ("can_list", "can_show", "can_add", "can_edit", "can_delete"),
         "ClaimActTarget": ACTIONS_ALL,
+        # the work lists of their buildings only; no report with money
+        "WorkLists": ("can_list",),
     },
 }
 
@@ -129,6 +138,7 @@ RESOURCE_CATEGORY = {
     **{r: "Imports" for r in IMPORTS},
     **{r: "Accruals" for r in BILLING + MAIL + INVOICES},
     **{r: "Documents" for r in DOCUMENTS},
+    **{r: "Reports" for r in REPORTS},
     **{r: "Security" for r in AUDIT},
 }
 

@@ -42,3 +42,5 @@ from .reminders import *  # noqa: F401,F403,E402
 from .documents import *  # noqa: F401,F403,E402
 from .write_offs import *  # noqa: F401,F403,E402
 from .restructuring import *  # noqa: F401,F403,E402
+from .reports import *  # noqa: F401,F403,E402
+from .debt_ages import *  # noqa: F401,F403,E402

@@ -40,7 +40,7 @@ Modules, in the order money goes through them:
 * :mod:`.aging` — the age of a debt by FIFO: the write-off candidates, the debtors' buckets.
 """
 from .aging import (  # noqa: F401
-    BUCKETS, Aging, OldDebt, aging, debts_older_than, fifo, last_month_older_than, older_than,
+    BUCKETS, Aging, OldDebt, aging, aging_totals, debts_older_than, fifo, last_month_older_than, older_than,
 )
 from .books import (  # noqa: F401
     TURNOVER_COLUMNS, account_balance, balance_as_of, balance_history, balances, entries_query,

@@ -230,3 +230,20 @@ def aging(session, day: date, account_ids=None) -> dict[tuple, Aging]:
                 .where(*scope).group_by(JournalEntry.account_id, JournalEntry.service_id)):
             result[(a, s)].balance = money(amount)
     return dict(result)
+
+
+def aging_totals(session, day: date, building_ids=None) -> dict:
+    """The town's (or ``building_ids``') debt by age on ``day``: {bucket: amount} over :data:`BUCKETS`
+    plus ``"debt"`` (their sum) — the dashboard's figure."""
+    from ...models import Account, Premise
+
+    account_ids = None
+    if building_ids is not None:
+        account_ids = list(session.scalars(select(Account.id).join(Premise, Premise.id == Account.premise_id)
+                                           .where(Premise.building_id.in_(building_ids))))
+    totals = dict.fromkeys(BUCKETS, ZERO)
+    for row in aging(session, day, account_ids).values():
+        for name, amount in row.buckets.items():
+            totals[name] += amount
+    totals["debt"] = sum((totals[b] for b in BUCKETS), ZERO)
+    return totals

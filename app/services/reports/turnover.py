@@ -5,16 +5,20 @@ with ``closing = opening + charged + recalculated + benefits + subsidies + paid 
 payments, subsidies and reversals as soon as they are recorded; for the open period the draft
 is added to charged, recalculated and benefits (what the close will freeze)."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ...models import Account
 from .. import ledger
-from . import Report
+from . import Column, Report, ReportKind
 
-COLUMNS = ["account_number", *ledger.TURNOVER_COLUMNS, "closing"]
+CODES = ["account_number", *ledger.TURNOVER_COLUMNS, "closing"]
+COLUMNS = [Column("account_number", _l("Account")),
+           *[Column(code, code, "money", total=True) for code in CODES[1:]]]
 
 
-def turnover_report(session, period: str) -> Report:
+def turnover_report(session, filters) -> Report:
+    period = filters.period
     totals = ledger.turnover(session, period)
     numbers = dict(session.execute(select(Account.id, Account.account_number)).all())
 
@@ -26,7 +30,8 @@ def turnover_report(session, period: str) -> Report:
                 continue
             yield (numbers.get(account_id, str(account_id)), *parts, values["closing"])
 
-    return Report("turnover", period, COLUMNS, rows(), money_columns=tuple(COLUMNS[1:]))
+    return Report("turnover", str(_l("Turnover statement")), period, COLUMNS, rows())
 
 
-__all__ = ["turnover_report", "COLUMNS"]
+KINDS = [ReportKind("turnover", _l("Turnover statement"), turnover_report, codes=tuple(CODES))]
+__all__ = ["turnover_report", "COLUMNS", "KINDS"]

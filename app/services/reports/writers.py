@@ -16,10 +16,11 @@ from ..spreadsheets import CsvWriter, Workbook
 def write_csv(report, stream) -> int:
     """Write to a text stream; returns the number of rows."""
     writer = CsvWriter(stream)
-    writer.writerow(report.columns)
+    keep = [i for i, c in enumerate(report.columns) if c.machine]
+    writer.writerow([report.columns[i].code for i in keep])
     count = 0
     for row in report.rows:
-        writer.writerow(row)
+        writer.writerow([row[i] for i in keep])
         count += 1
     return count
 
@@ -31,9 +32,9 @@ def write_xlsx(report, target) -> int:
         bold = book.format(bold=True)
         money = book.format(num_format="0.00")
         quantity = book.format(num_format="0.000")
-        formats = [money if c in report.money_columns else quantity if c in report.quantity_columns else None
+        formats = [money if c.kind == "money" else quantity if c.kind == "quantity" else None
                    for c in report.columns]
-        sheet.write_row(0, report.columns, bold)
+        sheet.write_row(0, [c.code for c in report.columns], bold)
         count = 0
         for count, row in enumerate(report.rows, start=1):
             for col, value in enumerate(row):
