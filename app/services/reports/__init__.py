@@ -107,11 +107,13 @@ class ReportKind:
     money: bool = True              # shows money: never to an inspector
     work_list: bool = False         # a work list (verification_due, readings_missing): inspectors too
     background: bool = False        # the screen builds it in the background with a progress bar
-    formats: tuple[str, ...] = ("csv", "xlsx")  # `oblik report --format`; benefits adds "dbf"
+    # files of its own beyond csv/xlsx: {format: write(session, ReportFilters, binary_stream) -> int rows},
+    # offered by `oblik report --format` and the screen (benefits: {"dbf": ...})
+    writers: dict = field(default_factory=dict)
 
 
 # the modules that define KINDS, in the menu's order
-MODULES = ("turnover", "charges", "debtors", "payments", "consumption", "benefits", "subsidies", "worklists")
+MODULES = ("turnover", "charges", "debtors", "payments", "consumption", "benefits", "subsidies", "worklists", "periods")
 
 
 def kinds() -> dict[str, ReportKind]:
