@@ -201,6 +201,10 @@ from .cli_invoices import register as _register_invoices  # noqa: E402
 
 _register_invoices(main)
 
+from .cli_ledger import register as _register_ledger  # noqa: E402
+
+_register_ledger(period)
+
 
 if __name__ == "__main__":
     main()

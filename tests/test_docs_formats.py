@@ -202,7 +202,7 @@ def test_every_report_and_column_is_documented(doc):
     sections = _subsections(_section(doc, 4))
     code = {name: kind.codes for name, kind in kinds().items()}
     assert all(code.values()), "a report kind without its machine columns"
-    documented = {name: [m.group(1) for m in map(re.compile(r"^\|\s*`([a-z_]+)`\s*\|").match, body.splitlines()) if m]
+    documented = {name: [m.group(1) for m in map(re.compile(r"^\|\s*`([a-z0-9_]+)`\s*\|").match, body.splitlines()) if m]
                   for name, body in sections.items()}
     assert sorted(documented) == sorted(code)
     for name, columns in code.items():

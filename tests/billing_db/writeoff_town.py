@@ -40,11 +40,13 @@ def entry(kind, account_id, service_id, period, amount, target=None, day=None, d
 
 
 def close(period):
-    """Close a period the test built by hand: its closing balances stored from the journal."""
+    """Close a period the test built by hand: its closing balances and debt ages stored from the
+    journal, as the close does."""
     session = db.session
     session.add(Period(period=period, status="closed"))
     session.flush()
     ledger.store_closing_balances(session, period)
+    ledger.store_debt_ages(session, period)
 
 
 def old_debts_town() -> dict:

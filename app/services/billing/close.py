@@ -136,6 +136,7 @@ def _close(session, period: str, user: str | None) -> CloseSummary:
     entries = ledger.freeze_draft(session, period, user)
     ledger.offset_advances(session, period, user)
     balances = ledger.store_closing_balances(session, period)
+    ledger.store_debt_ages(session, period)
     _meter_volumes(session, period)
     row = session.scalar(select(Period).where(Period.period == period))
     row.status = "closed"

@@ -37,10 +37,12 @@ Modules, in the order money goes through them:
 * :mod:`.overdue` — the debt a penalty runs on (overdue, due, unpaid penalties, the month's
   payments) and the journal of an account under a restructuring agreement;
 * :mod:`.statement` — the statement of account (акт звірки) over a range of months;
-* :mod:`.aging` — the age of a debt by FIFO: the write-off candidates, the debtors' buckets.
+* :mod:`.aging` — the age of a debt by FIFO (stored at every close): the write-off candidates, the
+  debtors' buckets.
 """
 from .aging import (  # noqa: F401
-    BUCKETS, Aging, OldDebt, aging, aging_totals, debts_older_than, fifo, last_month_older_than, older_than,
+    BUCKETS, Aging, OldDebt, PairState, aging, aging_totals, debts_older_than, fifo, fifo_state, fifo_step,
+    last_month_older_than, older_than, clear_debt_ages, states, store_debt_ages,
 )
 from .books import (  # noqa: F401
     TURNOVER_COLUMNS, account_balance, balance_as_of, balance_history, balances, entries_query,

@@ -26,13 +26,25 @@ the oldest unpaid month is February. On 01.04.2026 (February's debt, dated 28.02
 than 36 months since 01.03.2026; March's, dated 31.03.2023, only after 31.03.2026) the part
 older than 36 months is February's 20,00 + March's 100,00 = 120,00.
 
-Everything is one query per question, set-based (window sums over the journal grouped by
-account, service and month) — for the whole town or for some accounts:
+**Stored at every close** (``debt_age``, app/models/debt_ages.py): reading the whole journal
+for every question took minutes at 100,000 accounts, so the close keeps, per account and
+service, what the rule needs to go on — the months not paid in full (and those with a negative
+net) with their net and unpaid part, and the surplus of credits. A later state is the stored one
+plus the entries posted since (:func:`fifo_step`): credits pay the oldest months, a new month is
+appended, a correction of an unpaid month changes it. Where the rule would need a month the state
+no longer holds — a charge added to a month paid in full, a credit reversed beyond the surplus —
+the step gives up and that account is computed from its whole journal (:func:`fifo_state`), so
+the result is always the rule's own (``tests/billing_db/test_debt_ages.py`` proves it against
+:func:`fifo` for random histories). With no stored period at all, every account is computed from
+its journal.
 
-* :func:`debts_older_than` — per account and service, the part of the debt older than ``months`` months
-  and the oldest unpaid month (the write-off candidates);
+* :func:`states` — the state of every pair (or of some accounts) at the end of a closed period,
+  or now;
+* :func:`debts_older_than` — per account and service, the part of the debt older than ``months``
+  months and the oldest unpaid month (the write-off candidates);
 * :func:`aging` — per account and service, the unpaid debt in age buckets (0–1, 1–3, 3–6,
-  6–12, 12–36, 36+ months: the debtors' report), the balance and the advance.
+  6–12, 12–36, 36+ months: the debtors' report), the balance and the advance;
+* :func:`store_debt_ages` — the close's part.
 
 The credits of an account and service never add up to more than zero in a real journal (a
 reversal cancels a credit that was posted); if they did, that surplus would be a debt of no
@@ -48,11 +60,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import and_, case, func, or_, select
 
 from ...billing.periods import add_months, last_day, period_of, previous_period
 from ...models import JournalEntry
-from ...models.types import MONEY
 from .books import ZERO, _chunks, money
 
 # credits pay the oldest months first, whatever month they concern
@@ -93,51 +104,6 @@ def fifo(months: dict, credits) -> tuple[dict, Decimal]:
     return unpaid, balance - sum(unpaid.values(), ZERO)
 
 
-def _credit_side():
-    return or_(JournalEntry.kind.in_(CREDIT_KINDS),
-               and_(JournalEntry.kind == "reversal",
-                    func.coalesce(JournalEntry.detail_kind, "").in_(CREDIT_KINDS)))
-
-
-def _unpaid_months(account_ids=None):
-    """A subquery: (account_id, service_id, month, unpaid) for every month with a positive
-    charge, ``unpaid`` what the credits left of it (FIFO); ``account_ids`` a chunk or None."""
-    je = JournalEntry
-    scope = [je.account_id.in_(account_ids)] if account_ids is not None else []
-    side = _credit_side()
-    monthly = (select(je.account_id, je.service_id, je.target_period.label("month"),
-                      func.sum(je.amount).label("net"))
-               .where(~side, *scope)
-               .group_by(je.account_id, je.service_id, je.target_period)).cte("monthly")
-    # the credits and the months with a negative net, as one pool per account and service
-    paid = union_all(
-        select(je.account_id.label("account_id"), je.service_id.label("service_id"), je.amount.label("amount"))
-        .where(side, *scope),
-        select(monthly.c.account_id, monthly.c.service_id, monthly.c.net).where(monthly.c.net < 0),
-    ).subquery("paid")
-    pools = (select(paid.c.account_id, paid.c.service_id, (-func.sum(paid.c.amount)).label("pool"))
-             .group_by(paid.c.account_id, paid.c.service_id)).subquery("pools")
-    cumulative = func.sum(monthly.c.net).over(partition_by=(monthly.c.account_id, monthly.c.service_id),
-                                              order_by=monthly.c.month)
-    debts = (select(monthly.c.account_id, monthly.c.service_id, monthly.c.month, monthly.c.net.label("debt"),
-                    cumulative.label("cumulative"))
-             .where(monthly.c.net > 0)).subquery("debts")
-    # the account-level entries (no service) are a pool of their own: 0 stands for «no service»
-    same = and_(pools.c.account_id == debts.c.account_id,
-                func.coalesce(pools.c.service_id, 0) == func.coalesce(debts.c.service_id, 0))
-    left = debts.c.cumulative - func.coalesce(pools.c.pool, 0)
-    unpaid = case((left <= 0, 0), (left >= debts.c.debt, debts.c.debt), else_=left)
-    return (select(debts.c.account_id, debts.c.service_id, debts.c.month, type_coerce(unpaid, MONEY).label("unpaid"))
-            .select_from(debts.outerjoin(pools, same))).subquery("unpaid")
-
-
-def _parts(account_ids):
-    if account_ids is None:
-        yield None
-    else:
-        yield from _chunks(account_ids)
-
-
 @dataclass(frozen=True)
 class OldDebt:
     """The part of an account's debt on a service older than the limit (a write-off candidate)."""
@@ -147,42 +113,6 @@ class OldDebt:
     debt: Decimal        # the whole unpaid debt (= the balance) of the account on the service
     amount: Decimal      # the part of it older than the limit
     oldest_unpaid: str   # the oldest month not paid in full
-
-
-def debts_older_than(session, months: int, day: date, account_ids=None) -> list[OldDebt]:
-    """Per account and service (not the account-level advance), the debt whose months are older
-    than ``months`` months on ``day`` — only where there is some; ordered by account and
-    service. One query (per chunk of ``account_ids``)."""
-    cutoff = last_month_older_than(months, day)
-    rows = []
-    for part in _parts(_may_be_overdue(session, cutoff, account_ids)):
-        u = _unpaid_months(part)
-        old = func.sum(case((u.c.month <= cutoff, u.c.unpaid), else_=0))
-        oldest = func.min(case((u.c.unpaid > 0, u.c.month), else_=None))
-        stmt = (select(u.c.account_id, u.c.service_id, func.sum(u.c.unpaid), type_coerce(old, MONEY), oldest)
-                .where(u.c.service_id.is_not(None))
-                .group_by(u.c.account_id, u.c.service_id)
-                .having(old > 0))
-        rows += [OldDebt(a, s, money(debt), money(amount), first)
-                 for a, s, debt, amount, first in session.execute(stmt)]
-    return sorted(rows, key=lambda r: (r.account_id, r.service_id))
-
-
-def _may_be_overdue(session, cutoff: str, account_ids=None) -> list[int]:
-    """The accounts that may have debt of months up to ``cutoff`` — one pass over the journal,
-    no window: the unpaid part of the old months is at most Σ positive non-credit entries of
-    those months + Σ credits (a month's positive net is at most its positive entries, and the
-    negative months only add to what pays). The exact FIFO then runs on these accounts only."""
-    je = JournalEntry
-    side = _credit_side()
-    bound = func.sum(case((side, je.amount), (and_(je.target_period <= cutoff, je.amount > 0), je.amount), else_=0))
-    found = set()
-    for part in _parts(account_ids):
-        scope = [je.account_id.in_(part)] if part is not None else []
-        stmt = (select(je.account_id).where(je.service_id.is_not(None), *scope)
-                .group_by(je.account_id, je.service_id).having(bound > 0))
-        found.update(session.scalars(stmt))
-    return sorted(found)
 
 
 @dataclass
@@ -205,31 +135,275 @@ def bucket_cutoffs(day: date, edges=BUCKET_EDGES) -> list[str]:
     return [last_month_older_than(k, day) for k in edges]
 
 
-def aging(session, day: date, account_ids=None) -> dict[tuple, Aging]:
-    """{(account, service or None): :class:`Aging`} of every account and service with entries
-    (or of ``account_ids``): two queries per chunk — the unpaid months grouped by bucket, and
-    the balances."""
+# -- the state of a pair, and one step of it --------------------------------------------------
+
+@dataclass
+class PairState:
+    """What FIFO needs of an account and service: ``months`` {month: [net, unpaid]} for every
+    month not paid in full (unpaid > 0) or with a negative net, and ``surplus`` — the credits left
+    after every month was paid (≥ 0 in a real journal). The balance is Σ unpaid − surplus."""
+
+    months: dict = field(default_factory=dict)
+    surplus: Decimal = ZERO
+
+    @property
+    def unpaid(self) -> Decimal:
+        return sum((u for _, u in self.months.values()), ZERO)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.unpaid - self.surplus
+
+    def copy(self) -> "PairState":
+        return PairState({m: list(v) for m, v in self.months.items()}, self.surplus)
+
+
+def fifo_state(months: dict, credits) -> PairState:
+    """The state from a pair's whole journal: ``months`` {month: net of the non-credits},
+    ``credits`` their sum (negative) — :func:`fifo` kept with the nets."""
+    unpaid, advance = fifo(months, credits)
+    rows = {m: [net, unpaid.get(m, ZERO)] for m, net in months.items() if unpaid.get(m, ZERO) > 0 or net < 0}
+    return PairState(rows, -advance)
+
+
+def fifo_step(state: PairState, deltas: dict, credits, before: str) -> PairState | None:
+    """The state after the entries posted since ``before`` (the period ``state`` is the end of):
+    ``deltas`` {month: net of the non-credits posted since}, ``credits`` their credits' sum
+    (negative pays). None when the rule needs a month the state does not hold (then the pair is
+    computed from its whole journal):
+
+    * a positive change of a month paid in full, or of a month with a negative net (its credit
+      shrinks) — where the state knows the month's net is 0 (a month after the oldest unpaid
+      one, or after ``before``) it is exact;
+    * credits reversed beyond the surplus.
+
+    The other changes are exact: a negative change takes what it can from its month's unpaid part
+    and the rest pays the oldest months like a credit; then the credits pay the oldest months
+    first and what is left is the surplus."""
+    rows = {m: list(v) for m, v in state.months.items()}
+    pool = state.surplus - Decimal(credits)
+    owed = [m for m, (_, u) in rows.items() if u > 0]
+    oldest = min(owed) if owed else None
+
+    def net_is_zero(month):  # a month the state does not hold, known to have no charges
+        return month > before or (oldest is not None and month > oldest)
+
+    for month in sorted(deltas):
+        change = deltas[month]
+        if change == 0:
+            continue
+        row = rows.get(month)
+        if change > 0:
+            if row is not None:
+                if row[0] < 0:
+                    return None
+                row[0] += change
+                row[1] += change
+            elif net_is_zero(month):
+                rows[month] = [change, change]
+            else:
+                return None
+        elif row is not None:
+            taken = ZERO if row[0] < 0 else min(-change, row[1])
+            row[0] += change
+            row[1] -= taken
+            pool += -change - taken
+        else:
+            if net_is_zero(month):
+                rows[month] = [change, ZERO]
+            pool += -change
+    if pool < 0:
+        return None
+    for month in sorted(m for m, (_, u) in rows.items() if u > 0):
+        if pool <= 0:
+            break
+        paid = min(pool, rows[month][1])
+        rows[month][1] -= paid
+        pool -= paid
+    return PairState({m: v for m, v in rows.items() if v[1] > 0 or v[0] < 0}, pool)
+
+
+# -- reading the journal and the stored states --------------------------------------------------
+
+def _credit_side():
+    return or_(JournalEntry.kind.in_(CREDIT_KINDS),
+               and_(JournalEntry.kind == "reversal",
+                    func.coalesce(JournalEntry.detail_kind, "").in_(CREDIT_KINDS)))
+
+
+def _grouped(session, where, account_ids):
+    """(account, service, target month, is credit, amount) of the entries matching ``where``,
+    summed — for every account or per chunk of ``account_ids``."""
+    je = JournalEntry
+    side = case((_credit_side(), 1), else_=0)
+    base = (select(je.account_id, je.service_id, je.target_period, side.label("credit"), func.sum(je.amount))
+            .where(*where).group_by(je.account_id, je.service_id, je.target_period, side))
+    if account_ids is None:
+        yield from session.execute(base.execution_options(yield_per=20000))
+    else:
+        for part in _chunks(account_ids):
+            yield from session.execute(base.where(je.account_id.in_(part)))
+
+
+def _changes(session, where, account_ids) -> dict:
+    """{(account, service): ({month: net of non-credits}, credits)} of the entries matching ``where``."""
+    found: dict = {}
+    for account_id, service_id, month, credit, amount in _grouped(session, where, account_ids):
+        months, credits = found.setdefault((account_id, service_id), ({}, [ZERO]))
+        if credit:
+            credits[0] += money(amount)
+        else:
+            months[month] = months.get(month, ZERO) + money(amount)
+    return found
+
+
+def _posted(upto: str | None, after: str | None = None):
+    je = JournalEntry
+    return ([je.posting_period <= upto] if upto else []) + ([je.posting_period > after] if after else [])
+
+
+def _from_journal(session, account_ids, upto: str | None) -> dict:
+    return {pair: fifo_state(months, credits[0])
+            for pair, (months, credits) in _changes(session, _posted(upto), account_ids).items()}
+
+
+def _stored(session, period: str, account_ids) -> dict:
+    from ...models import DebtAge
+
+    result: dict = {}
+    base = select(DebtAge.account_id, DebtAge.service_id, DebtAge.month, DebtAge.net, DebtAge.unpaid).where(
+        DebtAge.period == period)
+    statements = ([base] if account_ids is None
+                  else [base.where(DebtAge.account_id.in_(part)) for part in _chunks(account_ids)])
+    for stmt in statements:
+        for account_id, service_id, month, net, unpaid in session.execute(stmt):
+            state = result.setdefault((account_id, service_id), PairState())
+            if month is None:
+                state.surplus = money(unpaid)
+            else:
+                state.months[month] = [money(net), money(unpaid)]
+    return result
+
+
+def _base_period(session, upto: str | None) -> str | None:
+    from ...models import DebtAgePeriod
+
+    stmt = select(func.max(DebtAgePeriod.period))
+    if upto:
+        stmt = stmt.where(DebtAgePeriod.period <= upto)
+    return session.scalar(stmt)
+
+
+@dataclass
+class States:
+    """:func:`states`' answer: ``pairs`` {(account, service or None): :class:`PairState`} (a pair
+    with nothing unpaid and no surplus may be left out), ``recomputed`` the accounts computed from
+    their whole journal."""
+
+    pairs: dict
+    recomputed: set
+
+
+def states(session, period: str | None = None, account_ids=None) -> States:
+    """The FIFO state of every pair (or of ``account_ids``' pairs) at the end of the closed
+    ``period`` — or now, with every entry posted so far (``period`` None): the latest stored
+    state up to it, plus the entries posted since."""
+    base = _base_period(session, period)
+    if base is None:
+        pairs = _from_journal(session, account_ids, period)
+        return States(pairs, set(a for a, _ in pairs))
+    pairs = _stored(session, base, account_ids)
+    redo = set()
+    if base != period:
+        for pair, (months, credits) in _changes(session, _posted(period, base), account_ids).items():
+            stepped = fifo_step(pairs.get(pair, PairState()), months, credits[0], base)
+            if stepped is None:
+                redo.add(pair[0])
+            else:
+                pairs[pair] = stepped
+    if redo:
+        pairs = {pair: state for pair, state in pairs.items() if pair[0] not in redo}
+        pairs.update(_from_journal(session, sorted(redo), period))
+    return States(pairs, redo)
+
+
+def store_debt_ages(session, period: str) -> int:
+    """At the close of ``period`` (after its entries are posted): its FIFO state stored, from the
+    previous stored one plus the period's entries. Returns the accounts computed from their whole
+    journal. Replaces what a period had (``oblik ledger ages`` computes again)."""
+    from ...models import DebtAge, DebtAgePeriod
+    from ..sql import insert_rows
+
+    session.execute(DebtAge.__table__.delete().where(DebtAge.period == period))
+    session.execute(DebtAgePeriod.__table__.delete().where(DebtAgePeriod.period == period))
+    found = states(session, period)
+    rows = []
+    for (account_id, service_id), state in found.pairs.items():
+        rows += [(period, account_id, service_id, m, net, unpaid) for m, (net, unpaid) in state.months.items()]
+        if state.surplus != 0:
+            rows.append((period, account_id, service_id, None, ZERO, state.surplus))
+    insert_rows(session, DebtAge.__table__, ("period", "account_id", "service_id", "month", "net", "unpaid"), rows,
+                audit=False)
+    session.add(DebtAgePeriod(period=period, recomputed=len(found.recomputed)))
+    session.flush()
+    return len(found.recomputed)
+
+
+def clear_debt_ages(session) -> None:
+    """Forget every stored state (they are computed again from the journal, period by period)."""
+    from ...models import DebtAge, DebtAgePeriod
+
+    session.execute(DebtAge.__table__.delete())
+    session.execute(DebtAgePeriod.__table__.delete())
+
+
+# -- the questions ---------------------------------------------------------------------------------
+
+def debts_older_than(session, months: int, day: date, account_ids=None, period: str | None = None) -> list[OldDebt]:
+    """Per account and service (not the account-level advance), the debt whose months are older
+    than ``months`` months on ``day`` — only where there is some; ordered by account and
+    service. The state now (or at the end of ``period``)."""
+    cutoff = last_month_older_than(months, day)
+    rows = []
+    for (account_id, service_id), state in states(session, period, account_ids).pairs.items():
+        if service_id is None:
+            continue
+        owed = {m: u for m, (_, u) in state.months.items() if u > 0}
+        old = sum((u for m, u in owed.items() if m <= cutoff), ZERO)
+        if old > 0:
+            rows.append(OldDebt(account_id, service_id, sum(owed.values(), ZERO), old, min(owed)))
+    return sorted(rows, key=lambda r: (r.account_id, r.service_id))
+
+
+class _Ages(dict):
+    """{(account, service): Aging}; a pair with no debt and no advance reads as an empty Aging."""
+
+    def __missing__(self, key):
+        return Aging()
+
+
+def aging(session, day: date, account_ids=None, period: str | None = None) -> dict[tuple, Aging]:
+    """{(account, service or None): :class:`Aging`} of every account and service with a debt or
+    an advance (or of ``account_ids``), the ages counted on ``day``; the state now (or at the end
+    of ``period``)."""
     cutoffs = bucket_cutoffs(day)
-    result: dict[tuple, Aging] = defaultdict(Aging)
-    for part in _parts(account_ids):
-        u = _unpaid_months(part)
-        # the oldest bucket first: a month at or before the cutoff of «older than 36» is 36+
-        whens = [(u.c.month <= cut, literal(name)) for cut, name in zip(reversed(cutoffs), reversed(BUCKETS))]
-        bucket = case(*whens, else_=literal(BUCKETS[0])).label("bucket")
-        oldest = func.min(case((u.c.unpaid > 0, u.c.month), else_=None))
-        for a, s, name, amount, first in session.execute(
-                select(u.c.account_id, u.c.service_id, bucket, func.sum(u.c.unpaid), oldest)
-                .group_by(u.c.account_id, u.c.service_id, bucket)):
-            row = result[(a, s)]
-            row.buckets[name] += money(amount)
-            if first is not None and (row.oldest_unpaid is None or first < row.oldest_unpaid):
-                row.oldest_unpaid = first
-        scope = [JournalEntry.account_id.in_(part)] if part is not None else []
-        for a, s, amount in session.execute(
-                select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
-                .where(*scope).group_by(JournalEntry.account_id, JournalEntry.service_id)):
-            result[(a, s)].balance = money(amount)
-    return dict(result)
+    result = _Ages()
+    for pair, state in states(session, period, account_ids).pairs.items():
+        row = Aging(balance=state.balance)
+        for month, (_, unpaid) in state.months.items():
+            if unpaid <= 0:
+                continue
+            name = BUCKETS[0]
+            for cut, bucket in zip(reversed(cutoffs), reversed(BUCKETS)):
+                if month <= cut:
+                    name = bucket
+                    break
+            row.buckets[name] += unpaid
+            if row.oldest_unpaid is None or month < row.oldest_unpaid:
+                row.oldest_unpaid = month
+        if row.balance or row.oldest_unpaid:
+            result[pair] = row
+    return result
 
 
 def aging_totals(session, day: date, building_ids=None) -> dict:
