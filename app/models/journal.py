@@ -101,6 +101,10 @@ class OpeningBalance(Model):
     service_id = Column(Integer, ForeignKey("service.id"))
     service = relationship("Service")
     amount = Column(MONEY, nullable=False)
+    # the month a debt dates from in the old system (its oldest unpaid month): FIFO ages it from
+    # there — write-off candidates and the debtors' buckets right after moving over; empty: the
+    # first open period
+    debt_since = Column(String(7))
     created_by = Column(String(100))
 
 

@@ -41,7 +41,7 @@ from ..billing.settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SH
 from ..extensions import db
 from ..models import (
     Account, AccountService, BenefitCategory, Beneficiary, Building, Meter, MeterEvent, MeterType,
-    NetworkNode, Norm, Organisation, Period, Premise, Reading, Registration, Resident, Service,
+    NetworkNode, Norm, OpeningBalance, Organisation, Period, Premise, Reading, Registration, Resident, Service,
     Tariff, TariffComponent,
 )
 from .sql import insert_rows
@@ -81,6 +81,12 @@ ORGANISATION = {
 # with the owner's e-mail, or one given for the invoices; drawn from a random stream of its own, so
 # that the rest of the town stays what the seed made it.
 EINVOICE_SHARE = 0.6
+# вхідне сальдо brought over from the old system: a few households owe for maintenance since
+# long ago — some beyond the limitation period (36 months: write-off candidates), some 3 to 24
+# months (the debtors' middle buckets); drawn from a random stream of their own, so the rest of
+# the town is the same as without them
+OLD_DEBT_SHARE = 0.02
+YOUNGER_DEBT_SHARE = 0.04
 EINVOICE_SINCE = date(2021, 1, 1)
 
 # (code, name, unit, method, resource, area_basis, quantity_precision)
@@ -273,7 +279,7 @@ def dec(units: int, places: int) -> Decimal:
 # Bulk writing
 # --------------------------------------------------------------------------------------------
 TABLES = (
-    NetworkNode, Building, Premise, Resident, Registration, Account, AccountService, Beneficiary,
+    NetworkNode, Building, Premise, Resident, Registration, Account, AccountService, OpeningBalance, Beneficiary,
     Meter, MeterEvent, Reading,
 )  # parents before children: a flush writes every buffer in this order
 ASSIGNED_IDS = (NetworkNode, Building, Premise, Resident, Account, Meter)
@@ -521,9 +527,12 @@ class Person:
 class Town:
     """Generates the rows of the demo town into a ``BulkWriter``."""
 
-    def __init__(self, rng: random.Random, today: date, writer: BulkWriter, catalog: dict, seed=None):
+    def __init__(self, rng: random.Random, today: date, writer: BulkWriter, catalog: dict, seed=None,
+                 opening_debts: bool = True):
+        self.opening_debts = opening_debts
         self.rng = rng
         self.consent_rng = random.Random(f"e-invoices:{seed}")
+        self.debt_rng = random.Random(f"opening-debts:{seed}")
         self.today = today
         self.w = writer
         self.catalog = catalog
@@ -693,6 +702,7 @@ class Town:
                              "premise_id": premise_id, "owner_name": owner_name, "owner_rnokpp": rnokpp,
                              "email": email, "phone": phone, "opened_on": opened, "closed_on": closed,
                              "einvoice_consent": consent_on is not None, "einvoice_consent_on": consent_on})
+        self._opening_debt(aid, opened, closed, household, [code for code, _ in services])
         for code, date_from in services:
             start = max(opened, date_from or opened)
             if closed is not None and start > closed:
@@ -700,6 +710,24 @@ class Town:
             self.w.add(AccountService, {"account_id": aid, "service_id": self.catalog["services"][code],
                                         "date_from": start, "date_to": closed, "quantity": Decimal(1)})
         return aid
+
+    def _opening_debt(self, account_id: int, opened: date, closed: date | None, household: bool, codes) -> None:
+        r = self.debt_rng
+        draw = r.random()
+        if not self.opening_debts or not household or closed is not None or "UTR" not in codes:
+            return
+        if draw < OLD_DEBT_SHARE:
+            back = r.randint(37, 48)
+        elif draw < OLD_DEBT_SHARE + YOUNGER_DEBT_SHARE:
+            back = r.randint(3, 24)
+        else:
+            return
+        year, month = add_months(self.period_start.year, self.period_start.month, -back)
+        if date(year, month, 1) < opened:
+            return
+        self.w.add(OpeningBalance, {"account_id": account_id, "service_id": self.catalog["services"]["UTR"],
+                                    "amount": dec(r.randint(50_000, 600_000), 2), "debt_since": f"{year:04d}-{month:02d}",
+                                    "created_by": "demo"})
 
     # --- meters ------------------------------------------------------------------------
     def _verification(self, installed: date, years: int | None, overdue: bool):
@@ -1141,17 +1169,17 @@ def ensure_catalog(session, rng: random.Random, today: date) -> dict:
 # --------------------------------------------------------------------------------------------
 # Entry point
 # --------------------------------------------------------------------------------------------
-def load_demo(accounts=None, seed=2026, if_empty=False) -> str:
+def load_demo(accounts=None, seed=2026, if_empty=False, opening_debts=True) -> str:
     """Load the demo town (``accounts`` personal accounts, default a small town of 300) and
     open the first period; returns a summary in Ukrainian. A generated town is not logged in
     the audit log (``audit.paused``): nobody changed anything."""
     from . import audit
 
     with audit.paused():
-        return _load_demo(accounts, seed, if_empty)
+        return _load_demo(accounts, seed, if_empty, opening_debts)
 
 
-def _load_demo(accounts, seed, if_empty) -> str:
+def _load_demo(accounts, seed, if_empty, opening_debts=True) -> str:
     session = db.session
     if if_empty and session.scalar(select(Building.id).limit(1)) is not None:
         return "У базі вже є будинки — демо-місто не завантажувалося."
@@ -1183,7 +1211,7 @@ def _load_demo(accounts, seed, if_empty) -> str:
                 node_ids[code] = writer.new_id(NetworkNode)
                 writer.add(NetworkNode, {"id": node_ids[code], "code": code, "name": name, "kind": kind,
                                          "parent_id": node_ids.get(parent)})
-        town = Town(rng, today, writer, catalog, seed=seed)
+        town = Town(rng, today, writer, catalog, seed=seed, opening_debts=opening_debts)
         for building in plan.buildings:
             town.building(building, node_ids)
         writer.flush()
@@ -1199,6 +1227,11 @@ def _load_demo(accounts, seed, if_empty) -> str:
         raise
     _analyze(session)
     period = _open_period(today)
+    if period:
+        from . import ledger
+
+        ledger.post_opening_balances(session, "demo")  # into the journal of the first open period
+        session.commit()
     c = writer.counts
     seconds = time.monotonic() - started
     return (

@@ -338,6 +338,16 @@ def validate_opening_balance(obj, facts):
     """Вхідне сальдо: any sign (a debt is positive, an advance negative); the service may be empty."""
     errors = []
     _required(errors, obj, "account", "amount")
+    if obj.debt_since:
+        from ..billing.periods import parse_period
+
+        try:
+            parse_period(obj.debt_since)
+        except ValueError:
+            errors.append(FieldError("debt_since", _("A period is written YYYY-MM")))
+        else:
+            if obj.amount is not None and obj.amount <= 0:
+                errors.append(FieldError("debt_since", _("Only a debt dates from a month: leave it empty for an advance")))
     return errors
 
 

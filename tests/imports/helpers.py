@@ -127,9 +127,10 @@ class Town:
                  "entitled": 2, "certificate": "АА 123456"},
             ],
             "balances": [
-                {"account_number": f"{p}-A1", "service_code": f"{p}-CW", "amount": Decimal("412.35")},
-                {"account_number": f"{p}-A1", "service_code": "", "amount": Decimal("-50")},
-                {"account_number": f"{p}-A2", "service_code": f"{p}-FX", "amount": Decimal("0.01")},
+                {"account_number": f"{p}-A1", "service_code": f"{p}-CW", "amount": Decimal("412.35"), "debt_since": ""},
+                {"account_number": f"{p}-A1", "service_code": "", "amount": Decimal("-50"), "debt_since": ""},
+                {"account_number": f"{p}-A2", "service_code": f"{p}-FX", "amount": Decimal("0.01"),
+                 "debt_since": "2023-02"},
             ],
             "subsidies": [
                 {"account_number": f"{p}-A1", "period": "2026-11", "amount": Decimal("812.00"), "service_code": ""},

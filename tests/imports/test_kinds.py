@@ -165,3 +165,22 @@ def test_meter_removal_by_import_is_in_the_meter_history(ctx):
     assert counts(ctx)["meter_event"] == before["meter_event"] + 1
     event = ctx.scalar(select(MeterEvent).join(Meter).where(Meter.serial == f"{town.p}-HM", MeterEvent.kind == "removal"))
     assert (event.date, event.reading) == (date(2026, 10, 31), Decimal("240"))
+
+
+def test_an_opening_debt_dates_from_its_month_and_an_advance_has_none(ctx):
+    """``debt_since``: the opening debt's journal entry concerns that month (FIFO ages it from
+    there); a month on an advance, or a month not written YYYY-MM, is refused by row and column."""
+    from app.models import JournalEntry
+
+    town = Town()
+    load(town, "balances")
+    targets = dict(ctx.execute(select(JournalEntry.amount, JournalEntry.target_period)
+                               .where(JournalEntry.kind == "opening_balance")).all())
+    assert targets[Decimal("0.01")] == "2023-02" and targets[Decimal("412.35")] != "2023-02"
+    bad = [{"account_number": f"{town.p}-A1", "service_code": "", "amount": Decimal("-50"), "debt_since": "2023-02"},
+           {"account_number": f"{town.p}-A2", "service_code": f"{town.p}-FX", "amount": Decimal("0.01"),
+            "debt_since": "2023-13"}]
+    outcome = run("balances", encode(bad, "cp1251-semicolon"))
+    assert outcome.rejected == 2 and not outcome.written
+    problems = [p.as_dict() for p in outcome.problems]
+    assert {p["column"] for p in problems} == {"debt_since"}, problems

@@ -3,7 +3,9 @@
 * ``debt_age``: per closed period, account and service, the months not paid in full (and the
   months with a negative net) with their net and unpaid part, and the pair's surplus of credits
   (empty month) — what the FIFO rule needs to go on from that period;
-* ``debt_age_period``: the periods whose rows are complete.
+* ``debt_age_period``: the periods whose rows are complete;
+* ``opening_balance.debt_since``: the month an opening debt dates from in the old system (its
+  age by FIFO counts from there).
 
 Derived data: nothing is filled here; the next close computes it from the whole journal (and
 ``oblik ledger ages`` at any time). The downgrade drops both tables.
@@ -36,6 +38,8 @@ def upgrade():
         sa.Column("unpaid", MONEY, nullable=False),
     )
     op.create_index("ix_debt_age_period_account", "debt_age", ["period", "account_id"])
+    # вхідне сальдо: the month a debt dates from in the old system
+    op.add_column("opening_balance", sa.Column("debt_since", sa.String(7)))
     op.create_table(
         "debt_age_period",
         sa.Column("period", sa.String(7), primary_key=True),
@@ -45,6 +49,8 @@ def upgrade():
 
 
 def downgrade():
+    # a plain ALTER (SQLite 3.35+, PostgreSQL): a batch copy of the table would drop its triggers
+    op.execute("ALTER TABLE opening_balance DROP COLUMN debt_since")
     op.drop_table("debt_age_period")
     op.drop_index("ix_debt_age_period_account", table_name="debt_age")
     op.drop_table("debt_age")

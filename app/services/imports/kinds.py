@@ -463,6 +463,8 @@ _kind(Kind(
         Col("service_code", None, _l("Service code (empty: the account as a whole); with it, part of the key"),
             "CW"),
         Col("amount", "amount", _l("Balance, UAH: debt positive, advance negative"), Decimal("-120.50")),
+        Col("debt_since", "debt_since", _l("The month a debt dates from in the old system, YYYY-MM (empty: the first "
+                                           "open period): its age for the debtors and write-offs"), "", period=True),
     ],
     refs=[ACCOUNT, SERVICE],
     key=("account", "service"),

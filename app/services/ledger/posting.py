@@ -226,8 +226,10 @@ def post_opening_balances(session, user: str | None = None) -> int:
     """Post every imported opening balance not in the journal yet, or the difference where its
     amount changed. Returns the number of entries written."""
     period = first_period_open(session)
-    wanted = {(a, s): money(amount) for a, s, amount in session.execute(
-        select(OpeningBalance.account_id, OpeningBalance.service_id, OpeningBalance.amount))}
+    wanted, since = {}, {}
+    for a, s, amount, month in session.execute(select(OpeningBalance.account_id, OpeningBalance.service_id,
+                                                      OpeningBalance.amount, OpeningBalance.debt_since)):
+        wanted[(a, s)], since[(a, s)] = money(amount), month
     posted = {(a, s): money(amount) for a, s, amount in session.execute(
         select(JournalEntry.account_id, JournalEntry.service_id, func.sum(JournalEntry.amount))
         .where(JournalEntry.kind == "opening_balance").group_by(JournalEntry.account_id, JournalEntry.service_id))}
@@ -235,7 +237,9 @@ def post_opening_balances(session, user: str | None = None) -> int:
     for (account_id, service_id), amount in sorted(wanted.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)):
         delta = amount - posted.get((account_id, service_id), ZERO)
         if delta != 0:
-            entries.append(_entry("opening_balance", account_id, service_id, period, first_day(period), period,
+            # dated the day it was brought over; it concerns the month the debt dates from (FIFO's age)
+            target = min(since[(account_id, service_id)] or period, period)
+            entries.append(_entry("opening_balance", account_id, service_id, period, first_day(period), target,
                                   delta, "opening-balance", user))
     _insert(session, JournalEntry, entries)
     return len(entries)
