@@ -19,6 +19,7 @@ An approved or cancelled statement is never edited or deleted. No function here 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -324,11 +325,31 @@ def _mark(session, write_off_id: int, action: str, period: str, entries: int, us
         raise WriteOffRefused(_("The statement has already been posted")) from None
 
 
+@contextmanager
+def _posting(session, already: str):
+    """One transaction of an approval or a cancellation: committed when the block ends, rolled back
+    and told as :class:`WriteOffRefused` when it is refused — no open period, or ``already`` when a
+    concurrent one marked the statement first (the posting's key is the rule; the row lock makes
+    it rare)."""
+    try:
+        yield
+        session.commit()
+    except WriteOffRefused:
+        session.rollback()
+        raise
+    except ledger.LedgerError as refused:  # no period is open
+        session.rollback()
+        raise WriteOffRefused(str(refused)) from None
+    except IntegrityError:
+        session.rollback()
+        raise WriteOffRefused(already) from None
+
+
 def approve(session, write_off_id: int, user: str | None) -> int:
     """Approve a draft: check every amount against the debt now, post the ``write_off`` credits,
     mark the posting. One transaction (commits, or rolls back and raises
     :class:`WriteOffRefused`). Returns the number of journal entries."""
-    try:
+    with _posting(session, _("The statement has already been posted")):
         period = ledger.lock_open_period(session)
         wo = get(session, write_off_id, lock=True)
         if wo is None:
@@ -348,24 +369,13 @@ def approve(session, write_off_id: int, user: str | None) -> int:
         entries = ledger.post_write_off(session, wo.number,
                                         [(line.account_id, line.service_id, line.amount) for line in lines], user)
         wo.status, wo.approved_by, wo.approved_at = APPROVED, user, datetime.now()
-        session.commit()
-        return entries
-    except WriteOffRefused:
-        session.rollback()
-        raise
-    except ledger.LedgerError as refused:  # no period is open
-        session.rollback()
-        raise WriteOffRefused(str(refused)) from None
-    except IntegrityError:
-        # a concurrent approval marked it first (its row lock makes this rare; the key is the rule)
-        session.rollback()
-        raise WriteOffRefused(_("The statement has already been posted")) from None
+    return entries
 
 
 def cancel(session, write_off_id: int, reason: str, user: str | None) -> int:
     """Cancel a statement (with the reason): an approved one gets ``reversal`` entries of its
     write-offs in the open period; a draft is only marked. Commits. Returns the entries."""
-    try:
+    with _posting(session, _("The statement has already been cancelled")):
         reason = (reason or "").strip()
         if not reason:
             raise WriteOffRefused(_("Give the reason of the cancellation"))
@@ -382,14 +392,4 @@ def cancel(session, write_off_id: int, reason: str, user: str | None) -> int:
             entries = ledger.reverse_write_off(session, wo.number, user)
             _mark(session, wo.id, "cancel", period, entries, user)
         wo.status, wo.cancelled_by, wo.cancelled_at, wo.cancel_reason = CANCELLED, user, datetime.now(), reason
-        session.commit()
-        return entries
-    except WriteOffRefused:
-        session.rollback()
-        raise
-    except ledger.LedgerError as refused:  # no period is open
-        session.rollback()
-        raise WriteOffRefused(str(refused)) from None
-    except IntegrityError:
-        session.rollback()
-        raise WriteOffRefused(_("The statement has already been cancelled")) from None
+    return entries
