@@ -24,7 +24,7 @@ PLACE = [Column("building_code", _l("Building")), Column("address", _l("Address"
          Column("entrance", _l("Entrance"), "int", machine=False), Column("number", _l("Premise")),
          Column("serial", _l("Serial number")), Column("resource", _l("Resource"))]
 VERIFICATION_COLUMNS = [*PLACE, Column("next_verification", _l("Next verification"), "date")]
-MISSING_COLUMNS = [*PLACE, Column("last_reading_date", _l("Last reading"), "date")]
+MISSING_COLUMNS = [*PLACE, Column("last_reading_date", _l("Date of the last reading"), "date")]
 
 
 def _in_service(period: str):
