@@ -272,3 +272,50 @@ def test_the_kinds_declare_money_and_work_lists():
     assert known["periods"].money and known["periods"].filters == ()
     assert known["payments"].money and not known["payments"].work_list
     assert [f.name for f in known["payments"].own_filters] == ["group", "source"]
+
+
+def _statements(session, kind, filters) -> int:
+    from sqlalchemy import event
+
+    seen = []
+
+    def count(*_):
+        seen.append(1)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = build(kind, filters)
+        list(report.rows)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_set_based_the_statements_do_not_grow_with_the_rows(bdb):
+    """A few statements per report, the same number with three times the payments and meters."""
+    session = db.session
+    ids = create_town()
+    _month_with_payments(session, ids)
+    _second_building(session)
+    first = "account_number,period,amount,service_code\nE1-001,2026-11,50.00,HEAT\n"
+    assert import_bytes("subsidies", first.encode(), "s1.csv")[1].written
+    asked = {"payments": ReportFilters(period=NOVEMBER), "subsidies": ReportFilters(period=NOVEMBER),
+             "periods": ReportFilters(), "readings_missing": ReportFilters(period=NOVEMBER),
+             "verification_due": ReportFilters(period=NOVEMBER, date_to=date(2030, 1, 1))}
+    before = {kind: _statements(session, kind, filters) for kind, filters in asked.items()}
+    assert all(n <= 12 for n in before.values()), before
+    cold = session.scalar(select(MeterType).where(MeterType.code == "CW15"))
+    building = session.scalar(select(Building).where(Building.code == "E2"))
+    for n in range(10):
+        premise = Premise(building=building, number=f"{20 + n}", kind="apartment", total_area=D("30"), entrance=3)
+        session.add_all([premise, Meter(serial=f"E2-MORE-{n}", meter_type=cold, building=building, premise=premise,
+                                        installed_on=date(2020, 1, 1), next_verification=date(2026, 11, 1))])
+    session.commit()
+    for n in range(10):
+        receive(session, ids["accounts"][1 + n % 3], "10.00", date(2026, 11, 20), f"MORE-{n}")
+    subsidies = "account_number,period,amount,service_code\nE1-003,2026-11,40.00,UTR\n"
+    assert import_bytes("subsidies", subsidies.encode(), "s.csv")[1].written
+    after = {kind: _statements(session, kind, filters) for kind, filters in asked.items()}
+    assert after == before
+    assert len(rows_of(build("payments", ReportFilters(period=NOVEMBER)))) == 16
