@@ -12,6 +12,7 @@ natural order (1, 2, … 10), house meters first in their building; restricted t
 The people's files add the address and the entrance."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 
@@ -48,7 +49,7 @@ def _has_reading(period: str):
 
 def _period(filters) -> str:
     if not filters.period:
-        raise ReportError(_l("Choose the period"), "period")
+        raise ReportError(_("Choose the period"), "period")
     return filters.period
 
 
