@@ -319,3 +319,9 @@ def test_set_based_the_statements_do_not_grow_with_the_rows(bdb):
     after = {kind: _statements(session, kind, filters) for kind, filters in asked.items()}
     assert after == before
     assert len(rows_of(build("payments", ReportFilters(period=NOVEMBER)))) == 16
+
+
+def test_the_work_lists_name_the_resource_for_people(bdb):
+    create_town()
+    rows = rows_of(build("readings_missing", ReportFilters(period=OCTOBER)))
+    assert {(r["resource"], r["resource_name"]) for r in rows} == {("cold_water", "Холодна вода")}

@@ -18,12 +18,14 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from ...billing.periods import first_day, last_day
 from ...models import Building, Meter, MeterType, Premise, Reading
+from ...models.choices import METER_RESOURCES
 from ..invoices.data import natural_key
 from . import Column, Report, ReportError, ReportKind
 
 PLACE = [Column("building_code", _l("Building")), Column("address", _l("Address"), machine=False, width=36),
          Column("entrance", _l("Entrance"), "int", machine=False), Column("number", _l("Premise")),
-         Column("serial", _l("Serial number")), Column("resource", _l("Resource"))]
+         Column("serial", _l("Serial number")), Column("resource", _l("Resource code")),
+         Column("resource_name", _l("Resource"), machine=False, width=22)]
 VERIFICATION_COLUMNS = [*PLACE, Column("next_verification", _l("Next verification"), "date")]
 MISSING_COLUMNS = [*PLACE, Column("last_reading_date", _l("Date of the last reading"), "date")]
 
@@ -70,7 +72,7 @@ def _ordered(rows):
 
 
 def _row(r, value):
-    return (r[0], r[1], r[2], r[3] or "", r[4], r[5], value)
+    return (r[0], r[1], r[2], r[3] or "", r[4], r[5], str(METER_RESOURCES.labels.get(r[5], r[5])), value)
 
 
 def verification_due(session, filters) -> Report:
