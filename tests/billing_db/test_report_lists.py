@@ -325,3 +325,23 @@ def test_the_work_lists_name_the_resource_for_people(bdb):
     create_town()
     rows = rows_of(build("readings_missing", ReportFilters(period=OCTOBER)))
     assert {(r["resource"], r["resource_name"]) for r in rows} == {("cold_water", "Холодна вода")}
+
+
+def test_the_new_kinds_write_as_csv_and_xlsx_with_numbers_as_numbers(bdb):
+    from openpyxl import load_workbook
+
+    session = db.session
+    ids = create_town()
+    _month_with_payments(session, ids)
+    _second_building(session)
+    subsidy = "account_number,period,amount,service_code\nE1-001,2026-11,50.00,HEAT\n"
+    assert import_bytes("subsidies", subsidy.encode(), "s1.csv")[1].written
+    for kind in ("payments", "subsidies", "verification_due", "readings_missing", "periods"):
+        filters = ReportFilters(period=NOVEMBER, date_to=date(2030, 1, 1) if kind == "verification_due" else None)
+        report = build(kind, filters)
+        table = machine_csv(build(kind, filters))
+        assert tuple(table[0]) == kinds()[kind].codes and len(table) > 1, kind
+        sheet = load_workbook(io.BytesIO(render(report, "xlsx"))).active
+        money = [i for i, c in enumerate(report.columns) if c.kind == "money"]
+        cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+        assert all(c.data_type == "n" for c in cells if c.column - 1 in money and c.value is not None), kind
