@@ -353,3 +353,24 @@ def payments_in(session, account_ids, period: str) -> dict[int, list[tuple[date,
     for rows in result.values():
         rows.sort(key=lambda r: (r[0], r[2] or 0, r[3]))
     return result
+
+
+def period_totals(session, *, draft: bool = True) -> dict[str, dict]:
+    """The movements of every period, the whole town at once: {period: {column: amount}} with the
+    columns of :data:`TURNOVER_COLUMNS` (``opening``: the opening balances posted into it), the
+    journal's signs (credits negative) and a reversal in the column of what it reverses — the
+    turnover's column totals of each period without computing its balances. For the open period
+    the draft is added to charged, recalculated and benefits when ``draft``. One grouped
+    statement over the journal (and one over the draft)."""
+    result = defaultdict(lambda: dict.fromkeys(TURNOVER_COLUMNS, ZERO))
+    moves = (select(JournalEntry.posting_period, JournalEntry.kind, JournalEntry.detail_kind, func.sum(JournalEntry.amount))
+             .group_by(JournalEntry.posting_period, JournalEntry.kind, JournalEntry.detail_kind))
+    for period, kind, detail_kind, amount in session.execute(moves):
+        result[period][column_of(kind, detail_kind)] += money(amount)
+    current = open_period(session)
+    if draft and current is not None:
+        lines = (select(ChargeLine.kind, func.sum(ChargeLine.amount)).where(ChargeLine.period == current)
+                 .group_by(ChargeLine.kind))
+        for kind, amount in session.execute(lines):
+            result[current][column_of(kind, None)] += money(amount)
+    return result
