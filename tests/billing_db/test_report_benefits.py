@@ -160,3 +160,36 @@ def test_a_code_page_the_file_cannot_use_is_refused(bdb, tmp_path):
     with pytest.raises(ReportError) as error:
         _dbf(tmp_path)
     assert "benefits.dbf_codepage" in str(error.value) and "437" in str(error.value)
+
+
+def test_the_machine_csv_has_the_codes_of_formats_md(bdb):
+    import csv
+
+    from app.services.reports.writers import render
+
+    _town()
+    report = build("benefits", ReportFilters(period=OCTOBER), db.session)
+    rows = list(csv.reader(io.StringIO(render(report, "csv").decode("utf-8"))))
+    assert rows[0] == ["account_number", "resident_id", "category_code", "service_code", "persons", "amount"]
+    assert ["E1-001", "E1-R1", "VET", "CW", "1", "-50.63"] in rows and len(rows) == 9
+    summary = build("benefits_by_category", ReportFilters(period=OCTOBER), db.session)
+    rows = list(csv.reader(io.StringIO(render(summary, "csv").decode("utf-8"))))
+    assert rows[0] == ["category_code", "pct", "service_code", "beneficiaries", "persons", "amount"]
+    assert ["VET", "50.00", "HEAT", "1", "1", "-2500.00"] in rows
+
+
+def test_a_line_that_disagrees_with_the_journal_is_named_under_the_table(bdb):
+    from sqlalchemy import update
+
+    from app.models import ChargeLine
+
+    ids = _town()
+    close_period(OCTOBER, "test")
+    db.session.execute(update(ChargeLine).where(ChargeLine.kind == "benefit", ChargeLine.period == OCTOBER,
+                                                ChargeLine.account_id == ids["accounts"][3],
+                                                ChargeLine.service_id == ids["services"]["TPV"])
+                       .values(amount=D("-6.16")))
+    db.session.commit()
+    report, _ = _rows("benefits")
+    assert len(report.notes) == 1
+    assert "E1-003" in report.notes[0] and "-5.16" in report.notes[0] and "-6.16" in report.notes[0]
