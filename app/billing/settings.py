@@ -51,6 +51,8 @@ DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
     "reminders.hour": ("18", N_("Hour (Kyiv time, 0–23) from which reading reminders are e-mailed on that day")),
     "write_off.limitation_months": ("36", N_("Limitation period of a debt, months (Civil Code art. 257): "
                                             "older debt is a write-off candidate")),
+    "benefits.dbf_codepage": ("866", N_("Code page of the benefits exchange file (form 2-pilha DBF) for social "
+                                       "protection: 866 (cp866, DOS) or 1251 (cp1251, Windows)")),
 }
 DEFAULTS: dict[str, Decimal] = {key: Decimal(value) for key, (value, _) in DEFAULT_SETTINGS.items()}
 LOOKBACK_KEY = "recalculation_lookback_months"
