@@ -13,6 +13,7 @@ from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWi
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterSmaller
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -278,6 +279,10 @@ class ClaimActTargetView(OblikModelView):
         return invalid
 
 
+class ClaimActShowWidget(ShowWidget):
+    template = "oblik/widgets/claim_act_show.html"
+
+
 class ClaimActView(OblikModelView):
     """Акти-претензії (Закон № 2189-VIII ст. 27): drafted by an operator, an accountant or an
     inspector (their own buildings), approved and cancelled by an accountant; only approved
@@ -353,6 +358,17 @@ class ClaimActView(OblikModelView):
 
     def pre_delete(self, item):
         refuse_delete(item)
+
+    # The card: one confirmation dialog of its own (FAB's show widget brings a second copy of the
+    # layout's #modal-confirm); only the actions the act's status allows.
+    show_widget = ClaimActShowWidget
+    ACTIONS_BY_STATUS = {"draft": {"approve", "print_form"}, "approved": {"cancel", "print_form"},
+                         "cancelled": {"print_form"}}
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        allowed = self.ACTIONS_BY_STATUS.get(item.status, {"print_form"})
+        kwargs["actions"] = {name: a for name, a in self.actions.items() if name in allowed}
+        return super()._get_show_widget(pk, item, **kwargs)
 
     def _get_list_widget(self, filters, **kwargs):
         if request.args.get("overdue"):
