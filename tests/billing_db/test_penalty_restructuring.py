@@ -259,3 +259,38 @@ def test_the_invoice_shows_the_penalty_as_a_line_of_its_own(bdb):
         assert "Пеня (8 дн." in page and "8,54" in page and "0,32" in page
         if not closed:
             close_period(NOVEMBER)
+
+
+def test_a_penalty_setting_exemption_or_agreement_changed_after_the_run_makes_the_draft_stale(bdb_any):
+    """Migration 0023's triggers: what the penalty reads changed after the run → the close asks for
+    a new run; after the new run it closes."""
+    from app.services.billing import close_problems
+
+    session = db.session
+    ids = create_town()
+    account_id = _small_account(session)
+    run_billing()
+    close_period(OCTOBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    _penalty_on(session)  # the setting turned on after the run
+    assert close_problems(session, NOVEMBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    session.add(PenaltyExemption(account_id=ids["accounts"][1], date_from=date(2026, 11, 1), reason="рішення"))
+    session.commit()
+    assert close_problems(session, NOVEMBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    agreement = RestructuringAgreement(agreement_date=date(2026, 11, 5), account_id=account_id,
+                                       debt_date=date(2026, 10, 31), mode="count", instalments=3,
+                                       first_due=date(2026, 11, 25))
+    restructuring.save_draft(session, agreement)
+    session.commit()
+    assert close_problems(session, NOVEMBER) == []  # a draft holds nothing
+    restructuring.approve(session, agreement, "accountant")
+    session.commit()
+    assert close_problems(session, NOVEMBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    close_period(NOVEMBER)
