@@ -44,7 +44,7 @@ def test_upgrade_and_downgrade_keep_every_trigger_and_the_kinds():
                 run(sa.text(PENALTY_LINE))
             db.session.rollback()
 
-            upgrade(directory=directory)
+            upgrade(directory=directory, revision="0020")
             assert _triggers(run) == before
             run(sa.text(PENALTY_LINE))
             run(sa.text("INSERT INTO penalty_exemption (account_id, date_from, reason) VALUES (1, '2027-01-01', "
@@ -64,7 +64,15 @@ def test_upgrade_and_downgrade_keep_every_trigger_and_the_kinds():
             assert _triggers(run) == before
             assert run(sa.text("SELECT count(*) FROM charge_line WHERE kind = 'penalty'")).scalar() == 0
             assert "penalty_exemption" not in sa.inspect(db.engine).get_table_names()
+            upgrade(directory=directory, revision="0022")
+            assert _triggers(run) == before
+            # 0023: what the penalty reads logs a billing change; down again: as before
             upgrade(directory=directory)
+            after = {name: sql for name, _table, sql in _triggers(run)}
+            assert {"billing_change_penalty_exemption_insert", "billing_change_restructuring_agreement_update"} \
+                <= set(after)
+            assert "penalty.%" in after["billing_change_setting_insert"]
+            downgrade(directory=directory, revision="0022")
             assert _triggers(run) == before
             db.session.remove()
             db.engine.dispose()

@@ -17,7 +17,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ..billing.calendar import add_working_days  # the one working-day rule (penalties use it too)
 from ..models import (
@@ -47,6 +48,66 @@ def deadline_of(session, notified: date | datetime | None) -> date | None:
     start = notified.date() if isinstance(notified, datetime) else notified
     # 5 working days never span more than a month, however many holidays
     return add_working_days(start, DEADLINE_WORKING_DAYS, holidays_between(session, start, start + timedelta(days=40)))
+
+
+DEADLINE_SPAN = timedelta(days=40)  # 5 working days never span more than this, however many holidays
+
+
+def refresh_deadlines(session, days) -> int:
+    """A public holiday added, moved or removed: the deadlines of the open acts (drafts the
+    provider has not visited yet) notified within the span before one of ``days`` are computed
+    again. The acts of that span are read in one query, the holidays of the span in another.
+    Approved, cancelled and visited acts keep the deadline they had. Returns how many moved."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    first, last = days[0] - DEADLINE_SPAN, days[-1]
+    acts = session.scalars(select(ClaimAct).where(
+        ClaimAct.status == DRAFT, ClaimAct.visited_at.is_(None), ClaimAct.notified_at.is_not(None),
+        ClaimAct.notified_at >= datetime.combine(first, datetime.min.time()),
+        ClaimAct.notified_at < datetime.combine(last + timedelta(days=1), datetime.min.time()))).all()
+    if not acts:
+        return 0
+    holidays = holidays_between(session, first, last + DEADLINE_SPAN)
+    moved = 0
+    for act in acts:
+        start = act.notified_at.date() if isinstance(act.notified_at, datetime) else act.notified_at
+        deadline = add_working_days(start, DEADLINE_WORKING_DAYS, holidays)
+        if act.deadline != deadline:
+            act.deadline = deadline
+            moved += 1
+    return moved
+
+
+def _holidays_flushed(session, _context) -> None:
+    """Remember the days of public holidays written by this flush (added, changed, deleted)."""
+    from sqlalchemy.orm import attributes
+
+    days = session.info.setdefault("oblik_holiday_days", set())
+    for obj in list(session.new) + list(session.deleted):
+        if isinstance(obj, PublicHoliday) and obj.day is not None:
+            days.add(obj.day)
+    for obj in session.dirty:
+        if isinstance(obj, PublicHoliday):
+            history = attributes.get_history(obj, "day")
+            days.update(d for d in (*history.added, *history.deleted, *history.unchanged) if d is not None)
+    if not days:
+        session.info.pop("oblik_holiday_days", None)
+
+
+def _refresh_before_commit(session) -> None:
+    """Whatever path changed the holidays (the screen, an import, a script), the open acts'
+    deadlines move in the same transaction."""
+    if any(isinstance(obj, PublicHoliday) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.flush()  # the commit flushes after this event: the holidays' days are known after it
+    days = session.info.pop("oblik_holiday_days", None)
+    if days:
+        refresh_deadlines(session, days)
+        session.flush()
+
+
+event.listen(Session, "after_flush", _holidays_flushed)
+event.listen(Session, "before_commit", _refresh_before_commit)
 
 
 def witness_names(text: str | None) -> list[str]:

@@ -97,4 +97,24 @@
       setTimeout(poll, 1000);
     });
   });
+
+  // A card's action with a confirmation (the claim act's card, oblik/widgets/claim_act_show.html):
+  // its own form, confirmed in the card's own dialog — one dialog, one handler, one submit.
+  var confirmForm = null;
+  $(document).on("submit", "form.oblik-act-form", function (e) {
+    var button = $(this).find("[data-oblik-confirm]");
+    if (!button.length || this === confirmForm) { return; }
+    e.preventDefault();
+    confirmForm = this;
+    $("#claim-act-confirm .oblik-confirm-text").text(button.data("oblik-confirm"));
+    $("#claim-act-confirm").modal("show");
+  });
+  $(document).on("click", "#claim-act-confirm-ok", function () {
+    if (!confirmForm) { return; }
+    $(this).prop("disabled", true);
+    confirmForm.submit();  // the native submit: no submit event again
+  });
+  $(document).on("hidden.bs.modal", "#claim-act-confirm", function () {
+    if (!$("#claim-act-confirm-ok").prop("disabled")) { confirmForm = null; }
+  });
 })(jQuery);

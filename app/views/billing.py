@@ -9,10 +9,12 @@ from datetime import date
 from flask import Response, abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.api import expose as api_expose, permission_name, protect, safe
 from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.models.sqla.filters import FilterEqual, FilterSmaller
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
+from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,13 +34,14 @@ from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, CLAIM_VISITS, LINE_KIN
 from ..models.choices import JOURNAL_KINDS
 from ..security import role_of
 from ..services.claim_acts import (
-    add_targets, approve, cancel, fill_deadline, refuse_coverage_change, refuse_delete, start_draft,
+    ClaimActRefused, add_targets, approve, cancel, fill_deadline, refuse_coverage_change, refuse_delete,
+    start_draft,
 )
-from .base import OblikModelView
+from .base import API_METHOD_PERMISSIONS, OblikApi, OblikModelView
 from .csrf import check_csrf
 from .fields import UkDateTimeField
 from .labels import LABELS
-from .scope import allowed_building_ids, scoped_get
+from .scope import allowed_building_ids, request_user, scoped_get
 
 PAGE = 50
 
@@ -51,7 +54,9 @@ def _page() -> int:
 
 
 def _username() -> str | None:
-    return getattr(current_user, "username", None)
+    """The browser's user or the API token's."""
+    user = request_user()
+    return getattr(user, "username", None) if user is not None else getattr(current_user, "username", None)
 
 
 def _admin() -> bool:
@@ -278,6 +283,10 @@ class ClaimActTargetView(OblikModelView):
         return invalid
 
 
+class ClaimActShowWidget(ShowWidget):
+    template = "oblik/widgets/claim_act_show.html"
+
+
 class ClaimActView(OblikModelView):
     """Акти-претензії (Закон № 2189-VIII ст. 27): drafted by an operator, an accountant or an
     inspector (their own buildings), approved and cancelled by an accountant; only approved
@@ -354,6 +363,17 @@ class ClaimActView(OblikModelView):
     def pre_delete(self, item):
         refuse_delete(item)
 
+    # The card: one confirmation dialog of its own (FAB's show widget brings a second copy of the
+    # layout's #modal-confirm); only the actions the act's status allows.
+    show_widget = ClaimActShowWidget
+    ACTIONS_BY_STATUS = {"draft": {"approve", "print_form"}, "approved": {"cancel", "print_form"},
+                         "cancelled": {"print_form"}}
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        allowed = self.ACTIONS_BY_STATUS.get(item.status, {"print_form"})
+        kwargs["actions"] = {name: a for name, a in self.actions.items() if name in allowed}
+        return super()._get_show_widget(pk, item, **kwargs)
+
     def _get_list_widget(self, filters, **kwargs):
         if request.args.get("overdue"):
             filters = filters.copy()
@@ -415,8 +435,119 @@ VIEWS = [
     (ClaimActView, "ClaimAct", _l("Claim acts"), "fa-file-contract"),
     (AreaChangeView, "AreaChange", _l("Area changes"), "fa-ruler-combined"),
 ]
+class ClaimActApi(OblikApi):
+    """Акти-претензії over the REST API: the same rights (``ClaimAct``), inspector scope,
+    validation and life as the screen — a new act is a draft numbered by
+    ``claim_acts.start_draft``; only a draft is edited or deleted; ``POST /<id>/approve`` and
+    ``POST /<id>/cancel`` for those with ``can_approve`` (accountants, admin), through
+    ``claim_acts.approve`` / ``cancel`` as the screen's actions. What an act covers is the
+    screen's tab (``ClaimActTarget``)."""
+
+    resource_name = "claim_act"
+    class_permission_name = "ClaimAct"
+    method_permission_name = {**API_METHOD_PERMISSIONS, "approve": "approve", "cancel": "approve"}
+    datamodel = SQLAInterface(ClaimAct)
+    list_columns = show_columns = [
+        "id", "number", "outage", "act_date", "service.id", "service.code", "kind", "reduction_pct", "date_from",
+        "date_to", "notified_at", "deadline", "claimant_name", "claimant_contacts", "claimant_account",
+        "claim_text", "place", "visit", "visited_at", "representative", "witnesses", "note", "status",
+        "created_by", "approved_by", "approved_at", "cancelled_by", "cancelled_at"]
+    # a new act gets the next number of the year (АП-2026-0001); a draft's number may be changed
+    add_columns = [
+        "act_date", "service", "kind", "reduction_pct", "date_from", "date_to", "notified_at",
+        "claimant_name", "claimant_contacts", "claimant_account", "claim_text", "place", "visit", "visited_at",
+        "representative", "witnesses", "note"]
+    edit_columns = ["number", *add_columns]
+    search_columns = ["number", "service", "kind", "status", "act_date", "deadline"]
+    order_columns = ["number", "act_date", "deadline", "status"]
+
+    def pre_add(self, item):
+        with db.session.no_autoflush:
+            start_draft(db.session, item, _username())
+        super().pre_add(item)
+
+    def pre_update(self, item):
+        fill_deadline(db.session, item)
+        super().pre_update(item)
+
+    def pre_delete(self, item):
+        try:
+            refuse_delete(item)
+        except ClaimActRefused as refused:
+            abort(self.response_422(message={"status": [str(refused)]}))
+        super().pre_delete(item)
+
+    def _life(self, pk, change):
+        act = scoped_get(db.session, ClaimAct, pk)
+        if act is None:
+            return self.response_404()
+        message = change(act)
+        if message:
+            return self.response_422(message={"status": [message]})
+        return self.response(200, id=act.id, result={"number": act.number, "status": act.status})
+
+    @api_expose("/<int:pk>/approve", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("approve")
+    def approve(self, pk):
+        """Approve a draft claim act (it reduces the covered days' charges at the next run).
+        ---
+        post:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: The act, approved
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        def change(act):
+            if act.status != "draft":
+                return _("Only a draft claim act can be approved")
+            done, empty = approve(db.session, [act], _username())
+            if empty:
+                return _("Claim act %(number)s covers nothing yet: add buildings, nodes or accounts.",
+                         number=act.number)
+            return None
+        return self._life(pk, change)
+
+    @api_expose("/<int:pk>/cancel", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("approve")
+    def cancel(self, pk):
+        """Cancel a claim act (its reductions are taken back; closed months by recalculation).
+        ---
+        post:
+          parameters:
+          - in: path
+            schema:
+              type: integer
+            name: pk
+          responses:
+            200:
+              description: The act, cancelled
+            404:
+              $ref: '#/components/responses/404'
+            422:
+              $ref: '#/components/responses/422'
+        """
+        def change(act):
+            if act.status == "cancelled":
+                return _("The claim act is already cancelled")
+            cancel(db.session, [act], _username())
+            return None
+        return self._life(pk, change)
+
+
 HIDDEN_VIEWS = [ClaimActTargetView]
-APIS = []
+APIS = [ClaimActApi]
 
 
 def _register_lookups():

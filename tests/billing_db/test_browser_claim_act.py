@@ -56,18 +56,21 @@ def test_a_claim_act_from_the_buildings_tab_to_its_approval(bdb, billing_server,
     sign_in(page, base, "accountant", PASSWORD)
     page.goto(f"{base}/claimactview/show/{act.id}")
     page.click("a[href='#Home']")  # the card remembers the tab last open
-    # The card's «Затвердити» opens FAB's confirmation, but the card holds two confirmation
-    # dialogs (its own and the coverage tab's list, same element ids) and the confirmed click
-    # is not always the one FAB's handler listens to — a known defect of issue 10, left open in
-    # its note. Until the card has one dialog, the approval is posted as that button posts it:
-    # the card's action form (its CSRF token), by the signed-in accountant's browser session.
-    assert page.locator("#btn-action-ClaimActView\\.action-approve").is_visible()
-    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
-    answer = page.request.post(f"{base}/claimactview/action/approve/{act.id}", form={"csrf_token": token})
-    assert answer.ok
+    # «Затвердити» opens the card's one confirmation dialog (oblik/widgets/claim_act_show.html);
+    # its OK posts the card's approve form
+    assert not page.locator("#btn-action-ClaimActView\\.action-cancel").count()  # a draft: nothing to cancel
+    page.click("#btn-action-ClaimActView\\.action-approve")
+    page.locator("#claim-act-confirm-ok").wait_for(state="visible")
+    with page.expect_navigation():
+        page.click("#claim-act-confirm-ok")
     db.session.expire_all()
     assert db.session.get(ClaimAct, act.id).status == "approved"
     page.goto(f"{base}/claimactview/show/{act.id}")
+    page.click("a[href='#Home']")
+    # approved: «Затвердити» is gone, «Скасувати акт» and the print form remain
+    assert not page.locator("#btn-action-ClaimActView\\.action-approve").count()
+    assert page.locator("#btn-action-ClaimActView\\.action-cancel").is_visible()
+    assert page.locator("#btn-action-ClaimActView\\.action-print_form").is_visible()
     page.screenshot(path=str(tmp_path / "act.png"), full_page=True)
 
     # the scheme: T1's buildings fold away and come back

@@ -207,6 +207,49 @@ def test_the_deadline_is_five_working_days_skipping_weekends_and_public_holidays
     assert not act.overdue(today=date(2026, 9, 30))  # approved: answered
 
 
+def test_a_public_holiday_added_later_moves_the_open_acts_deadlines(bdb):
+    session = db.session
+    ids = create_town()
+    friday = datetime(2026, 10, 2, 10, 0)  # Friday: 5, 6, 7, 8, 9 October → Friday 09.10
+    act = draft_act(session, ids, notified_at=friday)
+    approved = draft_act(session, ids, notified_at=friday)
+    visited = draft_act(session, ids, notified_at=friday, visit="came", visited_at=datetime(2026, 10, 5, 11, 0),
+                        representative="Майстер ЖЕК")
+    claim_acts.approve(session, [approved], "accountant")
+    assert act.deadline == approved.deadline == visited.deadline == date(2026, 10, 9)
+
+    holiday = PublicHoliday(day=date(2026, 10, 5), name="Перенесений вихідний")  # the next Monday
+    session.add(holiday)
+    session.commit()
+    session.expire_all()
+    assert session.get(ClaimAct, act.id).deadline == date(2026, 10, 12)  # one working day later: Monday
+    assert session.get(ClaimAct, approved.id).deadline == date(2026, 10, 9)  # answered: as it was
+    assert session.get(ClaimAct, visited.id).deadline == date(2026, 10, 9)  # the provider came
+    assert not session.get(ClaimAct, act.id).overdue(today=date(2026, 10, 10))
+
+    holiday.day = date(2026, 10, 20)  # moved out of the act's span: back to Friday
+    session.commit()
+    assert session.get(ClaimAct, act.id).deadline == date(2026, 10, 9)
+    holiday.day = date(2026, 10, 6)
+    session.commit()
+    assert session.get(ClaimAct, act.id).deadline == date(2026, 10, 12)
+    session.delete(holiday)
+    session.commit()
+    assert session.get(ClaimAct, act.id).deadline == date(2026, 10, 9)
+
+
+def test_a_public_holiday_added_on_its_screen_moves_the_deadline(bdb, web):
+    session = db.session
+    ids = create_town()
+    act = draft_act(session, ids, notified_at=datetime(2026, 10, 2, 10, 0))
+    client = web("admin")
+    answer = client.post("/publicholidayview/add", data={"day": "05.10.2026", "name": "Свято"})
+    assert answer.status_code in (200, 302)
+    session.expire_all()
+    assert session.scalars(select(PublicHoliday.day)).all() == [date(2026, 10, 5)]
+    assert session.get(ClaimAct, act.id).deadline == date(2026, 10, 12)
+
+
 def test_without_the_provider_two_other_consumers_sign(bdb):
     session = db.session
     ids = create_town()

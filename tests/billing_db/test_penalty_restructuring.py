@@ -224,3 +224,73 @@ def test_the_invoice_shows_the_instalments_due_with_it(bdb):
     data = invoice_pdf(invoice)
     page = " ".join(PdfReader(io.BytesIO(data)).pages[0].extract_text().split())
     assert "договір ДР-2026-0001, платіж 1 зі строком 25.11.2026" in page and "133,34" in page
+
+
+def test_the_invoice_shows_the_penalty_as_a_line_of_its_own(bdb):
+    """November: the 8 days' penalty on October's bills (0,32 on 400,00 of UTR, 8,54 in all) is
+    «Пеня» beside its service and in the money block; «Нараховано за місяць» is without it; the
+    totals and the amount due stay to the kopiyka."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.services.invoices import invoice_pdf, load_invoices
+
+    session = db.session
+    ids = create_town()
+    first = ids["accounts"][1]
+    run_billing()
+    close_period(OCTOBER)
+    _penalty_on(session)
+    run_billing()
+    for closed in (False, True):
+        [inv] = load_invoices(session, NOVEMBER, account_ids=[first])
+        by_code = {line.code: line for line in inv.services}
+        assert by_code["UTR"].penalty == D("0.32") and by_code["UTR"].penalty_days == 8
+        assert by_code["UTR"].penalty_base == D("400.00") and by_code["UTR"].penalty_rate == D("0.01")
+        assert inv.penalty == D("8.54")
+        turnover = ledger.turnover(session, NOVEMBER, [first])[first]
+        assert inv.charged + inv.penalty == turnover["charged"]  # the ledger's «Нараховано» = charges + penalty
+        assert inv.charged == sum((line.charge + line.imbalance for line in inv.services), D("0"))
+        assert inv.opening + inv.charged + inv.penalty + inv.recalculated + inv.benefits + inv.subsidies \
+            - inv.paid - inv.written_off == inv.balance
+        assert inv.amount_due == inv.balance
+        page = " ".join(PdfReader(io.BytesIO(invoice_pdf(inv))).pages[0].extract_text().split())
+        assert "Пеня (8 дн." in page and "8,54" in page and "0,32" in page
+        if not closed:
+            close_period(NOVEMBER)
+
+
+def test_a_penalty_setting_exemption_or_agreement_changed_after_the_run_makes_the_draft_stale(bdb_any):
+    """Migration 0023's triggers: what the penalty reads changed after the run → the close asks for
+    a new run; after the new run it closes."""
+    from app.services.billing import close_problems
+
+    session = db.session
+    ids = create_town()
+    account_id = _small_account(session)
+    run_billing()
+    close_period(OCTOBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    _penalty_on(session)  # the setting turned on after the run
+    assert close_problems(session, NOVEMBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    session.add(PenaltyExemption(account_id=ids["accounts"][1], date_from=date(2026, 11, 1), reason="рішення"))
+    session.commit()
+    assert close_problems(session, NOVEMBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    agreement = RestructuringAgreement(agreement_date=date(2026, 11, 5), account_id=account_id,
+                                       debt_date=date(2026, 10, 31), mode="count", instalments=3,
+                                       first_due=date(2026, 11, 25))
+    restructuring.save_draft(session, agreement)
+    session.commit()
+    assert close_problems(session, NOVEMBER) == []  # a draft holds nothing
+    restructuring.approve(session, agreement, "accountant")
+    session.commit()
+    assert close_problems(session, NOVEMBER)
+    run_billing()
+    assert close_problems(session, NOVEMBER) == []
+    close_period(NOVEMBER)

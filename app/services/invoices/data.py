@@ -78,6 +78,11 @@ class ServiceLine:
     charge: Decimal = ZERO  # the charge lines of kind charge
     imbalance_volume: Decimal | None = None
     imbalance: Decimal = ZERO  # the imbalance share (source imbalance)
+    # the penalty (пеня, kind penalty): in the ledger's «charged», shown as a line of its own
+    penalty: Decimal = ZERO
+    penalty_days: int | None = None
+    penalty_base: Decimal | None = None  # the overdue debt it ran on
+    penalty_rate: Decimal | None = None  # % a day
     # the ledger's figures (turnover of the period for the account and service)
     charged: Decimal = ZERO
     recalculated: Decimal = ZERO
@@ -154,7 +159,8 @@ class Invoice:
     recalculations: list[Recalculation] = field(default_factory=list)
     payments: list[Payment] = field(default_factory=list)
     opening: Decimal = ZERO  # debt (positive) or advance (negative) at the start of the month
-    charged: Decimal = ZERO
+    charged: Decimal = ZERO  # the month's charges without the penalty
+    penalty: Decimal = ZERO  # the month's penalty (пеня): charged + penalty = the ledger's «charged»
     recalculated: Decimal = ZERO
     benefits: Decimal = ZERO  # negative
     subsidies: Decimal = ZERO  # negative
@@ -308,6 +314,8 @@ def load_invoices(session, period: str, *, account_ids=None, building_ids=None) 
             inv.paid -= figures["paid"]
             inv.written_off += figures["written_off"]
             inv.balance += figures["closing"]
+        inv.penalty = sum((line.penalty for line in inv.services), ZERO)
+        inv.charged -= inv.penalty
         inv.amount_due = inv.balance if inv.balance > 0 else ZERO
         inv.payments = [Payment(day, amount, rev) for day, amount, _pid, rev in payments.get(account_id, ())]
         inv.house_meters = house.get(building_id, [])
@@ -352,12 +360,12 @@ def _charge_lines(session, period, accounts, services):
     """{account: {service: ServiceLine}} and {account: [Recalculation]} from the period's lines."""
     stmt = (select(ChargeLine.account_id, ChargeLine.service_id, ChargeLine.kind, ChargeLine.detail_kind,
                    ChargeLine.target_period, ChargeLine.quantity, ChargeLine.price, ChargeLine.amount,
-                   ChargeLine.source, ChargeLine.seq)
+                   ChargeLine.source, ChargeLine.seq, ChargeLine.days)
             .where(ChargeLine.period == period))
     lines = defaultdict(dict)
     recalcs = defaultdict(dict)
     for (account_id, service_id, kind, detail_kind, target, quantity, price, amount, source,
-         seq) in sorted(_in_parts(session, stmt, ChargeLine.account_id, accounts), key=lambda r: (r[0], r[9])):
+         seq, days) in sorted(_in_parts(session, stmt, ChargeLine.account_id, accounts), key=lambda r: (r[0], r[9])):
         service = services[service_id]
         amount = from_db(amount) or ZERO
         quantity = from_db(quantity)
@@ -374,7 +382,12 @@ def _charge_lines(session, period, accounts, services):
         line = lines[account_id].get(service_id)
         if line is None:
             line = lines[account_id][service_id] = _empty_line(service)
-        if kind == "imbalance":
+        if kind == "penalty":
+            line.penalty += amount
+            line.penalty_days = (line.penalty_days or 0) + (days or 0)
+            line.penalty_base = quantity if line.penalty_base is None else max(line.penalty_base, quantity or ZERO)
+            line.penalty_rate = from_db(price) if price is not None else line.penalty_rate
+        elif kind == "imbalance":
             line.imbalance += amount
             if quantity is not None:
                 line.imbalance_volume = (line.imbalance_volume or 0) + quantity

@@ -238,7 +238,8 @@ def _labels(_locale: str) -> dict[str, str]:
         "imbalance": _("imbalance share"), "recalc_for": _("recalculation for %(month)s"),
         "total_row": _("Total for the month"), "money": _("Payments"), "opening_debt": _("Debt at the start of the month"),
         "opening_advance": _("Advance at the start of the month"), "opening_none": _("Balance at the start of the month"),
-        "charged_month": _("Charged for the month"), "recalculated": _("Recalculation"), "benefits": _("Benefits"),
+        "charged_month": _("Charged for the month"), "penalty": _("Penalty"),
+        "penalty_days": _("(%(days)s days; the debt and the daily rate)"), "recalculated": _("Recalculation"), "benefits": _("Benefits"),
         "subsidies": _("Subsidies"), "paid": _("Paid in the month"), "paid_on": _("payment of %(day)s"),
         "reversal_on": _("reversal of %(day)s"), "written_off": _("Written off"), "due": _("AMOUNT DUE"),
         "pay_by": _("Pay by %(day)s"), "advance_end": _("Advance (overpayment): nothing to pay"),
@@ -500,6 +501,18 @@ def _row_cells(line: ServiceLine, text: dict) -> tuple[list[str], list[str] | No
     return row, sub
 
 
+def _penalty_cells(line: ServiceLine, text: dict) -> list[str] | None:
+    """The sub-row «Пеня» of a service: its days, the debt it ran on and the rate."""
+    if not line.penalty:
+        return None
+    label = text["penalty"]
+    if line.penalty_days:
+        label += " " + text["penalty_days"] % {"days": line.penalty_days}
+    rate = f"{qty(line.penalty_rate)} %" if line.penalty_rate is not None else ""
+    base = money_text(line.penalty_base) if line.penalty_base is not None else ""
+    return ["", "", label, base, rate, money_text(line.penalty), "", "", "", ""]
+
+
 def draw_cells(pg: Page, cells, y, size=6.8, bold=False, height=10.5, wrapped=None):
     """A row's cells; ``wrapped``: the first cell's text in two lines (a long service name)."""
     font = FONT_BOLD if bold else FONT
@@ -553,6 +566,9 @@ def draw_services(pg: Page, inv: Invoice, text: dict, y: float, new_page) -> flo
         rows.append(("row", row))
         if sub:
             rows.append(("sub", sub))
+        penalty = _penalty_cells(line, text)
+        if penalty:
+            rows.append(("sub", penalty))
     for item in inv.recalculations:
         label = text["recalc_for"] % {"month": month_name(item.target_period)}
         if item.kind and item.kind != "charge":
@@ -588,10 +604,10 @@ def draw_services(pg: Page, inv: Invoice, text: dict, y: float, new_page) -> flo
     c.setStrokeGray(GREY)
     c.rect(M, y - h, RIGHT - M, h, stroke=1, fill=1)
     pg.gray(0)
-    charged_lines = sum((s.charge + s.imbalance for s in inv.services), ZERO)
+    charged_lines = sum((s.charge + s.imbalance + s.penalty for s in inv.services), ZERO)
     cells = [text["total_row"], "", "", "", "", money_text(charged_lines), signed(inv.recalculated),
              signed(inv.benefits), signed(inv.subsidies),
-             money_text(inv.charged + inv.recalculated + inv.benefits + inv.subsidies)]
+             money_text(inv.charged + inv.penalty + inv.recalculated + inv.benefits + inv.subsidies)]
     draw_cells(pg, cells, y, size=7, bold=True, height=h)
     # the vertical rules of the table
     return y - h
@@ -610,6 +626,8 @@ def draw_money(pg: Page, inv: Invoice, text: dict, y: float) -> float:
     else:
         opening = (text["opening_none"], money_text(inv.opening))
     rows = [opening, (text["charged_month"], money_text(inv.charged))]
+    if inv.penalty:
+        rows.append((text["penalty"], money_text(inv.penalty)))
     if inv.recalculated:
         rows.append((text["recalculated"], money_text(inv.recalculated)))
     if inv.benefits:
