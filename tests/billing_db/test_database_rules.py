@@ -65,9 +65,14 @@ def test_changes_of_billing_data_are_logged_with_their_building_and_first_day(bd
 
     mark = session.scalar(select(sa.func.max(BillingChange.id)))
     session.add(Tariff(service_id=ids["services"]["CW"], valid_from=date(2026, 10, 16), price=D("33")))
-    session.add(Setting(key="invoice.due_day", valid_from=date(2026, 1, 1), value="25"))  # not a billing input
+    session.add(Setting(key="write_off.limitation_months", valid_from=date(2026, 1, 1), value="36"))  # not a billing input
     session.commit()
     assert _log(session, mark) == [(None, date(2026, 10, 16), "tariff")]
+
+    mark = session.scalar(select(sa.func.max(BillingChange.id)))
+    session.add(Setting(key="invoice.due_day", valid_from=date(2026, 1, 1), value="25"))  # the penalty's due day (0023)
+    session.commit()
+    assert _log(session, mark) == [(None, date(2026, 1, 1), "setting")]
 
     mark = session.scalar(select(sa.func.max(BillingChange.id)))
     premise = session.get(Premise, ids["premises"][1])
