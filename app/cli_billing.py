@@ -93,33 +93,61 @@ def register(main, period_group):
 
     @main.command("report")
     @click.argument("kind")
-    @click.option("--period", required=True, help="РРРР-ММ")
-    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
+    @click.option("--period", default=None, help="РРРР-ММ (типово: відкритий період)")
+    @click.option("--format", "fmt", default="csv",
+                  help="csv (машинний, formats.md), xlsx (для людей), csv-uk (для Excel: «;», кома, BOM) "
+                       "або власний формат звіту (dbf)")
     @click.option("--output", type=click.Path(dir_okay=False), default=None, help="Файл (типово: стандартний вивід)")
-    def report(kind, period, fmt, output):
-        """Звіти: charges (нарахування), turnover (оборотно-сальдова відомість)."""
+    @click.option("--building", default=None, help="Код будинку")
+    @click.option("--service", default=None, help="Код послуги")
+    @click.option("--account", default=None, help="Номер особового рахунку")
+    @click.option("--from", "date_from", default=None, help="Початок діапазону дат (ДД.ММ.РРРР)")
+    @click.option("--to", "date_to", default=None, help="Кінець діапазону дат (ДД.ММ.РРРР)")
+    @click.option("--filter", "own", multiple=True, help="Власний фільтр звіту: НАЗВА=ЗНАЧЕННЯ")
+    def report(kind, period, fmt, output, building, service, account, date_from, date_to, own):
+        """Звіти: будь-який вид з `oblik report --help`; типово машинний CSV (formats.md)."""
         app = _app()
         with app.app_context():
-            from .services.reports import ReportError, build_report
-            from .services.reports.writers import write_csv, write_xlsx
+            from flask_babel import gettext as _
 
+            from .services.reports import ReportError, build, kinds, parse_filters
+            from .services.reports.writers import FORMATS, write
+
+            known = kinds()
+            args = {"period": period, "building": building, "service": service, "account": account,
+                    "date_from": date_from, "date_to": date_to}
             try:
-                built = build_report(kind, period)
-            except ReportError as error:
-                click.echo(str(error), err=True)
-                sys.exit(2)
-            if fmt == "xlsx":
-                if output:
-                    write_xlsx(built, output)
-                else:
-                    import io
+                if kind not in known:
+                    raise ReportError(_("Unknown report %(kind)s; available: %(kinds)s", kind=kind,
+                                        kinds=", ".join(sorted(known))))
+                spec = known[kind]
+                if fmt not in FORMATS and fmt not in spec.writers:
+                    raise ReportError(_("Unknown format %(format)s; available: %(formats)s", format=fmt,
+                                        formats=", ".join([*FORMATS, *spec.writers])), "format")
+                for item in own:
+                    name, sep, value = item.partition("=")
+                    if not sep or name not in {o.name for o in spec.own_filters}:
+                        raise ReportError(_("Unknown filter %(name)s; available: %(names)s", name=name,
+                                            names=", ".join(o.name for o in spec.own_filters) or "—"), name)
+                    args[name] = value
+                filters = parse_filters(spec, args)
+                if fmt in spec.writers and fmt not in FORMATS:
+                    def produce(stream):
+                        from .extensions import db
 
-                    buffer = io.BytesIO()
-                    write_xlsx(built, buffer)
-                    sys.stdout.buffer.write(buffer.getvalue())
+                        spec.writers[fmt](db.session, filters, stream)
+                else:
+                    built = build(kind, filters)
+
+                    def produce(stream):
+                        write(built, fmt, stream)
+                if output:
+                    with open(output, "wb") as stream:
+                        produce(stream)
+                else:
+                    produce(sys.stdout.buffer)
                     sys.stdout.flush()
-            elif output:
-                with open(output, "w", encoding="utf-8", newline="") as stream:
-                    write_csv(built, stream)
-            else:
-                write_csv(built, sys.stdout)
+            except ReportError as error:
+                field = f" ({error.field})" if error.field else ""
+                click.echo(f"{error}{field}", err=True)
+                sys.exit(2)

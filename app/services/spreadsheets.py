@@ -43,8 +43,11 @@ def is_number(value) -> bool:
     return isinstance(value, (Decimal, int, float)) and not isinstance(value, bool)
 
 
-def csv_cell(value) -> str:
-    """The CSV text of one value (see the module's rule)."""
+def csv_cell(value, decimal: str = ".") -> str:
+    """The CSV text of one value (see the module's rule); ``decimal`` "," for Ukrainian Excel's
+    decimal comma (numbers only: a text keeps its own characters)."""
+    if decimal != "." and is_number(value):
+        return csv_cell(value).replace(".", decimal)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -67,12 +70,13 @@ class CsvWriter:
     in a cell is written with every cell quoted: ``csv`` quotes only the line terminator's own
     characters, and a bare CR would split the row for every reader."""
 
-    def __init__(self, stream, *, delimiter: str = ",", lineterminator: str = "\n"):
+    def __init__(self, stream, *, delimiter: str = ",", lineterminator: str = "\n", decimal: str = "."):
+        self._decimal = decimal
         self._writer = csv.writer(stream, delimiter=delimiter, lineterminator=lineterminator)
         self._quoted = csv.writer(stream, delimiter=delimiter, lineterminator=lineterminator, quoting=csv.QUOTE_ALL)
 
     def writerow(self, values) -> None:
-        cells = [csv_cell(v) for v in values]
+        cells = [csv_cell(v, self._decimal) for v in values]
         (self._quoted if any("\r" in c for c in cells) else self._writer).writerow(cells)
 
     def writerows(self, rows) -> None:

@@ -8,7 +8,7 @@ from celery import Celery, Task
 from flask import current_app, has_app_context
 
 celery = Celery("oblik", include=["app.tasks.housekeeping", "app.tasks.billing", "app.tasks.imports",
-                                  "app.tasks.mail", "app.tasks.reminders", "app.tasks.invoices"])
+                                  "app.tasks.mail", "app.tasks.reminders", "app.tasks.invoices", "app.tasks.reports"])
 
 
 def init_celery(app):

@@ -35,6 +35,9 @@ def sweep(self):
         runs = sweep_orphans()
         imports = records.sweep_orphans()
         invoice_builds = builds.sweep_orphans()
+        from ..services.reports.runs import sweep_orphans as sweep_report_runs
+
+        report_runs = sweep_report_runs()
         reminders.sweep_throttle()
         for record_id in imports.recheck:
             check_import.delay(record_id)
@@ -42,4 +45,4 @@ def sweep(self):
     finally:
         db.session.remove()
     return {"runs": runs, "imports_ready": imports.ready, "imports_checked_again": imports.recheck,
-            "imports_failed": imports.failed, "mail": mail, "invoice_builds": invoice_builds}
+            "imports_failed": imports.failed, "mail": mail, "invoice_builds": invoice_builds, "report_runs": report_runs}

@@ -45,6 +45,16 @@ class Column:
     total: bool = False        # summed in the totals row
     machine: bool = True       # in the machine CSV; False: people's files and the screen only
     width: int | None = None   # XLSX column width in characters (None: from the kind)
+    labels: tuple = ()         # ((code, label), ...): a code column shown to people by its label
+                               # (the machine CSV keeps the code)
+
+    def shown(self, value):
+        """The value as people see it (a code by its label)."""
+        if self.labels and value is not None:
+            for code, label in self.labels:
+                if code == value:
+                    return str(label)
+        return value
 
 
 @dataclass(frozen=True)
@@ -142,3 +152,148 @@ def build(kind: str, filters: ReportFilters, session=None) -> Report:
 def build_report(kind: str, period: str, session=None) -> Report:
     """The report of one period with no other filter (the command line's default)."""
     return build(kind, ReportFilters(period=period), session)
+
+
+# -- the filters as the screen and the command line give them ---------------------------------
+
+COMMON_FILTERS = ("period", "date_range", "building", "service", "account")
+ARG_NAMES = ("period", "date_from", "date_to", "building", "service", "account")
+
+
+def _parse_date(text: str, name: str) -> date:
+    from datetime import datetime
+
+    for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            pass
+    raise ReportError(_("A date is written DD.MM.YYYY: %(value)s", value=text), name)
+
+
+def _parse_own(own: OwnFilter, text: str):
+    from decimal import Decimal, InvalidOperation
+
+    if own.type == "choice":
+        values = [str(v) for v, _label in own.choices]
+        if text not in values:
+            raise ReportError(_("Choose one of the offered values: %(value)s", value=text), own.name)
+        return text
+    if own.type == "decimal":
+        try:
+            value = Decimal(text.replace(" ", "").replace(",", "."))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite():
+            raise ReportError(_("A number is expected: %(value)s", value=text), own.name)
+        return value
+    if own.type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ReportError(_("A whole number is expected: %(value)s", value=text), own.name) from None
+    if own.type == "bool":
+        return text.lower() in ("1", "on", "yes", "true", "так")
+    return text
+
+
+def parse_filters(kind: ReportKind, args, session=None, building_ids=None) -> ReportFilters:
+    """:class:`ReportFilters` from texts (the screen's query string, the command line's options):
+    ``period``, ``date_from``/``date_to`` (ДД.ММ.РРРР or РРРР-ММ-ДД), ``building`` (code),
+    ``service`` (code), ``account`` (number) and the kind's own filters by name. Only the filters
+    the kind offers are read; a bad one raises :class:`ReportError` naming it. ``building_ids``:
+    the caller's scope (an inspector's buildings)."""
+    from sqlalchemy import select
+
+    from ...extensions import db
+    from ...models import Account, Building, Service
+
+    session = session or db.session
+
+    def text(name):
+        value = args.get(name)
+        return str(value).strip() if value is not None else ""
+
+    result = ReportFilters(building_ids=tuple(building_ids) if building_ids is not None else None)
+    if "period" in kind.filters:
+        period = text("period")
+        if not period:
+            from ..periods import current_period
+
+            period = current_period() or ""
+        if not period:
+            raise ReportError(_("Choose the period"), "period")
+        try:
+            parse_period(period)
+        except ValueError:
+            raise ReportError(_("A period is written YYYY-MM: %(value)s", value=period), "period") from None
+        result.period = period
+    if "date_range" in kind.filters:
+        if text("date_from"):
+            result.date_from = _parse_date(text("date_from"), "date_from")
+        if text("date_to"):
+            result.date_to = _parse_date(text("date_to"), "date_to")
+        if result.date_from and result.date_to and result.date_from > result.date_to:
+            raise ReportError(_("The start of the range is after its end"), "date_to")
+        if result.period is None and result.date_from is not None:
+            result.period = result.date_from.strftime("%Y-%m")
+    if "building" in kind.filters and text("building"):
+        found = session.scalar(select(Building.id).where(Building.code == text("building")))
+        if found is None or (result.building_ids is not None and found not in result.building_ids):
+            raise ReportError(_("No building with the code %(code)s", code=text("building")), "building")
+        result.building_id = found
+    if "service" in kind.filters and text("service"):
+        found = session.scalar(select(Service.id).where(Service.code == text("service")))
+        if found is None:
+            raise ReportError(_("No service with the code %(code)s", code=text("service")), "service")
+        result.service_id = found
+    if "account" in kind.filters and text("account"):
+        found = session.scalar(select(Account.id).where(Account.account_number == text("account")))
+        if found is None or (result.building_ids is not None and found not in set(
+                session.scalars(accounts_in(result.building_ids)))):
+            raise ReportError(_("No account with the number %(number)s", number=text("account")), "account")
+        result.account_id = found
+    for own in kind.own_filters:
+        value = text(own.name)
+        result.extra[own.name] = _parse_own(own, value) if value else own.default
+    return result
+
+
+def filter_args(kind: ReportKind, args) -> dict:
+    """The texts of the filters the kind offers (kept with a background run, put in links)."""
+    names = [n for n in ARG_NAMES if (n in ("date_from", "date_to") and "date_range" in kind.filters)
+             or n in kind.filters]
+    names += [own.name for own in kind.own_filters]
+    return {n: str(args.get(n)).strip() for n in names if args.get(n) not in (None, "")}
+
+
+def accounts_in(building_ids):
+    """SELECT of the accounts of ``building_ids`` (a subquery for ``in_``)."""
+    from sqlalchemy import select
+
+    from ...models import Account, Premise
+
+    return (select(Account.id).join(Premise, Premise.id == Account.premise_id)
+            .where(Premise.building_id.in_(list(building_ids))))
+
+
+def account_directory(session, filters: ReportFilters) -> dict:
+    """{account id: (number, owner, address, building id, building code)} of the accounts the
+    filters allow (scope, building, account) — one query, for the kinds that show people."""
+    from sqlalchemy import select
+
+    from ...models import Account, Building, Premise
+
+    stmt = (select(Account.id, Account.account_number, Account.owner_name, Building.address, Premise.number,
+                   Building.id, Building.code)
+            .join(Premise, Premise.id == Account.premise_id).join(Building, Building.id == Premise.building_id))
+    if filters.building_ids is not None:
+        stmt = stmt.where(Building.id.in_(list(filters.building_ids)))
+    if filters.building_id is not None:
+        stmt = stmt.where(Building.id == filters.building_id)
+    if filters.account_id is not None:
+        stmt = stmt.where(Account.id == filters.account_id)
+    found = {}
+    for account_id, number, owner, address, flat, building_id, code in session.execute(stmt):
+        found[account_id] = (number, owner, f"{address}, {_('apt.')} {flat}" if flat else address, building_id, code)
+    return found

@@ -1,0 +1,172 @@
+"""Reports built in the background (:class:`~app.models.ReportRun`): the screen records a run
+(queued) and the Celery task :func:`app.tasks.reports.build_report_run` calls :func:`execute`,
+which builds the report into a file under ``instance/reports/`` — a JSON line of the report's
+heading and columns, then a JSON line per row — and marks the run done. The screen pages the
+stored file (:func:`stored_report`), and downloads are written from it.
+
+A second delivery of the task finds the run done (or running with a live heartbeat) and does
+nothing; a run whose process died goes silent and :func:`sweep_orphans` marks it failed."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import or_, update
+
+from ...extensions import db
+from ...models import ReportRun
+from ..heartbeat import Heartbeat, now, stale
+from . import Column, Report, ReportError, build, kinds, parse_filters
+
+log = logging.getLogger(__name__)
+BEAT_ROWS = 2000
+
+
+def directory() -> Path:
+    path = Path(current_app.instance_path) / "reports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_run(kind: str, args: dict, building_ids=None, user: str | None = None) -> ReportRun:
+    run = ReportRun(kind=kind, filters=json.dumps(args, ensure_ascii=False),
+                    scope=json.dumps(list(building_ids)) if building_ids is not None else None,
+                    username=user, status="queued", progress=0)
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def find_run(kind: str, args: dict, building_ids, user) -> ReportRun | None:
+    """The latest run of the same report by the same user (the screen shows it instead of a new one)."""
+    from sqlalchemy import select
+
+    scope = json.dumps(list(building_ids)) if building_ids is not None else None
+    stmt = (select(ReportRun).where(ReportRun.kind == kind, ReportRun.username == user,
+                                    ReportRun.filters == json.dumps(args, ensure_ascii=False))
+            .order_by(ReportRun.id.desc()).limit(1))
+    run = db.session.scalar(stmt)
+    if run is not None and run.scope != scope:
+        return None
+    return run
+
+
+def _encode(value):
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _decoder(kind: str):
+    if kind in ("money", "quantity", "percent"):
+        return lambda v: None if v is None else Decimal(v)
+    if kind == "date":
+        return lambda v: None if v is None else date.fromisoformat(v)
+    return lambda v: v
+
+
+def _beat_statement(run_id: int):
+    return lambda: (update(ReportRun).where(ReportRun.id == run_id, ReportRun.status == "running")
+                    .values(heartbeat_at=now()))
+
+
+def execute(run_id: int) -> str:
+    """Build the run's report into its file. Returns the run's status after it."""
+    session = db.session
+    claimed = session.execute(update(ReportRun).where(ReportRun.id == run_id, ReportRun.status == "queued")
+                              .values(status="running", started_at=now(), heartbeat_at=now(), progress=5)).rowcount
+    session.commit()
+    run = session.get(ReportRun, run_id)
+    if run is None or not claimed:  # done, failed, or being built by a live process: nothing twice
+        return run.status if run is not None else "missing"
+    path = directory() / f"report-{run_id}.jsonl"
+    try:
+        spec = kinds().get(run.kind)
+        if spec is None:
+            raise ReportError(_("Unknown report %(kind)s; available: %(kinds)s", kind=run.kind,
+                                kinds=", ".join(sorted(kinds()))))
+        scope = json.loads(run.scope) if run.scope else None
+        filters = parse_filters(spec, json.loads(run.filters or "{}"), session, scope)
+        with Heartbeat(db.engine, _beat_statement(run_id)) as heart:
+            report = build(run.kind, filters, session)
+            count = 0
+            temporary = path.with_suffix(".part")
+            with open(temporary, "w", encoding="utf-8") as stream:
+                head = {"kind": report.kind, "title": str(report.title), "period": report.period,
+                        "subtitle": str(report.subtitle or ""), "notes": [str(n) for n in report.notes],
+                        "chart": report.chart,
+                        "totals": {k: _encode(v) for k, v in report.totals.items()} if report.totals else None,
+                        "columns": [{"code": c.code, "title": str(c.title), "kind": c.kind, "total": c.total,
+                                     "machine": c.machine, "width": c.width,
+                                     "labels": [[code, str(label)] for code, label in c.labels]}
+                                    for c in report.columns]}
+                stream.write(json.dumps(head, ensure_ascii=False) + "\n")
+                for row in report.rows:
+                    stream.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
+                    count += 1
+                    if count % BEAT_ROWS == 0:
+                        heart.beat()
+            os.replace(temporary, path)
+        session.execute(update(ReportRun).where(ReportRun.id == run_id)
+                        .values(status="done", progress=100, rows=count, finished_at=now(), file_path=str(path)))
+        session.commit()
+        return "done"
+    except Exception as error:  # a ReportError (bad filters) or anything else: the run says why
+        session.rollback()
+        message = str(error) if isinstance(error, ReportError) else _("The report could not be built: %(error)s",
+                                                                         error=type(error).__name__)
+        session.execute(update(ReportRun).where(ReportRun.id == run_id)
+                        .values(status="failed", finished_at=now(), error=message))
+        session.commit()
+        if not isinstance(error, ReportError):
+            log.exception("report run %s failed", run_id)
+        return "failed"
+
+
+def stored_report(run: ReportRun) -> Report:
+    """The report of a done run, read back from its file (rows as a generator)."""
+    path = Path(run.file_path)
+    with open(path, encoding="utf-8") as stream:
+        head = json.loads(stream.readline())
+    columns = [Column(c["code"], c["title"], c["kind"], c["total"], c["machine"], c["width"],
+                      tuple(tuple(p) for p in c.get("labels") or ())) for c in head["columns"]]
+    decoders = [_decoder(c.kind) for c in columns]
+    by_code = {c.code: d for c, d in zip(columns, decoders)}
+
+    def rows():
+        with open(path, encoding="utf-8") as stream:
+            stream.readline()
+            for line in stream:
+                yield tuple(d(v) for d, v in zip(decoders, json.loads(line)))
+
+    totals = ({k: by_code.get(k, lambda v: v)(v) for k, v in head["totals"].items()}
+              if head.get("totals") else None)
+    return Report(head["kind"], head["title"], head["period"], columns, rows(), subtitle=head["subtitle"],
+                  totals=totals, chart=head.get("chart"), notes=head.get("notes") or [])
+
+
+def sweep_orphans() -> list[int]:
+    """Runs whose process died (running, heartbeat silent for :func:`stale`): marked failed."""
+    session = db.session
+    cutoff = now() - stale()
+    silent = (ReportRun.status == "running",
+              or_(ReportRun.heartbeat_at.is_(None), ReportRun.heartbeat_at < cutoff))
+    from sqlalchemy import select
+
+    ids = list(session.scalars(select(ReportRun.id).where(*silent)))
+    failed = []
+    for run_id in ids:
+        if session.execute(update(ReportRun).where(ReportRun.id == run_id, *silent).values(
+                status="failed", finished_at=now(),
+                error=_("The process building this report stopped. Build it again."))).rowcount:
+            failed.append(run_id)
+    session.commit()
+    return failed
