@@ -44,9 +44,10 @@ DOWNLOADS = {
     "app/views/imports.py": "the import template /imports/template/<kind> and the problem report /imports/N/report.csv",
     "app/views/statement.py": "the statement of account /statement/xlsx",
     "app/views/write_offs.py": "the list of write-off statements /writeoffs/xlsx (tests/billing_db/test_write_off_http.py)",
-    "app/cli_billing.py": "oblik report KIND [--format xlsx]",
+    "app/cli_billing.py": "oblik report KIND [--format csv|xlsx|csv-uk] (tests/billing_db/test_cli_reports.py)",
 }
-HANDS_OUT = re.compile(r"text/csv|spreadsheetml|XLSX_MIME|CSV_MIME|\.(?:csv|xlsx)\b[\"'}]|write_csv|write_xlsx")
+HANDS_OUT = re.compile(r"text/csv|spreadsheetml|XLSX_MIME|CSV_MIME|\.(?:csv|xlsx)\b[\"'}]|write_csv|write_xlsx"
+                       r"|reports\.writers import\b")
 HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
            "@SUM(1+1)", "\t=1+1", "\r=1+1", "-12.50"]
 

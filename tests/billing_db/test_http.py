@@ -120,9 +120,17 @@ def test_reports_download_as_csv_and_xlsx(bdb, web):
     data = client.get(f"/billing/report/turnover?period={OCTOBER}&format=xlsx").data
     sheet = load_workbook(io.BytesIO(data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("account_number", "opening", "charged", "recalculated", "benefits", "subsidies", "paid",
-                       "written_off", "closing")
-    assert rows[1][0] == "E1-001" and rows[1][2] == pytest.approx(10682.5) and rows[1][8] == pytest.approx(10682.5)
+    assert rows[0][0] == "Оборотно-сальдова відомість — 2026-10"  # the people's file: a title, then headers
+    at = next(i for i, r in enumerate(rows) if r[0] == "Особовий рахунок")
+    header = list(rows[at])
+    first = dict(zip(header, rows[at + 1]))
+    assert first["Особовий рахунок"] == "E1-001"
+    charged = next(h for h in header if h and h.startswith("Нараховано"))
+    closing = next(h for h in header if h and h.startswith("Сальдо на кінець"))
+    assert first[charged] == pytest.approx(10682.5) and first[closing] == pytest.approx(10682.5)
+    total = next(r for r in rows[at + 1:] if "Разом" in r)
+    assert dict(zip(header, total))[closing] == pytest.approx(sum(
+        dict(zip(header, r))[closing] for r in rows[at + 1:rows.index(total)]))
 
 
 def test_the_account_card_shows_each_line_beside_its_explanation_and_the_balances(bdb, web):

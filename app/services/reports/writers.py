@@ -191,8 +191,9 @@ def write_xlsx(report, target, organisation: str | None = None) -> int:
     return count
 
 
-def header_row(report, organisation: str = "") -> int:
-    """The 1-based row of the XLSX's headers (tests and readers)."""
+def header_row(report, organisation: str | None = None) -> int:
+    """The 1-based row of the XLSX's headers (tests and readers); the organisation as write_xlsx takes it."""
+    organisation = organisation_name() if organisation is None else organisation
     return len(title_lines(report, organisation)) + 2
 
 
