@@ -1,0 +1,121 @@
+"""The home page's figures (issue 11, «The dashboard»): one call, a plain :class:`Dashboard`.
+
+Every figure is asked of its owner — nothing here sums money itself:
+
+* charged against collected by month and the collection rate: :func:`ledger.charged_collected`;
+* the debt and its age (FIFO buckets 0–1 … 36+ months): :func:`ledger.aging_totals`, counted on the
+  day the debtors report of the open period counts them (today in Kyiv, within the period);
+* the imbalance % trend (house meters against the individual volumes):
+  :func:`reports.consumption.imbalance_trend`;
+* meters without a reading in the open period: :func:`reports.worklists.readings_missing_count`;
+* the open period's state: the billing screen's own questions (:mod:`services.billing.screens`,
+  :func:`services.billing.close_problems`).
+
+Each part costs a few aggregate statements whatever the number of accounts (the aging reads the
+state stored at the last close plus the entries since). The caller says which parts the user
+may see: ``money`` (charged, collected, debt, imbalance — not an inspector's), ``work`` (the
+readings missing, within ``building_ids`` — an inspector's buildings), ``billing`` (the open
+period's state).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from ..models import BillingWarning
+from . import ledger
+from .ledger.aging import BUCKETS
+from .ledger.trend import MonthFlow, collection_rate
+
+MONTHS = 12
+
+
+@dataclass
+class PeriodState:
+    """The open period as the billing screen sees it."""
+
+    period: str
+    billed: bool             # every building with accounts has a billing run of the period
+    billed_buildings: int
+    unbilled_buildings: int
+    run_status: str | None   # the latest run's: running / done / failed (None: no run yet)
+    warnings: int
+    problems: list[str] = field(default_factory=list)  # why it cannot be closed now
+
+    @property
+    def ready_to_close(self) -> bool:
+        return self.billed and not self.problems and self.run_status != "running"
+
+
+@dataclass
+class Dashboard:
+    today: date
+    open_period: str | None
+    last_closed: str | None
+    # money (None when the user may not see it)
+    flows: list[MonthFlow] | None = None
+    rate_last_closed: Decimal | None = None   # collected / charged of the last closed period, %
+    rate_year: Decimal | None = None          # the same over the closed periods of the chart, %
+    aging: dict | None = None                 # {bucket: amount, "debt": total} (ledger.aging_totals)
+    imbalance: list[dict] | None = None       # consumption.imbalance_trend: [] = no data yet
+    # work
+    readings_period: str | None = None
+    readings_missing: int | None = None
+    # the open period's state
+    period_state: PeriodState | None = None
+
+    @property
+    def buckets(self) -> tuple[str, ...]:
+        return BUCKETS
+
+
+def period_state(session, period: str) -> PeriodState:
+    from .billing import close_problems
+    from .billing.screens import billed_buildings, latest_run, unbilled_buildings
+
+    unbilled = unbilled_buildings(session, period)
+    billed = billed_buildings(session, period)
+    run = latest_run(period)
+    warnings = session.scalar(select(func.count()).select_from(BillingWarning)
+                              .where(BillingWarning.period == period)) or 0
+    running = run is not None and run.status == "running"
+    return PeriodState(period=period, billed=billed > 0 and not unbilled, billed_buildings=billed,
+                       unbilled_buildings=len(unbilled), run_status=run.status if run is not None else None,
+                       warnings=warnings, problems=[] if running else close_problems(session, period))
+
+
+def dashboard(session, *, today: date | None = None, money: bool = True, work: bool = True, billing: bool = True,
+              building_ids=None) -> Dashboard:
+    """The figures of the home page (see the module docstring); ``building_ids`` narrows the work
+    figures (an inspector's buildings; None: the whole town)."""
+    from .reports.consumption import imbalance_trend
+    from .reports.worklists import readings_missing_count
+
+    current = ledger.open_period(session)
+    closed = ledger.last_closed(session)
+    if today is None:  # the day the debtors report of the open period counts the ages on
+        from ..validation.readings import local_today
+        from .reports.debtors import state_and_day
+
+        today = state_and_day(session, current)[1] if current else local_today()
+    result = Dashboard(today=today, open_period=current, last_closed=closed)
+    if money:
+        flows = ledger.charged_collected(session, MONTHS)
+        result.flows = flows
+        done = [f for f in flows if not f.open]
+        last = next((f for f in reversed(done) if f.period == closed), None)
+        result.rate_last_closed = last.rate if last is not None else None
+        result.rate_year = collection_rate(sum((f.collected for f in done), Decimal("0.00")),
+                                           sum((f.charged for f in done), Decimal("0.00")))
+        result.aging = ledger.aging_totals(session, today)
+        last_period = current or closed
+        result.imbalance = list(imbalance_trend(session, last_period, MONTHS) or []) if last_period else []
+    if work and current is not None:
+        result.readings_period = current
+        result.readings_missing = readings_missing_count(session, current, building_ids)
+    if billing and current is not None:
+        result.period_state = period_state(session, current)
+    return result
