@@ -53,7 +53,7 @@ def _flows_chart(flows) -> str:
 
 def _imbalance_chart(points) -> str:
     return _chart("line", [_month(p["period"]) for p in points], [
-        {"label": _("Imbalance, %"), "data": [float(p["imbalance_pct"]) if p.get("imbalance_pct") is not None
+        {"label": _("Imbalance") + ", %", "data": [float(p["imbalance_pct"]) if p.get("imbalance_pct") is not None
                                               else None for p in points], "color": "#d9534f"},
     ], percent=True)
 
