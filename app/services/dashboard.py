@@ -11,8 +11,14 @@ Every figure is asked of its owner — nothing here sums money itself:
 * the open period's state: the billing screen's own questions (:mod:`services.billing.screens`,
   :func:`services.billing.close_problems`).
 
-Each part costs a few aggregate statements whatever the number of accounts (the aging reads the
-state stored at the last close plus the entries since). The caller says which parts the user
+Each part costs a few aggregate statements whatever the number of accounts, but the aging reads
+every account's stored state and steps it over the entries posted since the close — about 5 s at
+100,000 accounts (bench/dashboard.py). The home page therefore keeps the aging totals per process
+(:func:`aging_totals`), keyed by what determines them: the database, the journal's last entry
+(the journal is append-only: any new entry — a payment, a reversal, the close — changes it), the
+latest stored state and the day. A page after a change computes them again; the next ones are
+instant. ``DASHBOARD_CACHE`` (default: on, off under ``TESTING``, whose databases restart their
+ids) switches it. The caller says which parts the user
 may see: ``money`` (charged, collected, debt, imbalance — not an inspector's), ``work`` (the
 readings missing, within ``building_ids`` — an inspector's buildings), ``billing`` (the open
 period's state).
@@ -31,6 +37,34 @@ from .ledger.aging import BUCKETS
 from .ledger.trend import MonthFlow, collection_rate
 
 MONTHS = 12
+_CACHE: dict = {}
+_CACHE_SIZE = 8
+
+
+def _cache_enabled() -> bool:
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return False
+    return bool(current_app.config.get("DASHBOARD_CACHE", not current_app.testing))
+
+
+def aging_totals(session, day: date, cache: bool | None = None) -> dict:
+    """:func:`ledger.aging_totals` of the town on ``day``, kept per process while the journal and
+    the stored debt ages stay as they were (see the module docstring)."""
+    from ..models import DebtAgePeriod
+
+    if not (_cache_enabled() if cache is None else cache):
+        return ledger.aging_totals(session, day)
+    key = (str(session.get_bind().url), ledger.entry_mark(session),
+           session.scalar(select(func.max(DebtAgePeriod.period))), day)
+    found = _CACHE.get(key)
+    if found is None:
+        found = ledger.aging_totals(session, day)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return dict(found)
 
 
 @dataclass
@@ -110,7 +144,7 @@ def dashboard(session, *, today: date | None = None, money: bool = True, work: b
         result.rate_last_closed = last.rate if last is not None else None
         result.rate_year = collection_rate(sum((f.collected for f in done), Decimal("0.00")),
                                            sum((f.charged for f in done), Decimal("0.00")))
-        result.aging = ledger.aging_totals(session, today)
+        result.aging = aging_totals(session, today)
         last_period = current or closed
         result.imbalance = list(imbalance_trend(session, last_period, MONTHS) or []) if last_period else []
     if work and current is not None:
