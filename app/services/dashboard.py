@@ -17,9 +17,11 @@ every account's stored state and steps it over the entries posted since the clos
 (:func:`aging_totals`), keyed by what determines them: the database, the journal's last entry
 (the journal is append-only: any new entry — a payment, a reversal, the close — changes it), the
 latest stored state and the day. A page after a change computes them again; the next ones are
-instant. ``DASHBOARD_CACHE`` (default: on, off under ``TESTING``, whose databases restart their
-ids) switches it. The caller says which parts the user
-may see: ``money`` (charged, collected, debt, imbalance — not an inspector's), ``work`` (the
+instant. Likewise the closed months of the chart (:func:`month_flows`: nothing is ever posted into
+a closed period), per last closed period. ``DASHBOARD_CACHE`` (default: on; off under ``TESTING``,
+whose databases restart their ids) switches both.
+
+The caller says which parts the user may see: ``money`` (charged, collected, debt, imbalance — not an inspector's), ``work`` (the
 readings missing, within ``building_ids`` — an inspector's buildings), ``billing`` (the open
 period's state).
 """
@@ -38,7 +40,7 @@ from .ledger.trend import MonthFlow, collection_rate
 
 MONTHS = 12
 _CACHE: dict = {}
-_CACHE_SIZE = 8
+_CACHE_SIZE = 16
 
 
 def _cache_enabled() -> bool:
@@ -47,6 +49,29 @@ def _cache_enabled() -> bool:
     if not has_app_context():
         return False
     return bool(current_app.config.get("DASHBOARD_CACHE", not current_app.testing))
+
+
+def month_flows(session, current: str | None, closed: str | None, cache: bool | None = None) -> list[MonthFlow]:
+    """:func:`ledger.charged_collected` of the 12 months up to the open period. Kept: the closed
+    months' part (nothing is ever posted into a closed period), per database and last closed
+    period; the open month is always read."""
+    from ..billing.periods import next_period
+
+    if not (_cache_enabled() if cache is None else cache) or current is None or closed is None \
+            or next_period(closed) != current:
+        return ledger.charged_collected(session, MONTHS)
+    key = ("flows", str(session.get_bind().url), closed)
+    past = _CACHE.get(key)
+    if past is None:
+        past = ledger.charged_collected(session, MONTHS - 1, last=closed)
+        _keep(key, past)
+    return list(past) + ledger.charged_collected(session, 1, last=current)
+
+
+def _keep(key, value) -> None:
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = value
 
 
 def aging_totals(session, day: date, cache: bool | None = None) -> dict:
@@ -61,9 +86,7 @@ def aging_totals(session, day: date, cache: bool | None = None) -> dict:
     found = _CACHE.get(key)
     if found is None:
         found = ledger.aging_totals(session, day)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[key] = found
+        _keep(key, found)
     return dict(found)
 
 
@@ -137,8 +160,7 @@ def dashboard(session, *, today: date | None = None, money: bool = True, work: b
         today = state_and_day(session, current)[1] if current else local_today()
     result = Dashboard(today=today, open_period=current, last_closed=closed)
     if money:
-        flows = ledger.charged_collected(session, MONTHS)
-        result.flows = flows
+        result.flows = flows = month_flows(session, current, closed)
         done = [f for f in flows if not f.open]
         last = next((f for f in reversed(done) if f.period == closed), None)
         result.rate_last_closed = last.rate if last is not None else None

@@ -152,6 +152,10 @@ def test_the_kept_aging_is_computed_again_after_any_new_entry(bdb):
     assert after["debt"] == D("38811.38") and after["1-3"] == D("8143.75") and after["0-1"] == D("30667.63")
     assert after == ledger.aging_totals(db.session, DAY)
     assert dashboard(db.session, today=DAY).aging == after  # off under TESTING: the ledger's own, computed
+    # the chart: the closed months kept, December read live — the same series as uncached
+    kept = board_module.month_flows(db.session, DECEMBER, NOVEMBER, cache=True)
+    assert kept == board_module.month_flows(db.session, DECEMBER, NOVEMBER, cache=True) == ledger.charged_collected(db.session)
+    assert kept[-1].collected == D("1000.00") and kept[-1].open
     board_module._CACHE.clear()
 
 
