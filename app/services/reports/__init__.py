@@ -284,6 +284,30 @@ def accounts_in(building_ids):
             .where(Premise.building_id.in_(list(building_ids))))
 
 
+def where_accounts(stmt, filters: ReportFilters, account_id, building_id):
+    """``stmt`` narrowed to the filters' account, building and scope (``account_id`` and
+    ``building_id`` are the statement's columns for them)."""
+    if filters.account_id is not None:
+        stmt = stmt.where(account_id == filters.account_id)
+    if filters.building_id is not None:
+        stmt = stmt.where(building_id == filters.building_id)
+    if filters.building_ids is not None:
+        stmt = stmt.where(building_id.in_(list(filters.building_ids)))
+    return stmt
+
+
+def filtered_accounts(session, filters: ReportFilters) -> list[int] | None:
+    """The accounts the filters and the caller's scope allow; None: every account (no filter)."""
+    from sqlalchemy import select
+
+    from ...models import Account, Premise
+
+    if filters.account_id is None and filters.building_id is None and filters.building_ids is None:
+        return None
+    stmt = select(Account.id).join(Premise, Premise.id == Account.premise_id)
+    return list(session.scalars(where_accounts(stmt, filters, Account.id, Premise.building_id)))
+
+
 def account_directory(session, filters: ReportFilters) -> dict:
     """{account id: (number, owner, address, building id, building code)} of the accounts the
     filters allow (scope, building, account) — one query, for the kinds that show people."""
