@@ -152,6 +152,22 @@ def test_a_cancelled_agreement_charges_the_closed_months_penalty_once(bdb_any):
     assert ledger.books.money(penalties) == D("1.42")
 
 
+def test_the_cancellation_alone_starts_the_recalculation(bdb_any):
+    """No other change: cancelling the approved agreement logs a change from its debt date
+    (31.10, migration 0023's trigger), so October and November are computed again."""
+    session = db.session
+    building_id, first, _second, agreement = _november_under_agreement(session)
+    mark = session.scalar(select(func.max(BillingChange.id))) or 0   # the close purged the log it saw
+    restructuring.cancel(session, agreement, "договір не підписано боржником")
+    session.commit()
+    assert session.execute(select(BillingChange.building_id, BillingChange.day, BillingChange.source)
+                           .where(BillingChange.id > mark)).all() == [
+        (building_id, date(2026, 10, 31), "restructuring_agreement")]
+    run_billing()
+    assert [(r.account_id, r.target_period, r.amount) for r in _penalty_recalculations(session, DECEMBER)] == [
+        (first, NOVEMBER, D("0.20"))]
+
+
 def test_an_agreement_in_force_keeps_the_closed_months_penalty_out(bdb_any):
     """The same November, the agreement not cancelled: the closed months computed again (a
     change of October) bring no penalty recalculation — and December keeps the debt out too."""
