@@ -129,6 +129,7 @@ def test_a_cancelled_agreement_charges_the_closed_months_penalty_once(bdb_any):
     assert "21.12.2026–31.12.2026: 11 дн. × 650,00 грн × 0,01 % = 0,72 грн" in december.explanation
     assert "реструктуризації" not in december.explanation
     assert _penalties(session, DECEMBER, second) == []      # exempt in December
+    _invoice_shows_the_recalculated_penalty(session, first)
     # a second run: the same one line, nothing more
     run_billing()
     assert [(r.account_id, r.target_period, r.amount) for r in _penalty_recalculations(session, DECEMBER)] == [
@@ -150,6 +151,22 @@ def test_a_cancelled_agreement_charges_the_closed_months_penalty_once(bdb_any):
         JournalEntry.account_id == first, JournalEntry.target_period <= DECEMBER,
         (JournalEntry.kind == "penalty") | (JournalEntry.detail_kind == "penalty")))
     assert ledger.books.money(penalties) == D("1.42")
+
+
+def _invoice_shows_the_recalculated_penalty(session, account_id):
+    import io
+
+    from pypdf import PdfReader
+
+    from app.services.invoices import invoice_pdf, load_invoices
+
+    [inv] = load_invoices(session, DECEMBER, account_ids=[account_id])
+    assert [(r.target_period, r.kind, r.amount) for r in inv.recalculations] == [(NOVEMBER, "penalty", D("0.20"))]
+    assert inv.recalculated == D("0.20") and inv.penalty == D("1.22")
+    assert inv.opening + inv.charged + inv.penalty + inv.recalculated + inv.benefits + inv.subsidies \
+        - inv.paid - inv.written_off == inv.balance
+    page = " ".join(PdfReader(io.BytesIO(invoice_pdf(inv))).pages[0].extract_text().split())
+    assert "(пеня)" in page and "0,20" in page
 
 
 def test_the_cancellation_alone_starts_the_recalculation(bdb_any):
