@@ -82,3 +82,27 @@ def test_oblik_period_ages_computes_them_again(oblik):  # noqa: F811
     assert ledger.debts_older_than(session, 36, AS_OF) == before
     assert oblik("period", "ages", "--period", "2026-11").exit_code == 2  # the open period
     assert oblik("period", "ages").exit_code == 0
+
+
+def test_the_aging_of_a_closed_period_grouped_in_the_database_is_the_fifo_one(bdb):
+    """``aging(period=P)`` of a closed period reads its stored state grouped by pair and bucket in
+    the database; the answer is the one of the FIFO state in Python, bucket by bucket, on days that
+    put the months in every bucket (36+ included), for a few accounts and for all."""
+    from app.services.ledger.aging import BUCKETS, _aging_of_states, bucket_cutoffs
+
+    old_debts_town()
+    session = db.session
+    period = session.scalar(db.select(db.func.max(DebtAgePeriod.period)))
+    assert period is not None
+    some = sorted({a for a, _ in ledger.states(session, period).pairs})[:3]
+    seen = set()
+    from app.billing.periods import add_months
+
+    for day in [add_months(AS_OF, -n) for n in (36, 30, 20, 8, 4, 2, 0)] + [date(2030, 1, 31)]:
+        for account_ids in (None, some):
+            fast = ledger.aging(session, day, account_ids, period=period)
+            slow = _aging_of_states(ledger.states(session, period, account_ids), bucket_cutoffs(day))
+            assert fast == slow, (day, account_ids)
+            seen |= {b for row in fast.values() for b in BUCKETS if row.buckets[b]}
+    assert seen == set(BUCKETS)  # the days put the debts in every bucket
+    assert ledger.aging(session, AS_OF, [10 ** 9], period=period) == {}

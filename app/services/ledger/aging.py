@@ -387,8 +387,14 @@ def aging(session, day: date, account_ids=None, period: str | None = None) -> di
     an advance (or of ``account_ids``), the ages counted on ``day``; the state now (or at the end
     of ``period``)."""
     cutoffs = bucket_cutoffs(day)
+    if period is not None and _base_period(session, period) == period:
+        return _aging_stored(session, period, cutoffs, account_ids)
+    return _aging_of_states(states(session, period, account_ids), cutoffs)
+
+
+def _aging_of_states(found: States, cutoffs) -> dict[tuple, Aging]:
     result = _Ages()
-    for pair, state in states(session, period, account_ids).pairs.items():
+    for pair, state in found.pairs.items():
         row = Aging(balance=state.balance)
         for month, (_, unpaid) in state.months.items():
             if unpaid <= 0:
@@ -403,6 +409,40 @@ def aging(session, day: date, account_ids=None, period: str | None = None) -> di
                 row.oldest_unpaid = month
         if row.balance or row.oldest_unpaid:
             result[pair] = row
+    return result
+
+
+def _aging_stored(session, period: str, cutoffs, account_ids) -> dict[tuple, Aging]:
+    """:func:`aging` at the end of a closed period whose state is stored: grouped in the database
+    by pair and bucket (the same FIFO figures; a report of 100,000 accounts reads 640,000 pairs,
+    not 1.3 million months)."""
+    from sqlalchemy import case, type_coerce
+
+    from ...models import DebtAge
+
+    da = DebtAge
+    # the oldest bucket whose boundary the month is at or before (BUCKETS[k + 1] for cutoffs[k])
+    bucket = case(*[(da.month <= cut, k + 1) for k, cut in reversed(list(enumerate(cutoffs)))], else_=0)
+    owed = da.month.is_not(None) & (da.unpaid > 0)
+    balance = type_coerce(func.sum(case((da.month.is_(None), -da.unpaid), else_=da.unpaid)), da.unpaid.type)
+    unpaid = type_coerce(func.sum(case((owed, da.unpaid), else_=0)), da.unpaid.type)
+    oldest = func.min(case((owed, da.month)))
+    base = (select(da.account_id, da.service_id, bucket, balance, unpaid, oldest).where(da.period == period)
+            .group_by(da.account_id, da.service_id, bucket))
+    statements = ([base] if account_ids is None
+                  else [base.where(da.account_id.in_(part)) for part in _chunks(account_ids)])
+    result = _Ages()
+    for stmt in statements:
+        for account_id, service_id, index, pair_balance, pair_unpaid, month in session.execute(stmt):
+            row = result.get((account_id, service_id))
+            if row is None:
+                row = result[(account_id, service_id)] = Aging()
+            row.balance += money(pair_balance)
+            row.buckets[BUCKETS[index]] += money(pair_unpaid)
+            if month is not None and (row.oldest_unpaid is None or month < row.oldest_unpaid):
+                row.oldest_unpaid = month
+    for pair in [pair for pair, row in result.items() if not (row.balance or row.oldest_unpaid)]:
+        del result[pair]
     return result
 
 
