@@ -293,7 +293,8 @@ class ReportsView(BaseView):
                 context["errors"][error.field] = str(error)
             else:
                 context["error"] = str(error)
-            return self.render_template("oblik/report.html", **context), 400
+            # the form again with the message under its field (200, as a model form's errors)
+            return self.render_template("oblik/report.html", **context)
         if context["background"]:
             run = find_run(spec.kind, context["query"], scope, _username())
             context["run"] = run_view(run)
