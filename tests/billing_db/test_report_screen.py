@@ -230,6 +230,9 @@ def test_sorted_by_a_header_and_paged_by_fifty(town, web):
     page = client.get(f"/reports/readings_missing/?period={OCTOBER}&building=E2&page=2").get_data(as_text=True)
     second = table_of(page)
     assert len(second.rows) == 10 and "Рядки 51–60 з 60" in page
+    assert 'href="/reports/readings_missing/?period=2026-10&amp;building=E2&amp;page=2"' in \
+        client.get(f"/reports/readings_missing/?period={OCTOBER}&building=E2").get_data(as_text=True)
+    assert 'rel="prev"' in page and 'rel="next"' not in page
     codes = [c for c, _t in first.headers]
     serial = codes.index("serial")
     seen = [r[serial] for r in first.rows + second.rows]
