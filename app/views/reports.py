@@ -175,8 +175,16 @@ def _run_or_abort(run_id: int) -> ReportRun:
     return run
 
 
-def in_background(kind) -> bool:
-    return bool(kind.background)
+# a row per account: the whole town is 100,000 rows — built in the background; for one building or
+# one account the screen builds it at once
+BY_ACCOUNT = ("turnover", "debtors")
+
+
+def in_background(kind, args) -> bool:
+    """The kinds marked ``background``; and the reports with a row per account over the whole town."""
+    if kind.background:
+        return True
+    return kind.kind in BY_ACCOUNT and not (args.get("building") or args.get("account"))
 
 
 # -- the files ------------------------------------------------------------------------------------
@@ -273,7 +281,7 @@ class ReportsView(BaseView):
         args = _args()
         scope = _scope()
         context = {"kind": spec, "form": _form(spec, args, scope), "errors": {}, "error": None, "report": None,
-                   "table": None, "run": None, "background": in_background(spec), "downloads": downloads(spec),
+                   "table": None, "run": None, "background": in_background(spec, args), "downloads": downloads(spec),
                    "query": filter_args(spec, args), "csrf_token": generate_csrf(), "page_links": page_links,
                    "file_formats": FILE_FORMATS}
         current = {k: args[k] for k in ("sort", "dir", "page") if args.get(k)}
@@ -285,6 +293,8 @@ class ReportsView(BaseView):
         context["link"] = link
         try:
             filters = parse_filters(spec, args, db.session, scope)
+            if filters.period and "period" in spec.filters:  # the open period, once chosen, stays in links and runs
+                context["query"].setdefault("period", filters.period)
             if not context["background"]:
                 report = build(spec.kind, filters)
                 context.update(report=report, table=table(report, args))
@@ -335,8 +345,12 @@ class ReportsView(BaseView):
         args = {name: request.form.get(name, "")[:200] for name in request.form if name != "csrf_token"}
         query = filter_args(spec, args)
         scope = _scope()
+        if not in_background(spec, query):
+            return redirect(url_for("ReportsView.report", kind=spec.kind, **query))
         try:
-            parse_filters(spec, args, db.session, scope)
+            filters = parse_filters(spec, args, db.session, scope)
+            if filters.period and "period" in spec.filters:
+                query.setdefault("period", filters.period)
         except ReportError as error:
             flash(str(error), "danger")
             return redirect(url_for("ReportsView.report", kind=spec.kind, **query))

@@ -21,6 +21,8 @@ from app.models import Building, InspectorBuilding, Meter, MeterType, Premise, R
 from app.services.billing import close_period, run_billing
 from app.services.reports import ReportFilters, kinds
 
+from app.views.reports import in_background
+
 from .town import NOVEMBER, OCTOBER, create_town
 
 
@@ -110,7 +112,7 @@ def _build_background(client, kind, **args):
 def _open(client, kind, period=OCTOBER, **more):
     spec = kinds()[kind]
     args = {"period": period, **more} if "period" in spec.filters else dict(more)
-    if spec.background:
+    if in_background(spec, args):
         return _build_background(client, kind, **args)
     return client.get(f"/reports/{kind}/", query_string=args)
 
@@ -444,3 +446,16 @@ def test_a_chart_is_drawn_from_the_reports_data(town, web, monkeypatch):
         or re.search(r"class=\"oblik-chart\" data-chart='\{[^']*\"type\": \"bar\"", page)
     assert "/static/oblik-charts.js" in page and "/static/vendor/chart.umd.min.js" in page
     assert "oblik-charts.js" not in web("accountant").get(f"/reports/turnover/?period={OCTOBER}").get_data(as_text=True)
+
+
+def test_a_report_by_account_is_built_in_the_background_for_the_whole_town_only(town, web):
+    client = web("accountant")
+    whole = client.get(f"/reports/turnover/?period={OCTOBER}").get_data(as_text=True)
+    assert 'id="report-build"' in whole and 'id="report-table"' not in whole
+    one = client.get(f"/reports/turnover/?period={OCTOBER}&building=E1").get_data(as_text=True)
+    assert 'id="report-build"' not in one and len(table_of(one).rows) == 3
+    # a run asked for a building is the screen's at once: no run recorded
+    assert client.post("/reports/turnover/run", data={"period": OCTOBER, "building": "E1"}).status_code == 302
+    assert db.session.scalar(select(ReportRun.id)) is None
+    built = table_of(_build_background(client, "turnover", period=OCTOBER).get_data(as_text=True))
+    assert [r[0] for r in built.rows] == ["E1-001", "E1-002", "E1-003"]
