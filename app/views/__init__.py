@@ -2,8 +2,8 @@
 from flask_babel import lazy_gettext as _l
 
 from . import (
-    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, restructuring,
-    statement, write_offs,
+    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, reports,
+    restructuring, statement, write_offs,
 )
 from ..security import menu_name
 from .lookup import LookupView
@@ -21,6 +21,7 @@ CATEGORIES = [
     ("Accruals", _l("Billing"), "fa-calculator", mail),
     ("Documents", _l("Documents"), "fa-file-signature", restructuring),
     ("Documents", _l("Documents"), "fa-file-signature", write_offs),
+    ("Reports", _l("Reports"), "fa-chart-bar", reports),
 ]
 
 
@@ -33,6 +34,9 @@ def register_views(appbuilder):
             appbuilder.add_view_no_menu(view)
         for api in module.APIS:
             appbuilder.add_api(api)
+    # «Звіти → Періоди»: the periods report on the generic screen (accountants, operators, the admin)
+    appbuilder.add_link(menu_name("Reports"), href="/reports/periods/", label=_l("Periods"),
+                        icon="fa-calendar-alt", category="Reports", category_label=_l("Reports"))
     appbuilder.add_view(access.InspectorBuildingView, menu_name("InspectorBuilding"), label=_l("Inspector buildings"),
                         icon="fa-user-shield", category="Security", category_label=_l("Security"))
     appbuilder.add_view(audit.AuditLogView, menu_name("AuditLog"), label=_l("Audit log"),

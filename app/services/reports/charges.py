@@ -63,6 +63,7 @@ def charges_report(session, filters) -> Report:
 
 
 KINDS = [ReportKind("charges", _l("Charges"), charges_report, codes=tuple(c.code for c in COLUMNS if c.machine),
+                    background=True,  # a line per account and service: the screen builds it in the background
                     filters=("period", "building", "service", "account"),
                     own_filters=(OwnFilter("line_kind", _l("Line kind"), "choice", KIND_LABELS),
                                  OwnFilter("source", _l("Volume source"), "choice", SOURCE_LABELS)))]
