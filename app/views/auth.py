@@ -204,6 +204,9 @@ class OblikSecurityManager(SecurityManager):
     resetmypasswordview = OblikResetMyPasswordView
     resetpasswordview = OblikResetPasswordView
     security_api = OblikSecurityApi
+    # FAB's «User's Statistics» chart loads Google Charts from the internet and stays blank
+    # offline (and under the CSP): no view, no menu entry. The home page draws its own charts.
+    userstatschartview = None
 
     def load_user(self, pk):
         user, version = sessions.user_and_version(self.user_model, int(pk))

@@ -46,6 +46,23 @@ def format_money(value) -> str:
     return text.replace(".", ",") if uses_comma() else text
 
 
+def format_amount(value) -> str:
+    """A sum on a dashboard: grouped by thousands with a (narrow-free) space, two places:
+    ``31 765,00``."""
+    if value is None:
+        return ""
+    text = "{:,.2f}".format(Decimal(value).quantize(Decimal("0.01"))).replace(",", " ")
+    return text.replace(".", ",") if uses_comma() else text
+
+
+def format_percent(value) -> str:
+    """A percent with one place: ``87,5 %`` (``—`` when there is none)."""
+    if value is None:
+        return "—"
+    text = format(Decimal(value).quantize(Decimal("0.1")), "f")
+    return (text.replace(".", ",") if uses_comma() else text) + " %"
+
+
 def format_yes_no(value) -> str:
     """A yes/no column: «Так» / «Ні» (empty when unknown)."""
     from flask_babel import gettext
@@ -65,6 +82,8 @@ def install(app):
     app.jinja_env.filters["uk_date"] = format_date
     app.jinja_env.filters["uk_decimal"] = format_decimal
     app.jinja_env.filters["uk_money"] = format_money
+    app.jinja_env.filters["uk_amount"] = format_amount
+    app.jinja_env.filters["uk_percent"] = format_percent
     from . import fields
 
     fields.install_converters()

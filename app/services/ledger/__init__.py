@@ -37,6 +37,7 @@ Modules, in the order money goes through them:
 * :mod:`.overdue` — the debt a penalty runs on (overdue, due, unpaid penalties, the month's
   payments) and the journal of an account under a restructuring agreement;
 * :mod:`.statement` — the statement of account (акт звірки) over a range of months;
+* :mod:`.trend` — charged against collected month by month (the dashboard's chart and rate);
 * :mod:`.aging` — the age of a debt by FIFO (stored at every close): the write-off candidates, the
   debtors' buckets.
 """
@@ -57,4 +58,5 @@ from .posting import (  # noqa: F401
 from .overdue import (  # noqa: F401
     AgreementMoves, Overdue, agreement_moves, debt_on, entry_mark, overdue_debts, penalty_stale_buildings,
 )
+from .trend import MonthFlow, charged_collected, collection_rate  # noqa: F401
 from .statement import Statement, StatementError, statement  # noqa: F401

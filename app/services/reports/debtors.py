@@ -21,7 +21,7 @@ from ...billing.periods import first_day, last_day
 from ...models import Account, Building, Period, Premise, RestructuringAgreement
 from .. import ledger
 from ..ledger.aging import BUCKETS, older_than
-from . import Column, OwnFilter, Report, ReportError, ReportKind
+from . import Column, OwnFilter, Report, ReportError, ReportKind, filtered_accounts
 
 ZERO = Decimal("0.00")
 BUCKET_CODES = ("months_0_1", "months_1_3", "months_3_6", "months_6_12", "months_12_36", "months_36_plus")
@@ -61,18 +61,6 @@ def state_and_day(session, period: str) -> tuple[str | None, date]:
     return None, min(max(_today(), first_day(period)), last_day(period))
 
 
-def _accounts(session, filters) -> list[int] | None:
-    """The accounts the filters and the caller's scope allow (None: every account)."""
-    if filters.account_id is None and filters.building_id is None and filters.building_ids is None:
-        return None
-    stmt = select(Account.id).join(Premise, Premise.id == Account.premise_id)
-    if filters.account_id is not None:
-        stmt = stmt.where(Account.id == filters.account_id)
-    if filters.building_id is not None:
-        stmt = stmt.where(Premise.building_id == filters.building_id)
-    if filters.building_ids is not None:
-        stmt = stmt.where(Premise.building_id.in_(filters.building_ids))
-    return list(session.scalars(stmt))
 
 
 def debtors_report(session, filters) -> Report:
@@ -89,7 +77,7 @@ def debtors_report(session, filters) -> Report:
     if months is not None and int(months) < 0:
         raise ReportError(_("The number of months is not negative"), "older_than")
     per_account: dict[int, dict] = {}
-    for (account_id, service_id), age in ledger.aging(session, day, _accounts(session, filters), period=state).items():
+    for (account_id, service_id), age in ledger.aging(session, day, filtered_accounts(session, filters), period=state).items():
         if service_id is None or (filters.service_id is not None and service_id != filters.service_id):
             continue
         if not age.oldest_unpaid:

@@ -26,7 +26,7 @@ from ...billing.periods import period_of
 from ...models import Account, Building, ImportRecord, Payment, Period, Premise
 from ..sql import parts
 from .. import ledger
-from . import Column, OwnFilter, Report, ReportKind
+from . import Column, OwnFilter, Report, ReportKind, filtered_accounts
 
 ZERO = Decimal("0.00")
 CODES = ("external_id", "account_number", "paid_on", "amount", "source", "import_id")
@@ -49,18 +49,6 @@ def _group_columns(group):
         if group == "import" else [c for c in ROW_COLUMNS if c.machine] + [COUNT]
 
 
-def _account_ids(session, filters):
-    """The accounts asked for (None: every account)."""
-    if filters.account_id is None and filters.building_id is None and filters.building_ids is None:
-        return None
-    stmt = select(Account.id).join(Premise, Premise.id == Account.premise_id)
-    if filters.account_id is not None:
-        stmt = stmt.where(Account.id == filters.account_id)
-    if filters.building_id is not None:
-        stmt = stmt.where(Premise.building_id == filters.building_id)
-    if filters.building_ids is not None:
-        stmt = stmt.where(Premise.building_id.in_(filters.building_ids))
-    return list(session.scalars(stmt))
 
 
 def _periods(session, filters) -> list[str]:
@@ -94,7 +82,7 @@ def _imports(session, payment_ids) -> dict[int, tuple[int, str]]:
 def payment_rows(session, filters) -> list[dict]:
     """Every payment and reversal of the report, as dicts (the rows before grouping), in order of
     date, account and payment."""
-    account_ids = _account_ids(session, filters)
+    account_ids = filtered_accounts(session, filters)
     if account_ids is not None and not account_ids:
         return []
     moves = []  # (account, value date, amount positive as received, payment id, reversal)

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from ...models import Account, Building, JournalEntry, Premise, Service
 from ..sql import parts
 from .. import ledger
-from . import Column, Report, ReportKind
+from . import Column, Report, ReportKind, where_accounts
 
 CODES = ("account_number", "service_code", "amount")
 COLUMNS = [
@@ -35,12 +35,7 @@ def subsidy_accounts(session, filters) -> list[int]:
             .where(JournalEntry.posting_period == filters.period,
                    or_(JournalEntry.kind == "subsidy",
                        (JournalEntry.kind == "reversal") & (JournalEntry.detail_kind == "subsidy"))))
-    if filters.account_id is not None:
-        stmt = stmt.where(Account.id == filters.account_id)
-    if filters.building_id is not None:
-        stmt = stmt.where(Premise.building_id == filters.building_id)
-    if filters.building_ids is not None:
-        stmt = stmt.where(Premise.building_id.in_(filters.building_ids))
+    stmt = where_accounts(stmt, filters, Account.id, Premise.building_id)
     if filters.service_id is not None:
         stmt = stmt.where(JournalEntry.service_id == filters.service_id)
     return sorted(session.scalars(stmt))

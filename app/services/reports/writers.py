@@ -126,9 +126,10 @@ def write_csv_uk(report, stream, organisation: str | None = None) -> int:
         writer.writerow([line])
     writer.writerow([str(c.title) for c in report.columns])
     totals = Totals(report)
+    shows = [c.shower() for c in report.columns]
     count = 0
     for row in report.rows:
-        writer.writerow([_cell(c.shown(v)) for c, v in zip(report.columns, row)])
+        writer.writerow([_cell(show(v)) for show, v in zip(shows, row)])
         totals.add(row)
         count += 1
     last = totals.row()
@@ -171,11 +172,12 @@ def write_xlsx(report, target, organisation: str | None = None) -> int:
         sheet.freeze_panes(row_at + 1, 0)
         sheet.repeat_rows(row_at)
         totals = Totals(report)
+        shows = [c.shower() for c in columns]
         count = 0
         for row in report.rows:
             row_at += 1
             for col, value in enumerate(row):
-                sheet.write(row_at, col, columns[col].shown(value), formats[col])
+                sheet.write(row_at, col, shows[col](value), formats[col])
             totals.add(row)
             count += 1
         last = totals.row()
