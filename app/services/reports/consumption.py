@@ -57,13 +57,21 @@ NO_READING_MONTHS = 3
 CHART_BUILDINGS = 10
 TREND_MONTHS = 12
 HUNDRED = Decimal(100)
+CHUNK = 5000  # ids in one IN list
 
 RESOURCE_CHOICES = tuple((code, METER_RESOURCES.labels[code]) for code in LOSS_RESOURCES)
 
 
 def _qty(value) -> Decimal:
-    """A summed quantity as an exact Decimal of the column's 4 places (SQLite sums in floats)."""
-    return trim(round_qty(from_db(value) or Decimal(0), 4))
+    """A summed quantity as an exact Decimal of the column's 4 places (SQLite sums in floats;
+    PostgreSQL's Decimal is kept as it is — trimmed when shown, :func:`_shown`)."""
+    if type(value) is Decimal:
+        return value
+    return round_qty(from_db(value) or Decimal(0), 4)
+
+
+def _shown(value):
+    return trim(value) if value is not None else None
 
 
 def _pct(part, whole) -> Decimal | None:
@@ -142,17 +150,17 @@ def groups(session, periods: list[str], building_ids=None, building_id=None, res
             if installed <= last and (removed is None or removed >= first):
                 result.setdefault((period, b, resource), Group()).meters += 1
     by_meter = {m[0]: (m[1], m[2]) for m in meters}
-    ids = list(by_meter)
+    ids = sorted(by_meter)
     house = defaultdict(Decimal)
     for table, chosen in ((MeterMonth, sorted(closed)), (MeterMonthDraft, [p for p in periods if p not in closed])):
         if not chosen:
             continue
-        stmt = (select(table.period, table.meter_id, table.volume)
-                .where(table.period.in_(chosen), table.source == "actual"))
-        # the house meters are few; a long IN list would cost more than the join
-        stmt = stmt.join(Meter, Meter.id == table.meter_id).where(Meter.premise_id.is_(None))
-        for period, meter_id, volume in session.execute(stmt):
-            if meter_id in by_meter:
+        # the house meters are few (one or two a building): found by the (meter, period) key
+        for start in range(0, len(ids), CHUNK):
+            stmt = (select(table.period, table.meter_id, table.volume)
+                    .where(table.meter_id.in_(ids[start:start + CHUNK]), table.period.in_(chosen),
+                           table.source == "actual"))
+            for period, meter_id, volume in session.execute(stmt):
                 b, resource = by_meter[meter_id]
                 key = (period, b, resource)
                 if key in result:
@@ -173,6 +181,8 @@ def groups(session, periods: list[str], building_ids=None, building_id=None, res
                            ChargeLine.kind == "imbalance"))
                 .group_by(ChargeLine.period, ChargeLine.building_id, ChargeLine.service_id, source_or_kind))
         buildings = {k[1] for k in result}
+        if building_ids is not None or building_id is not None:
+            stmt = stmt.where(ChargeLine.building_id.in_(sorted(buildings)))
         for period, b, service_id, source, quantity in session.execute(stmt):
             if b not in buildings:
                 continue
@@ -278,8 +288,9 @@ def consumption_report(session, filters) -> Report:
             note = _("The flats are billed for more than the house meter measured")
         else:
             note = ""
-        row = (places[b][0], places[b][1], r, str(METER_RESOURCES.label(r)), g.house, g.actual, g.estimated, g.norm,
-               g.individual, g.imbalance, g.imbalance_pct, g.distributed, note)
+        row = (places[b][0], places[b][1], r, str(METER_RESOURCES.label(r)), _shown(g.house), _shown(g.actual),
+               _shown(g.estimated), _shown(g.norm), _shown(g.individual), _shown(g.imbalance), g.imbalance_pct,
+               _shown(g.distributed), note)
         rows.append(row)
         for code in totals:
             value = row[[c.code for c in COLUMNS].index(code)]
@@ -288,6 +299,7 @@ def consumption_report(session, filters) -> Report:
         if g.house is not None:
             measured_house += g.house
             measured_individual += g.individual
+    totals = {code: _shown(value) for code, value in totals.items()}
     totals["imbalance_pct"] = _pct(measured_house - measured_individual, measured_house)
     notes = [str(_l("Imbalance = house meter − individual volumes (actual, estimated, by norm); the percent is of "
                     "the house meter's volume. Totals of the imbalance and its percent: buildings with a house "
@@ -356,6 +368,9 @@ def suspects_report(session, filters) -> Report:
     found = []  # (building id, premise id, resource, reason, serial, value, average, date)
 
     # 1, 3: the flats' meters in service at the period's end — the last reading, the verification
+    unread_before = first
+    for _ in range(NO_READING_MONTHS - 1):
+        unread_before = first_day(previous_period(unread_before.strftime("%Y-%m")))
     last_reading = (select(Reading.meter_id, func.max(Reading.date).label("d"))
                     .where(Reading.date <= last, Reading.source != "estimate").group_by(Reading.meter_id).subquery())
     stmt = (select(Meter.id, Meter.building_id, Meter.premise_id, MeterType.resource, Meter.serial, Meter.installed_on,
@@ -363,12 +378,14 @@ def suspects_report(session, filters) -> Report:
             .join(MeterType, MeterType.id == Meter.meter_type_id)
             .outerjoin(last_reading, last_reading.c.meter_id == Meter.id)
             .where(Meter.premise_id.is_not(None), MeterType.resource.in_(list(resources)), Meter.installed_on <= last,
-                   or_(Meter.removed_on.is_(None), Meter.removed_on > last)))
+                   or_(Meter.removed_on.is_(None), Meter.removed_on > last),
+                   # only the candidates: not read since before the period's last NO_READING_MONTHS months,
+                   # or overdue
+                   or_(last_reading.c.d.is_(None), last_reading.c.d < unread_before, Meter.next_verification < first)))
     if scope is not None:
         stmt = stmt.where(Meter.building_id.in_(scope))
     for _id, b, premise_id, resource, serial, installed, next_verification, read_on in session.execute(stmt):
-        since = read_on or installed
-        months = _months_between(since, period) if read_on else _months_between(installed, period) + 1
+        months = _months_between(read_on, period) if read_on else _months_between(installed, period) + 1
         if months >= NO_READING_MONTHS:
             found.append((b, premise_id, resource, "no_reading", serial, Decimal(months), None, read_on))
         if next_verification is not None and next_verification < first:
