@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 
 from ...billing.codes import WATER
 from ...billing.money import from_db, round_qty, trim
@@ -371,17 +371,17 @@ def suspects_report(session, filters) -> Report:
     unread_before = first
     for _ in range(NO_READING_MONTHS - 1):
         unread_before = first_day(previous_period(unread_before.strftime("%Y-%m")))
-    last_reading = (select(Reading.meter_id, func.max(Reading.date).label("d"))
-                    .where(Reading.date <= last, Reading.source != "estimate").group_by(Reading.meter_id).subquery())
+    read = and_(Reading.meter_id == Meter.id, Reading.source != "estimate")
+    last_reading = select(func.max(Reading.date)).where(read, Reading.date <= last).correlate(Meter).scalar_subquery()
     stmt = (select(Meter.id, Meter.building_id, Meter.premise_id, MeterType.resource, Meter.serial, Meter.installed_on,
-                   Meter.next_verification, last_reading.c.d)
+                   Meter.next_verification, last_reading)
             .join(MeterType, MeterType.id == Meter.meter_type_id)
-            .outerjoin(last_reading, last_reading.c.meter_id == Meter.id)
             .where(Meter.premise_id.is_not(None), MeterType.resource.in_(list(resources)), Meter.installed_on <= last,
                    or_(Meter.removed_on.is_(None), Meter.removed_on > last),
-                   # only the candidates: not read since before the period's last NO_READING_MONTHS months,
-                   # or overdue
-                   or_(last_reading.c.d.is_(None), last_reading.c.d < unread_before, Meter.next_verification < first)))
+                   # only the candidates (the last reading is then looked up for them alone): no reading in
+                   # the period's last NO_READING_MONTHS months, or the verification overdue
+                   or_(~exists().where(read, Reading.date >= unread_before, Reading.date <= last),
+                       Meter.next_verification < first)))
     if scope is not None:
         stmt = stmt.where(Meter.building_id.in_(scope))
     for _id, b, premise_id, resource, serial, installed, next_verification, read_on in session.execute(stmt):
@@ -394,7 +394,8 @@ def suspects_report(session, filters) -> Report:
     # 2, 4: the volumes billed in the period by account, resource and source
     services = {sid: r for sid, r in session.execute(
         select(Service.id, Service.resource).where(Service.resource.in_(list(resources))))}
-    volumes = defaultdict(lambda: defaultdict(Decimal))  # (account, resource) -> {source: volume}
+    actual = defaultdict(Decimal)  # (account, resource): the volume billed by readings
+    other = set()                  # (account, resource) billed (also) by estimate or norm
     if services:
         stmt = (select(ChargeLine.account_id, ChargeLine.service_id, ChargeLine.source, func.sum(ChargeLine.quantity))
                 .where(ChargeLine.period == period, ChargeLine.target_period == period, ChargeLine.kind == "charge",
@@ -403,29 +404,32 @@ def suspects_report(session, filters) -> Report:
         if scope is not None:
             stmt = stmt.where(ChargeLine.building_id.in_(scope))
         for account_id, service_id, source, quantity in session.execute(stmt):
-            volumes[(account_id, services[service_id])][source] += _qty(quantity)
+            key = (account_id, services[service_id])
+            if source == "actual":
+                actual[key] += _qty(quantity)
+            else:
+                other.add(key)
     premise_of = {a: p for p, ids in accounts.items() for a in ids}
-    metered = []  # (building, premise, account, resource, volume, persons) billed by actual readings only
-    for (account_id, resource), by_source in volumes.items():
-        premise_id = premise_of.get(account_id)
-        if premise_id is None or set(by_source) != {"actual"}:
-            continue
-        metered.append((directory[account_id][3], premise_id, account_id, resource, by_source["actual"],
-                        persons.get(premise_id, 0)))
+    metered = []  # (building, premise, account, resource, volume, persons) billed by readings only, residents counted
     sums = defaultdict(lambda: [Decimal(0), 0])
-    for b, _p, _a, resource, volume, n in metered:
-        if n > 0:
-            sums[(b, resource)][0] += volume
-            sums[(b, resource)][1] += n
-    for b, premise_id, account_id, resource, volume, n in metered:
-        if n <= 0:
+    for key, volume in actual.items():
+        account_id, resource = key
+        premise_id = premise_of.get(account_id)
+        n = persons.get(premise_id, 0)
+        if premise_id is None or key in other or n <= 0:
             continue
+        b = directory[account_id][3]
+        metered.append((b, premise_id, account_id, resource, volume, n))
+        total = sums[(b, resource)]
+        total[0] += volume
+        total[1] += n
+    averages = {key: round_qty(total / people, 4) for key, (total, people) in sums.items()}
+    for b, premise_id, account_id, resource, volume, n in metered:
         if volume == 0:
             found.append((b, premise_id, resource, "zero_consumption", None, volume, None, None, account_id))
             continue
-        total, people = sums[(b, resource)]
-        average = round_qty(total / people, 4) if people else None
-        if average and volume / n < LOW_SHARE * average:
+        average = averages[(b, resource)]
+        if volume < LOW_SHARE * average * n:
             found.append((b, premise_id, resource, "low_consumption", None, round_qty(volume / n, 4), average, None,
                           account_id))
 
