@@ -216,8 +216,8 @@ def imbalance_trend(session, last_period: str, months: int = TREND_MONTHS, build
             result.append({"period": period, "house_volume": None, "individual": None, "imbalance": None,
                            "imbalance_pct": None})
             continue
-        result.append({"period": period, "house_volume": house, "individual": individual,
-                       "imbalance": house - individual, "imbalance_pct": _pct(house - individual, house)})
+        result.append({"period": period, "house_volume": trim(house), "individual": trim(individual),
+                       "imbalance": trim(house - individual), "imbalance_pct": _pct(house - individual, house)})
     return result
 
 
