@@ -18,8 +18,9 @@ every account's stored state and steps it over the entries posted since the clos
 (the journal is append-only: any new entry — a payment, a reversal, the close — changes it), the
 latest stored state and the day. A page after a change computes them again; the next ones are
 instant. Likewise the closed months of the chart (:func:`month_flows`: nothing is ever posted into
-a closed period) and of the imbalance trend (:func:`imbalance_months`), per last closed period. ``DASHBOARD_CACHE`` (default: on; off under ``TESTING``,
-whose databases restart their ids) switches both.
+a closed period) and of the imbalance trend (:func:`imbalance_months`), per last closed period.
+``DASHBOARD_CACHE`` (default: on; off under ``TESTING``, whose databases restart their ids)
+switches them all.
 
 The caller says which parts the user may see: ``money`` (charged, collected, debt, imbalance — not an inspector's), ``work`` (the
 readings missing, within ``building_ids`` — an inspector's buildings), ``billing`` (the open

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import (
-    Account, AccountService, Building, ChargeLine, Meter, MeterType, NetworkNode, Premise, Reading, Registration,
+    Account, AccountService, Building, ChargeLine, GroupMeterPremise, Meter, MeterType, NetworkNode, Premise, Reading, Registration,
     Resident, Service,
 )
 from app.services.billing import close_period, run_billing
@@ -68,7 +68,8 @@ class Builder:
                   premise=premise, installed_on=LONG_AGO, initial_reading=D("0"), next_verification=next_verification)
         self.session.add(m)
         self.session.flush()
-        self.session.add_all([Reading(meter=m, date=day, value=D(value), source="inspector") for day, value in readings])
+        self.session.add_all([Reading(meter=m, date=day, value=D(value), source="inspector")
+                              for day, value in readings])
         return m
 
     def flat(self, building, number, persons, readings, next_verification=date(2030, 1, 1)):
@@ -211,6 +212,26 @@ def test_suspects_every_reason(bdb):
     # an inspector's scope: the buildings given only
     e1 = session.scalar(select(Building.id).where(Building.code == "E1"))
     assert rows_of(build("consumption_suspects", ReportFilters(period=OCTOBER, building_ids=(e1,)))) == []
+
+
+def test_group_metering_compares_the_house_meter_with_the_premises_it_serves(bdb):
+    """K5's house meter serves flat 1 only (group_meter_premise): 12 against flat 1's 10 — flat 2's
+    7 is no part of it."""
+    session = db.session
+    ids = losses_town(session)
+    t = Builder(session, ids)
+    t.person = 1000  # the residents of losses_town have the first numbers
+    k5 = t.building("K5")
+    house = t.meter("K5-HOUSE", k5, [(SEP30, "0"), (OCT31, "12")])
+    served = t.flat(k5, 1, 1, [(SEP30, "0"), (OCT31, "10")])
+    t.flat(k5, 2, 1, [(SEP30, "0"), (OCT31, "7")])
+    session.add(GroupMeterPremise(meter_id=house.id, premise_id=served.premise_id))
+    session.commit()
+    run_billing()
+    rows = rows_of(build("consumption", ReportFilters(period=OCTOBER, building_id=k5.id)))
+    assert [(r["house_volume"], r["actual"], r["imbalance"], r["imbalance_pct"]) for r in rows] == [
+        (D("12"), D("10"), D("2"), D("16.67"))]
+    assert billed(session, OCTOBER, "K5", "actual") == D("17")  # both flats billed by readings
 
 
 def test_node_losses(bdb):

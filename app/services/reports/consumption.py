@@ -35,10 +35,10 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from ...billing.codes import WATER
 from ...billing.money import from_db, round_qty, trim
-from ...billing.periods import first_day, last_day, next_period, previous_period
+from ...billing.periods import first_day, last_day, previous_period
 from ...models import (
-    Account, Building, ChargeLine, Meter, MeterMonth, MeterMonthDraft, MeterType, NetworkNode, Period, Premise, Reading,
-    Registration, Service,
+    Account, Building, ChargeLine, GroupMeterPremise, Meter, MeterMonth, MeterMonthDraft, MeterType, NetworkNode,
+    Period, Premise, Reading, Registration, Service,
 )
 from ...models.choices import METER_RESOURCES
 from ..invoices.data import natural_key
@@ -134,6 +134,24 @@ def _house_meters(session, periods, building_ids=None, building_id=None, resourc
     return session.execute(stmt).all()
 
 
+def _served(session, meters) -> dict:
+    """{(building id, resource): premise ids} where every house meter of the resource lists the
+    premises it serves (груповий облік, billing.md §5); a house meter listing none serves the
+    whole building, and the building is not here."""
+    ids = sorted(m[0] for m in meters)
+    listed = defaultdict(set)
+    for start in range(0, len(ids), CHUNK):
+        for meter_id, premise_id in session.execute(
+                select(GroupMeterPremise.meter_id, GroupMeterPremise.premise_id)
+                .where(GroupMeterPremise.meter_id.in_(ids[start:start + CHUNK]))):
+            listed[meter_id].add(premise_id)
+    by_group = defaultdict(list)
+    for meter_id, b, resource, _installed, _removed in meters:
+        by_group[(b, resource)].append(meter_id)
+    return {key: set().union(*(listed[m] for m in group)) for key, group in by_group.items()
+            if all(listed.get(m) for m in group)}
+
+
 def groups(session, periods: list[str], building_ids=None, building_id=None, resources=LOSS_RESOURCES) -> dict:
     """{(period, building id, resource): :class:`Group`} of the buildings with a house meter of
     the resource in service in the month. Three grouped queries whatever the number of months:
@@ -173,24 +191,40 @@ def groups(session, periods: list[str], building_ids=None, building_id=None, res
         select(Service.id, Service.resource).where(Service.resource.in_(list(resources))))}
     if services:
         source_or_kind = case((ChargeLine.kind == "imbalance", "imbalance"), else_=ChargeLine.source)
+        conditions = (ChargeLine.period.in_(periods), ChargeLine.target_period == ChargeLine.period,
+                      ChargeLine.service_id.in_(list(services)),
+                      or_(and_(ChargeLine.kind == "charge", ChargeLine.source.in_(list(SOURCE_COLUMN))),
+                          ChargeLine.kind == "imbalance"))
         stmt = (select(ChargeLine.period, ChargeLine.building_id, ChargeLine.service_id, source_or_kind,
                        func.sum(ChargeLine.quantity))
-                .where(ChargeLine.period.in_(periods), ChargeLine.target_period == ChargeLine.period,
-                       ChargeLine.service_id.in_(list(services)),
-                       or_(and_(ChargeLine.kind == "charge", ChargeLine.source.in_(list(SOURCE_COLUMN))),
-                           ChargeLine.kind == "imbalance"))
+                .where(*conditions)
                 .group_by(ChargeLine.period, ChargeLine.building_id, ChargeLine.service_id, source_or_kind))
         buildings = {k[1] for k in result}
         if building_ids is not None or building_id is not None:
             stmt = stmt.where(ChargeLine.building_id.in_(sorted(buildings)))
-        for period, b, service_id, source, quantity in session.execute(stmt):
-            if b not in buildings:
-                continue
+
+        def add(period, b, service_id, source, quantity, sign=1):
             group = result.get((period, b, services[service_id]))
-            if group is None:
-                continue
-            column = "distributed" if source == "imbalance" else SOURCE_COLUMN[source]
-            setattr(group, column, getattr(group, column) + _qty(quantity))
+            if group is not None:
+                column = "distributed" if source == "imbalance" else SOURCE_COLUMN[source]
+                setattr(group, column, getattr(group, column) + sign * _qty(quantity))
+
+        for period, b, service_id, source, quantity in session.execute(stmt):
+            if b in buildings:
+                add(period, b, service_id, source, quantity)
+        # group metering: house meters that serve only the premises they list leave the others out
+        served = _served(session, meters)
+        if served:
+            stmt = (select(ChargeLine.period, ChargeLine.building_id, ChargeLine.service_id, source_or_kind,
+                           Account.premise_id, func.sum(ChargeLine.quantity))
+                    .join(Account, Account.id == ChargeLine.account_id)
+                    .where(*conditions, ChargeLine.building_id.in_(sorted({b for b, _r in served})))
+                    .group_by(ChargeLine.period, ChargeLine.building_id, ChargeLine.service_id, source_or_kind,
+                              Account.premise_id))
+            for period, b, service_id, source, premise_id, quantity in session.execute(stmt):
+                premises = served.get((b, services[service_id]))
+                if premises is not None and premise_id not in premises:
+                    add(period, b, service_id, source, quantity, -1)
     return result
 
 
