@@ -154,9 +154,10 @@ def _served(session, meters) -> dict:
 
 def groups(session, periods: list[str], building_ids=None, building_id=None, resources=LOSS_RESOURCES) -> dict:
     """{(period, building id, resource): :class:`Group`} of the buildings with a house meter of
-    the resource in service in the month. Three grouped queries whatever the number of months:
-    the periods' states, the house meters' volumes (the frozen ones of closed months, the draft's
-    of the others) and the charge lines by source."""
+    the resource in service in the month. A few grouped queries whatever the number of months:
+    the house meters, the periods' states, the house meters' volumes (the frozen ones of closed
+    months, the draft's of the others), the premises group meters list, the charge lines by
+    source (and by premise in the buildings with group metering only)."""
     meters = _house_meters(session, periods, building_ids, building_id, resources)
     if not meters:
         return {}
