@@ -14,9 +14,10 @@ CLAIM_KINDS = ("not_provided", "poor_quality")
 
 # Lines: the engine's kinds; a draft adds the recalculation of a closed month, whose
 # ``detail_kind`` is the engine kind it corrects, and the penalty (пеня, billing.md §11): a
-# line of the open month on the debt as the ledger holds it at the run — never recalculated
-# (a closed month's penalty stays as posted), so it is not among the kinds a recalculation
-# compares (``LINE_KINDS``).
+# line of the open month on the debt as the ledger holds it at the run. A closed month's
+# penalty stays as posted — it is not among the kinds a recalculation compares
+# (``LINE_KINDS``) — except for the accounts whose restructuring agreement was cancelled: their
+# penalty the agreement kept out comes as a recalculation with ``detail_kind`` ``penalty``.
 LINE_KINDS = ("charge", "imbalance", "benefit")
 RECALCULATION = "recalculation"
 PENALTY = "penalty"

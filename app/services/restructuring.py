@@ -14,8 +14,12 @@ their count or by the amount of one, the first due on ``first_due``
   becomes due at once, penalties run on it from that day;
 * **cancelled** — as if it never held (a draft dropped, or an approval undone). The agreement
   posts nothing to the journal — it only moves the penalty's base — so cancelling it reverses
-  its whole effect: the next billing run of the open month charges the penalty without it; a
-  closed month's penalty is not recalculated.
+  its whole effect: the next billing run of the open month charges the penalty without it, and
+  the penalty it kept out of the months already closed comes as ``recalculation`` lines
+  (``detail_kind`` ``penalty``) of that run: cancelling logs a billing change from the debt
+  date (migration 0023), the building's closed months are computed again, and for the accounts
+  of :func:`cancelled_in_building` the closed months' penalty too — ``computed − posted``, so
+  never twice (billing.md §10, §11).
 
 Payments: a payment pays the account's charges made after the debt date first, the agreement
 with the rest (:func:`app.billing.instalments.remaining`), matched to the instalments in
@@ -244,6 +248,25 @@ def restructured_debts(session, account_ids, period: str, debts: dict) -> dict:
     return result
 
 
+def cancelled_in_building(session, building_id: int) -> dict[int, tuple[str, ...]]:
+    """{account: numbers of its agreements cancelled after their approval} for the accounts of a
+    building — the accounts whose closed months' penalty a recalculation computes again (the
+    penalty an approved agreement kept out of them is due now that it never held)."""
+    from ..models import Premise
+
+    rows = session.execute(
+        select(RestructuringAgreement.account_id, RestructuringAgreement.number)
+        .join(Account, Account.id == RestructuringAgreement.account_id)
+        .join(Premise, Premise.id == Account.premise_id)
+        .where(Premise.building_id == building_id, RestructuringAgreement.status == CANCELLED,
+               RestructuringAgreement.approved_at.is_not(None))
+        .order_by(RestructuringAgreement.account_id, RestructuringAgreement.number)).all()
+    result = defaultdict(list)
+    for account_id, number in rows:
+        result[account_id].append(number)
+    return {account_id: tuple(numbers) for account_id, numbers in result.items()}
+
+
 @dataclass(frozen=True)
 class Part:
     amount: Decimal
@@ -319,4 +342,4 @@ def count_missed(session, day: date | None = None) -> int:
 
 
 __all__ = ["preview", "save_draft", "approve", "terminate", "cancel", "states", "restructured_debts",
-           "missed_instalments", "schedule_for", "account_agreements", "RestructuringRefused"]
+           "cancelled_in_building", "missed_instalments", "schedule_for", "account_agreements", "RestructuringRefused"]

@@ -102,10 +102,13 @@ def api_balances(client, headers) -> dict:
 def turnover_closing(period) -> dict:
     """{account number: closing} of the turnover report, checking its identity on every row."""
     report = build_report("turnover", period)
+    codes = [c.code for c in report.columns]
+    money = ["opening", "charged", "recalculated", "benefits", "subsidies", "paid", "written_off"]
     result = {}
-    for number, *values, closing in report.rows:
-        assert sum(values, ZERO) == closing, number
-        result[number] = closing
+    for row in report.rows:
+        row = dict(zip(codes, row))
+        assert sum((row[c] for c in money), ZERO) == row["closing"], row["account_number"]
+        result[row["account_number"]] = row["closing"]
     return result
 
 

@@ -10,7 +10,9 @@ engine's records (:mod:`app.billing.data`), with a fixed number of set-based que
   group metering, ``replaces``), readings, the meter history, beneficiaries; and, for the open
   month when the penalty is on (billing.md §11), the overdue debts of its accounts from the
   ledger (:func:`app.services.ledger.overdue_debts`), their penalty exemptions and the debt
-  under restructuring agreements (:func:`app.services.restructuring.restructured_debts`).
+  under restructuring agreements (:func:`app.services.restructuring.restructured_debts`); for a
+  closed month computed again, the same for the accounts ``penalty_accounts`` only (those
+  whose agreement was cancelled: the penalty it kept out of the month is recalculated).
 
 Derived fields, where the registries leave a choice:
 
@@ -207,10 +209,13 @@ class BuildingData:
 
 
 def load_buildings(session, catalog: Catalog, building_ids, period: str,
-                   history_before: str | None = None) -> dict[int, BuildingData]:
+                   history_before: str | None = None, penalty_accounts=None) -> dict[int, BuildingData]:
     """Everything the engine needs to bill ``period`` for the buildings ``building_ids``.
     ``history_before``: read stored meter history only for months before it (a
-    recalculation supplies the later months itself)."""
+    recalculation supplies the later months itself). ``penalty_accounts``: for a closed
+    ``period`` computed again, the accounts whose penalty it computes again too (their
+    restructuring agreement was cancelled: :func:`app.services.restructuring.cancelled_in_building`);
+    the open month's penalty concerns every account whatever it says."""
     ids = sorted(set(building_ids))
     first, last = first_day(period), last_day(period)
     cut = history_before or period
@@ -266,6 +271,10 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
     _load_beneficiaries(session, result, premise_building, premises_in, period)
     if account_building and _penalty_on(session, catalog, period):
         _load_penalties(session, result, account_building, period)
+    elif account_building and penalty_accounts:
+        chosen = {a: b for a, b in account_building.items() if a in penalty_accounts}
+        if chosen and _penalty_on(session, catalog, period, closed=True):
+            _load_penalties(session, result, chosen, period)
     return result
 
 
@@ -274,16 +283,17 @@ def load_buildings(session, catalog: Catalog, building_ids, period: str,
 _NODE_METERS = select(NetworkNode.meter_id).where(NetworkNode.meter_id.is_not(None))
 
 
-def _penalty_on(session, catalog: Catalog, period: str) -> bool:
-    """The penalty runs in the open month only (a closed month's penalty is never recalculated),
-    and only when ``penalty.enabled`` is on for it."""
+def _penalty_on(session, catalog: Catalog, period: str, closed: bool = False) -> bool:
+    """The penalty runs in the open month (``closed``: in a closed month computed again, for the
+    accounts whose agreement was cancelled — nobody else's closed penalty is recalculated), and
+    only when ``penalty.enabled`` is on for the month."""
     value = catalog.setting(PENALTY_KEY, last_day(period), str(DEFAULTS[PENALTY_KEY]))
     try:
         if value is None or parse_decimal(value) == 0:
             return False
     except (ValueError, TypeError):
         return False
-    return session.scalar(select(Period.status).where(Period.period == period)) == "open"
+    return session.scalar(select(Period.status).where(Period.period == period)) == ("closed" if closed else "open")
 
 
 def _load_penalties(session, result, account_building: dict, period: str) -> None:

@@ -19,7 +19,16 @@ What is posted. For each month ``P`` computed again: ``computed(P) − posted(P)
 account, service and kind (charge, imbalance, benefit), where ``posted(P)`` is what the
 journal holds for ``P``: its charge, imbalance and benefit entries and the recalculations
 already posted for it. Non-zero differences become ``recalculation`` lines of the open period
-with ``target_period = P``. The recomputed meter volumes replace the stored ones when the open
+with ``target_period = P``.
+
+The penalty of a closed month is compared only for the accounts whose restructuring agreement
+was cancelled after its approval (:func:`app.services.restructuring.cancelled_in_building`;
+cancelling logs a change from the agreement's debt date, so the months it held are computed
+again): their penalty of ``P`` is computed as the ledger stood for ``P`` but without the
+agreement, and ``computed − posted`` of kind ``penalty`` (its ``penalty`` entries and the
+penalty recalculations already posted for ``P``) becomes a ``recalculation`` line with
+``detail_kind`` ``penalty`` — the penalty the agreement kept out, once: a later computation of
+``P`` finds it posted. The recomputed meter volumes replace the stored ones when the open
 period closes, and the open period itself is billed on top of them.
 """
 from __future__ import annotations
@@ -29,7 +38,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
-from ...billing.codes import LINE_KINDS, RECALCULATION
+from ...billing.codes import LINE_KINDS, PENALTY, RECALCULATION
 from ...billing.money import format_money, format_number, round_qty
 from ...billing.periods import first_day, last_day, period_of
 from ...models import BillingBuilding, BillingChange, Period
@@ -38,7 +47,8 @@ from .draft import DraftLine
 from .load import Catalog, months_back
 
 POSTED_KINDS = LINE_KINDS  # what a month posted: charge, imbalance, benefit
-KIND_LABELS = {"charge": "нарахування", "imbalance": "небаланс", "benefit": "пільга"}
+COMPARED_KINDS = POSTED_KINDS + (PENALTY,)  # and the penalty, for the accounts of a cancelled agreement
+KIND_LABELS = {"charge": "нарахування", "imbalance": "небаланс", "benefit": "пільга", "penalty": "пеня"}
 
 
 # PostgreSQL: how long one attempt waits for the writers in flight, how long in all
@@ -135,20 +145,32 @@ def recalculation_starts(session, catalog: Catalog, building_ids, period: str) -
     return result
 
 
-def recalculation_lines(session, catalog: Catalog, building_id: int, months: dict) -> list[DraftLine]:
+def recalculation_lines(session, catalog: Catalog, building_id: int, months: dict, cancelled=None,
+                        penalty_months=()) -> list[DraftLine]:
     """``computed − posted`` per month, account, service and kind, for the months computed
-    again (``months``: month → the engine's result), as ``recalculation`` lines."""
+    again (``months``: month → the engine's result), as ``recalculation`` lines.
+    ``cancelled``: {account: numbers of its agreements cancelled}, whose penalty of the months
+    ``penalty_months`` (those computed with the penalty on) is compared too."""
+    cancelled = cancelled or {}
+    penalty_months = set(penalty_months)
+
+    def compared(month, account_id, kind) -> bool:
+        return kind in POSTED_KINDS or (kind == PENALTY and month in penalty_months and account_id in cancelled)
+
     computed = {}
     for month, outcome in months.items():
         for line in outcome.lines:
+            if not compared(month, line.account_id, line.kind):
+                continue
             entry = computed.setdefault((month, line.account_id, line.service_id, line.kind),
                                         [Decimal(0), Decimal(0), [], line.method])
             entry[0] += line.amount
             entry[1] += line.quantity
             entry[2].append(line)
-    was = _posted(session, building_id, list(months))
+    was = {key: value for key, value in _posted(session, building_id, list(months), bool(cancelled)).items()
+           if compared(key[0], key[1], key[3])}
     services = {s.id: s for s in catalog.services}
-    keys = sorted(set(computed) | set(was), key=lambda k: (k[1], k[2], k[0], POSTED_KINDS.index(k[3])))
+    keys = sorted(set(computed) | set(was), key=lambda k: (k[1], k[2], k[0], COMPARED_KINDS.index(k[3])))
     result = []
     for key in keys:
         month, account_id, service_id, kind = key
@@ -157,18 +179,30 @@ def recalculation_lines(session, catalog: Catalog, building_id: int, months: dic
         precision = services[service_id].quantity_precision if service_id in services else 4
         now_quantity, was_quantity = round_qty(now_quantity, precision), round_qty(was_quantity, precision)
         delta, delta_quantity = now_amount - was_amount, now_quantity - was_quantity
-        if delta == 0 and delta_quantity == 0:
+        if kind == PENALTY:  # a penalty's quantity is its base: only the money is compared
+            delta_quantity = None
+            if delta == 0:
+                continue
+            explanation = [
+                f"Перерахунок за {month} ({KIND_LABELS[kind]}): за поточними даними {format_money(now_amount)} грн, "
+                f"нараховано раніше {format_money(was_amount)} грн; різниця {format_money(delta)} грн",
+                f"Договір реструктуризації {', '.join(cancelled[account_id])} скасовано: пеню за {month} обчислено "
+                "без нього — на борг, який він виключав з бази пені",
+            ]
+        elif delta == 0 and delta_quantity == 0:
             continue
-        explanation = [
-            f"Перерахунок за {month} ({KIND_LABELS[kind]}): за поточними даними {format_money(now_amount)} грн "
-            f"(кількість {format_number(now_quantity)}), нараховано раніше {format_money(was_amount)} грн "
-            f"(кількість {format_number(was_quantity)}); різниця {format_money(delta)} грн",
-        ]
+        else:
+            explanation = [
+                f"Перерахунок за {month} ({KIND_LABELS[kind]}): за поточними даними {format_money(now_amount)} грн "
+                f"(кількість {format_number(now_quantity)}), нараховано раніше {format_money(was_amount)} грн "
+                f"(кількість {format_number(was_quantity)}); різниця {format_money(delta)} грн",
+            ]
         for line in lines:
             explanation.extend(f"  {month}: {text}" for text in line.explanation)
         result.append(DraftLine(
             month, account_id, service_id, RECALCULATION, kind, first_day(month), last_day(month), None, None,
-            delta_quantity, _single_price(lines), delta, method, _single_source(lines), None, None,
+            delta_quantity, _single_price(lines) if kind != PENALTY else None, delta, method, _single_source(lines),
+            None, None,
             "\n".join(explanation)))
     return result
 
@@ -183,7 +217,8 @@ def _single_source(lines):
     return sources.pop() if len(sources) == 1 else None
 
 
-def _posted(session, building_id: int, months: list[str]) -> dict:
+def _posted(session, building_id: int, months: list[str], penalty: bool = False) -> dict:
     """What the journal holds for the months, from the ledger: (month, account, service, kind) →
-    (amount, quantity); a recalculation counts for the kind it corrected."""
-    return ledger.posted_by_target(session, building_id, months)
+    (amount, quantity); a recalculation counts for the kind it corrected; ``penalty``: the
+    penalties posted for them too (and their recalculations)."""
+    return ledger.posted_by_target(session, building_id, months, COMPARED_KINDS if penalty else POSTED_KINDS)

@@ -103,7 +103,7 @@ class Recalculation:
     service_id: int
     name: str
     target_period: str
-    kind: str  # the kind corrected: charge, imbalance, benefit
+    kind: str  # the kind corrected: charge, imbalance, benefit (penalty: a cancelled agreement's)
     quantity: Decimal | None
     amount: Decimal
 

@@ -572,7 +572,8 @@ def draw_services(pg: Page, inv: Invoice, text: dict, y: float, new_page) -> flo
     for item in inv.recalculations:
         label = text["recalc_for"] % {"month": month_name(item.target_period)}
         if item.kind and item.kind != "charge":
-            label += f" ({text.get(item.kind, item.kind) if item.kind != 'benefit' else text['benefit'].lower()})"
+            word = text.get(item.kind, item.kind)
+            label += f" ({word.lower() if item.kind in ('benefit', 'penalty') else word})"
         rows.append(("recalc", [item.name, "", label, qty(item.quantity) if item.quantity else "", "", "",
                                 money_text(item.amount), "", "", ""]))
     c = pg.c

@@ -315,12 +315,15 @@ def payment_lines(session, account_id: int, first_period: str, last_period: str)
     return [PaymentLine(*row[:5], money(row.amount), *row[6:]) for row in rows]
 
 
-def posted_by_target(session, building_id: int, months: list[str]) -> dict:
+def posted_by_target(session, building_id: int, months: list[str], kinds=POSTED_KINDS) -> dict:
     """What the journal holds for the charges of ``months`` of a building's accounts:
     {(month, account, service, kind): (amount, quantity)}, a recalculation counted for the kind
-    it corrected — what a recalculation compares its new computation with (billing.md §10)."""
+    it corrected — what a recalculation compares its new computation with (billing.md §10).
+    ``kinds``: the kinds compared (charge, imbalance, benefit; a recalculation of the penalty
+    of closed months adds ``penalty``)."""
     if not months:
         return {}
+    kinds = tuple(kinds)
     kind = func.coalesce(JournalEntry.detail_kind, JournalEntry.kind)
     rows = session.execute(
         select(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind.label("k"),
@@ -328,11 +331,11 @@ def posted_by_target(session, building_id: int, months: list[str]) -> dict:
         .where(JournalEntry.account_id.in_(select(Account.id).join(Premise, Premise.id == Account.premise_id)
                                            .where(Premise.building_id == building_id)),
                JournalEntry.target_period.in_(months),
-               JournalEntry.kind.in_(POSTED_KINDS + (RECALCULATION,)),
+               JournalEntry.kind.in_(kinds + (RECALCULATION,)),
                JournalEntry.service_id.is_not(None))
         .group_by(JournalEntry.target_period, JournalEntry.account_id, JournalEntry.service_id, kind)).all()
     return {(month, account_id, service_id, k): (as_decimal(amount, 2), as_decimal(quantity, 4))
-            for month, account_id, service_id, k, amount, quantity in rows if k in POSTED_KINDS}
+            for month, account_id, service_id, k, amount, quantity in rows if k in kinds}
 
 
 def payments_in(session, account_ids, period: str) -> dict[int, list[tuple[date, Decimal, int | None, bool]]]:

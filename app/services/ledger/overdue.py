@@ -10,7 +10,8 @@ Terms of :func:`overdue_debts` for the month ``P`` billed (billing.md §11), per
 * ``due`` = min(B, C): last month's bill still unpaid — payments pay the oldest debt first,
   so what is left of ``B`` is the newest; it is due on this month's due day;
 * ``overdue`` = B − due: older bills still unpaid, overdue all month;
-* ``penalty_in_debt`` = min(B, every penalty posted up to ``P−1``): penalties still unpaid (again
+* ``penalty_in_debt`` = min(B, every penalty posted up to ``P−1``, a closed month's penalty
+  recalculated included): penalties still unpaid (again
   the newest part of the debt) — taken out of ``due``, then ``overdue``: no penalty on a penalty;
 * ``movements``: (value date, amount) of the payments, subsidies, write-offs and reversals
   posted into ``P`` so far (a payment dated in a closed month keeps its date: it counts from
@@ -71,7 +72,7 @@ def overdue_debts(session, account_ids, period: str) -> dict[tuple[int, int], Ov
                        _bill(je.kind, je.detail_kind))
                 .group_by(je.account_id, je.service_id)):
             charged[(a, s)] += money(amount)
-        penalty = (je.kind == "penalty") | ((je.kind == "reversal") & (je.detail_kind == "penalty"))
+        penalty = (je.kind == "penalty") | (je.kind.in_(("reversal", "recalculation")) & (je.detail_kind == "penalty"))
         for a, s, amount in session.execute(
                 select(je.account_id, je.service_id, func.sum(je.amount))
                 .where(je.posting_period <= previous, je.service_id.is_not(None), je.account_id.in_(part), penalty)
