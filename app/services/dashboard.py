@@ -18,8 +18,9 @@ every account's stored state and steps it over the entries posted since the clos
 (the journal is append-only: any new entry — a payment, a reversal, the close — changes it), the
 latest stored state and the day. A page after a change computes them again; the next ones are
 instant. Likewise the closed months of the chart (:func:`month_flows`: nothing is ever posted into
-a closed period), per last closed period. ``DASHBOARD_CACHE`` (default: on; off under ``TESTING``,
-whose databases restart their ids) switches both.
+a closed period) and of the imbalance trend (:func:`imbalance_months`), per last closed period.
+``DASHBOARD_CACHE`` (default: on; off under ``TESTING``, whose databases restart their ids)
+switches them all.
 
 The caller says which parts the user may see: ``money`` (charged, collected, debt, imbalance — not an inspector's), ``work`` (the
 readings missing, within ``building_ids`` — an inspector's buildings), ``billing`` (the open
@@ -66,6 +67,28 @@ def month_flows(session, current: str | None, closed: str | None, cache: bool | 
         past = ledger.charged_collected(session, MONTHS - 1, last=closed)
         _keep(key, past)
     return list(past) + ledger.charged_collected(session, 1, last=current)
+
+
+def imbalance_months(session, current: str | None, closed: str | None, cache: bool | None = None) -> list[dict]:
+    """:func:`reports.consumption.imbalance_trend` of the 12 months up to the open period (or the
+    last closed one). Kept like :func:`month_flows`: the closed months' part per database and last
+    closed period (their charge lines are frozen; their meter volumes change only at a close, which
+    moves the key); the open month is always read."""
+    from ..billing.periods import next_period
+    from .reports.consumption import imbalance_trend
+
+    last = current or closed
+    if last is None:
+        return []
+    if not (_cache_enabled() if cache is None else cache) or current is None or closed is None \
+            or next_period(closed) != current:
+        return list(imbalance_trend(session, last, MONTHS) or [])
+    key = ("imbalance", str(session.get_bind().url), closed)
+    past = _CACHE.get(key)
+    if past is None:
+        past = imbalance_trend(session, closed, MONTHS - 1)
+        _keep(key, past)
+    return [dict(p) for p in past] + imbalance_trend(session, current, 1)
 
 
 def _keep(key, value) -> None:
@@ -148,7 +171,6 @@ def dashboard(session, *, today: date | None = None, money: bool = True, work: b
               building_ids=None) -> Dashboard:
     """The figures of the home page (see the module docstring); ``building_ids`` narrows the work
     figures (an inspector's buildings; None: the whole town)."""
-    from .reports.consumption import imbalance_trend
     from .reports.worklists import readings_missing_count
 
     current = ledger.open_period(session)
@@ -167,8 +189,7 @@ def dashboard(session, *, today: date | None = None, money: bool = True, work: b
         result.rate_year = collection_rate(sum((f.collected for f in done), Decimal("0.00")),
                                            sum((f.charged for f in done), Decimal("0.00")))
         result.aging = aging_totals(session, today)
-        last_period = current or closed
-        result.imbalance = list(imbalance_trend(session, last_period, MONTHS) or []) if last_period else []
+        result.imbalance = imbalance_months(session, current, closed)
     if work and current is not None:
         result.readings_period = current
         result.readings_missing = readings_missing_count(session, current, building_ids)

@@ -73,7 +73,10 @@ def test_the_accountant_sees_the_dashboard_with_its_chart_drawn(bdb, dashboard_s
     assert page.locator("#dash-debt a").first.get_attribute("href").startswith("/reports/debtors/")
     assert page.locator("#dash-period a").first.get_attribute("href") == "/billing/"
     assert "Нараховано і сплачено за місяцями" in page.locator("#dash-flows").inner_text()
-    assert page.locator("#imbalance-no-data").is_visible()
+    # the imbalance trend (the losses report's imbalance_trend): October's E1 11,11 %, the other months gaps
+    page.wait_for_selector("#chart-imbalance[data-drawn='1']")
+    assert page.evaluate("Chart.getChart(document.getElementById('chart-imbalance')).data.datasets[0].data[9]") == 11.11
+    assert page.evaluate("Chart.getChart(document.getElementById('chart-imbalance')).data.datasets[0].data[10]") is None
     page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
     assert problems == []
     context.close()

@@ -70,7 +70,13 @@ def test_the_figures_with_worked_numbers(bdb):
 
     assert board.aging == {"0-1": D("30667.63"), "1-3": D("9143.75"), "3-6": Z, "6-12": Z, "12-36": Z, "36+": Z,
                            "debt": D("39811.38")}
-    assert board.imbalance == []  # the losses report's change fills imbalance_trend in
+    # the imbalance (reports.consumption.imbalance_trend): E1's house meter has a volume in October only
+    # (13,5 against 6 + 3 + 3 billed: 1,5 = 11,11 %); November has no reading, December is not billed
+    assert [p["period"] for p in board.imbalance][-1] == DECEMBER and len(board.imbalance) == 12
+    points = {p["period"]: p for p in board.imbalance}
+    assert points[OCTOBER] == {"period": OCTOBER, "house_volume": D("13.5"), "individual": D("12"),
+                               "imbalance": D("1.5"), "imbalance_pct": D("11.11")}
+    assert all(p["imbalance_pct"] is None for p in board.imbalance if p["period"] != OCTOBER)
 
     # meters in service without a reading dated in December: three flats' and two house meters
     assert (board.readings_period, board.readings_missing) == (DECEMBER, 5)
@@ -189,7 +195,8 @@ def test_the_money_roles_see_every_figure_with_its_link(bdb, web):
         assert 'class="oblik-chart"' in html and "vendor/chart.umd.min.js" in html and "oblik-charts.js" in html
         assert 'href="/reports/debtors/' in html and 'href="/reports/readings_missing/?period=2026-12"' in html
         assert 'href="/billing/"' in html
-        assert "imbalance-no-data" in html  # the trend has no data yet: the card says so
+        # the imbalance trend has October's point (E1: 11,11 %): its chart is drawn
+        assert 'id="chart-imbalance"' in html and "imbalance-no-data" not in html and "11.11" in html
         assert "не готовий до закриття" in html  # December is not billed
 
 
