@@ -131,7 +131,7 @@ def test_every_kind_opens_as_an_accountant_with_ukrainian_headers_and_its_totals
         assert parsed.headers, kind
         titles = [t for _c, t in parsed.headers]
         assert all(re.search(r"[А-Яа-яІіЇїЄєҐґ]", t) for t in titles), (kind, titles)
-        assert "Особовий рахунок" in titles or "Будинок" in titles or "Період" in titles or "Категорія" in " ".join(titles), titles
+        assert "Особовий рахунок" in titles or "Будинок" in titles or "Період" in titles or "Вузол мережі" in titles or "Категорія" in " ".join(titles), titles
         if parsed.totals is not None and len(parsed.rows) <= 50 and parsed.rows:
             assert "Разом" in parsed.totals, (kind, parsed.totals)
             for i, (code, _title) in enumerate(parsed.headers):
