@@ -1,7 +1,10 @@
 """«Звіти» in a real headless Chromium (CSRF on, the page's CSP): an accountant opens every report
 from the list with no console error — the charges built in the background from the button — sorts
 by a header and downloads the CSV for Excel; an inspector sees the two work lists only, of their own
-building. A screenshot of the turnover statement is kept in /tmp/rep-screen.png."""
+building; the losses report shows its chart drawn. Screenshots: the turnover statement in
+/tmp/rep-screen.png, the losses report in docs/losses.png."""
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import PASSWORD, sign_in
@@ -10,6 +13,7 @@ from .test_browser_month import billing_server  # noqa: F401 (the fixture)
 from .town import OCTOBER, create_town
 
 pytestmark = pytest.mark.e2e
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _town():
@@ -57,6 +61,21 @@ def test_an_accountant_opens_every_report_and_an_inspector_the_work_lists(bdb, b
         page.wait_for_selector("#report-table")
         assert page.locator("#report-table thead th").count() > 0, kind
         page.screenshot(path=str(tmp_path / f"{kind}.png"), full_page=True)
+    assert errors == []
+
+    # the losses report: the imbalance of October's house meter and its chart drawn (docs/losses.png)
+    page.goto(f"{base}/reports/consumption/?period={OCTOBER}")
+    page.wait_for_selector("#report-table")
+    row = page.locator("#report-table tbody tr").first.inner_text()
+    assert "E1" in row and "11,11" in row, row  # the dashboard's October point of E1
+    canvas = page.locator("canvas.oblik-chart")
+    assert canvas.count() == 1
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas.oblik-chart'))")
+    drawn = page.evaluate("""() => { const c = document.querySelector('canvas.oblik-chart');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""")
+    assert drawn > 1000, drawn
+    page.screenshot(path=str(DOCS / "losses.png"), full_page=True)
     assert errors == []
 
     # the turnover: sorted by the closing balance, largest first, a screenshot
