@@ -141,5 +141,5 @@
     }
   });
   var first = table.querySelector("tr.danger .sheet-value") || table.querySelector(".sheet-value");
-  if (first) { first.focus(); }
+  if (first) { first.focus(); first.select(); }
 })();
