@@ -160,7 +160,7 @@ def _number(value) -> str:
 
 def _user_name() -> str:
     first, last = getattr(current_user, "first_name", "") or "", getattr(current_user, "last_name", "") or ""
-    return " ".join(p for p in (first, last) if p.strip()) or getattr(current_user, "username", "")
+    return " ".join(p for p in (first, last) if p.strip(" -")) or getattr(current_user, "username", "")
 
 
 def _file_name(sheet, extension: str) -> str:

@@ -2,6 +2,7 @@
 path: the sheet, its save, its files), the blank PDF read back with pdftotext, and the XLSX filled
 in and imported with the existing ``readings`` import."""
 import io
+import os
 import shutil
 import subprocess
 from datetime import date
@@ -134,6 +135,8 @@ def test_the_blank_pdf_reads_back(town, web, tmp_path):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     path = tmp_path / "sheet.pdf"
     path.write_bytes(response.data)
+    if os.environ.get("OBLIK_SCREENSHOTS"):
+        shutil.copy(path, os.path.join(os.environ["OBLIK_SCREENSHOTS"], "reading-sheet.pdf"))
     shown = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Відомість показників" in shown and "вул. Шевченка, 1 (S1)" in shown
     assert "Обхід 30.11.2026" in shown, shown

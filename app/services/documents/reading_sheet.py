@@ -48,10 +48,10 @@ def sheet_pdf(sheet, inspector: str = "") -> bytes:
               _("Note")]
     data = [[Paragraph(pdf.escape(h), s["header"]) for h in header]]
     for r in sheet.rows:
-        data.append([str(r.number), _("house") if r.is_house_meter else r.premise_number, r.resource_name, r.serial,
+        data.append([str(r.number), _("house meter") if r.is_house_meter else r.premise_number, r.resource_name, r.serial,
                      _number(r.previous_value), pdf.date_text(r.previous_date) if r.previous_date else "—",
                      "", "", ""])
-    widths = [9 * mm, 14 * mm, 28 * mm, 34 * mm, 20 * mm, 18 * mm, 25 * mm, 19 * mm]
+    widths = [8 * mm, 19 * mm, 25 * mm, 29 * mm, 20 * mm, 18 * mm, 26 * mm, 20 * mm]
     widths.append(width - sum(widths))
     table = Table(data, colWidths=widths, repeatRows=1, rowHeights=[None] + [8 * mm] * len(sheet.rows))
     style = pdf.table_style(header_rows=1, font_size=8)
