@@ -17,6 +17,9 @@ SETTINGS = ("Organisation", "Setting", "MailTemplate")
 REGISTRY = ("Building", "Premise", "Resident", "Registration", "Account", "AccountService",
             "Beneficiary")
 METERING = ("Meter", "MeterEvent", "Reading", "GroupMeterPremise")
+# Відомість показників (issue 12): open the sheet and its files (can_list), save it (can_add).
+READING_SHEET = ("ReadingSheet",)
+SHEET_RIGHTS = ("can_list", "can_add")
 MONEY = ("Payment", "Subsidy", "Period", "OpeningBalance")
 # Імпорт: who may open it; *what* a user may import is decided per row by the rights above
 # (a kind needs ``can_add`` on its resource, an update ``can_edit``) and by the inspector's
@@ -56,6 +59,7 @@ ROLE_LABELS = {
 ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "accountant": {
         **{r: ACTIONS_ALL for r in CATALOG + SETTINGS + REGISTRY + METERING},
+        "ReadingSheet": SHEET_RIGHTS,
         # a payment is never edited or deleted: one recorded in error is reversed (Сторнування)
         "Payment": ("can_list", "can_show", "can_add", "can_reverse"),
         # вхідне сальдо: imported (and corrected by importing again) until the first period closes
@@ -83,6 +87,7 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
     "operator": {
         **{r: ACTIONS_READ for r in CATALOG},
         **{r: ACTIONS_ALL for r in REGISTRY + METERING},
+        "ReadingSheet": SHEET_RIGHTS,
         "Payment": ("can_list", "can_show", "can_add"),
         "Subsidy": ACTIONS_READ,
         "Period": ACTIONS_READ,
@@ -114,6 +119,8 @@ ROLE_RIGHTS: dict[str, dict[str, tuple[str, ...]]] = {
         "MeterType": ACTIONS_READ,
         "GroupMeterPremise": ACTIONS_READ,
         "Reading": ("can_list", "can_show", "can_add"),
+        # the readings sheet of their buildings: their main screen
+        "ReadingSheet": SHEET_RIGHTS,
         "Import": IMPORT_RIGHTS,
         # drafts claim acts of their own buildings (app/views/scope.py); never approves
         "ClaimAct": ("can_list", "can_show", "can_add", "can_edit", "can_delete"),
@@ -133,7 +140,7 @@ COMMON = [
 RESOURCE_CATEGORY = {
     **{r: "Catalogs" for r in CATALOG + SETTINGS},
     **{r: "Registries" for r in REGISTRY},
-    **{r: "Metering" for r in METERING},
+    **{r: "Metering" for r in METERING + READING_SHEET},
     **{r: "Money" for r in MONEY},
     **{r: "Imports" for r in IMPORTS},
     **{r: "Accruals" for r in BILLING + MAIL + INVOICES},

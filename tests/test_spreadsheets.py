@@ -46,6 +46,8 @@ DOWNLOADS = {
     "app/views/write_offs.py": "the list of write-off statements /writeoffs/xlsx (tests/billing_db/test_write_off_http.py)",
     "app/views/reports.py": "the report screens' downloads /reports/<kind>/download/<csv|xlsx|csv-uk|dbf> "
                             "(tests/billing_db/test_report_screen.py)",
+    "app/views/reading_sheet.py": "the readings sheet to fill in and import /readings/sheet/xlsx "
+                                  "(tests/billing_db/test_reading_sheet_http.py)",
     "app/cli_billing.py": "oblik report KIND [--format csv|xlsx|csv-uk] (tests/billing_db/test_cli_reports.py)",
 }
 HANDS_OUT = re.compile(r"text/csv|spreadsheetml|XLSX_MIME|CSV_MIME|\.(?:csv|xlsx)\b[\"'}]|write_csv|write_xlsx"

@@ -51,6 +51,9 @@ DEFAULT_SETTINGS: dict[str, tuple[str, str]] = {
     "reminders.hour": ("18", N_("Hour (Kyiv time, 0–23) from which reading reminders are e-mailed on that day")),
     "write_off.limitation_months": ("36", N_("Limitation period of a debt, months (Civil Code art. 257): "
                                             "older debt is a write-off candidate")),
+    "readings.high_factor": ("3", N_("Implausibly high reading: a consumption over this many times the meter's "
+                                     "average monthly consumption is saved from the readings sheet only when "
+                                     "confirmed")),
     "benefits.dbf_codepage": ("866", N_("Code page of the benefits exchange file (form 2-pilha DBF) for social "
                                        "protection: 866 (cp866, DOS) or 1251 (cp1251, Windows)")),
 }

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 
 from . import (
-    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, registry, reports,
+    access, audit, billing, catalog, imports, invoices, mail, mail_templates, metering, money, reading_sheet,
+    registry, reports,
     restructuring, statement, write_offs,
 )
 from ..security import menu_name
@@ -13,6 +14,7 @@ CATEGORIES = [
     ("Catalogs", _l("Catalogs"), "fa-book", mail_templates),
     ("Registries", _l("Registries"), "fa-archive", registry),
     ("Metering", _l("Metering"), "fa-tachometer-alt", metering),
+    ("Metering", _l("Metering"), "fa-tachometer-alt", reading_sheet),
     ("Money", _l("Payments"), "fa-money-bill", money),
     ("Imports", _l("Import"), "fa-file-import", imports),
     ("Accruals", _l("Billing"), "fa-calculator", billing),
