@@ -106,3 +106,36 @@ def test_the_aging_of_a_closed_period_grouped_in_the_database_is_the_fifo_one(bd
             seen |= {b for row in fast.values() for b in BUCKETS if row.buckets[b]}
     assert seen == set(BUCKETS)  # the days put the debts in every bucket
     assert ledger.aging(session, AS_OF, [10 ** 9], period=period) == {}
+
+
+def test_the_debt_by_account_grouped_in_the_database_is_the_pairs_added_up(bdb):
+    """The debtors report's question, ``debt_by_account(period=P)`` of a closed period, grouped by
+    account and bucket in the database: the pairs' FIFO ages added up per account (services only,
+    not the advance), for all accounts, a few, and one service."""
+    from app.billing.periods import add_months
+    from app.services.ledger.aging import BUCKETS, _aging_of_states, bucket_cutoffs
+
+    old_debts_town()
+    session = db.session
+    period = session.scalar(db.select(db.func.max(DebtAgePeriod.period)))
+    pairs = ledger.states(session, period)
+    some = sorted({a for a, _ in pairs.pairs})[:3]
+    services = sorted({s for _, s in pairs.pairs if s is not None})
+    checked = 0
+    for day in (add_months(AS_OF, -30), add_months(AS_OF, -4), AS_OF):
+        for account_ids in (None, some):
+            for service_id in (None, services[0]):
+                expected = {}
+                ages = _aging_of_states(ledger.states(session, period, account_ids), bucket_cutoffs(day))
+                for (account_id, pair_service), age in ages.items():
+                    if pair_service is None or (service_id is not None and pair_service != service_id):
+                        continue
+                    if not age.oldest_unpaid:
+                        continue
+                    buckets, oldest = expected.get(account_id, ({b: D("0.00") for b in BUCKETS}, age.oldest_unpaid))
+                    expected[account_id] = ({b: buckets[b] + age.buckets[b] for b in BUCKETS},
+                                            min(oldest, age.oldest_unpaid))
+                found = ledger.debt_by_account(session, day, account_ids, period=period, service_id=service_id)
+                assert found == expected, (day, account_ids, service_id)
+                checked += len(found)
+    assert checked > 10

@@ -42,7 +42,8 @@ Modules, in the order money goes through them:
   debtors' buckets.
 """
 from .aging import (  # noqa: F401
-    BUCKETS, Aging, OldDebt, PairState, aging, aging_totals, debts_older_than, fifo, fifo_state, fifo_step,
+    BUCKETS, Aging, OldDebt, PairState, aging, aging_totals, debt_by_account, debts_older_than, fifo, fifo_state,
+    fifo_step,
     last_month_older_than, older_than, clear_debt_ages, states, store_debt_ages,
 )
 from .books import (  # noqa: F401

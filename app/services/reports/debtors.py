@@ -76,17 +76,9 @@ def debtors_report(session, filters) -> Report:
         raise ReportError(_("The debt is not negative"), "min_debt")
     if months is not None and int(months) < 0:
         raise ReportError(_("The number of months is not negative"), "older_than")
-    per_account: dict[int, dict] = {}
-    for (account_id, service_id), age in ledger.aging(session, day, filtered_accounts(session, filters), period=state).items():
-        if service_id is None or (filters.service_id is not None and service_id != filters.service_id):
-            continue
-        if not age.oldest_unpaid:
-            continue
-        row = per_account.setdefault(account_id, {"buckets": dict.fromkeys(BUCKETS, ZERO), "oldest": None})
-        for name, amount in age.buckets.items():
-            row["buckets"][name] += amount
-        if row["oldest"] is None or age.oldest_unpaid < row["oldest"]:
-            row["oldest"] = age.oldest_unpaid
+    per_account = {account_id: {"buckets": buckets, "oldest": oldest} for account_id, (buckets, oldest) in
+                   ledger.debt_by_account(session, day, filtered_accounts(session, filters), period=state,
+                                          service_id=filters.service_id).items()}
     chosen = {}
     for account_id, row in per_account.items():
         debt = sum(row["buckets"].values(), ZERO)
