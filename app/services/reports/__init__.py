@@ -318,12 +318,7 @@ def account_directory(session, filters: ReportFilters) -> dict:
     stmt = (select(Account.id, Account.account_number, Account.owner_name, Building.address, Premise.number,
                    Building.id, Building.code)
             .join(Premise, Premise.id == Account.premise_id).join(Building, Building.id == Premise.building_id))
-    if filters.building_ids is not None:
-        stmt = stmt.where(Building.id.in_(list(filters.building_ids)))
-    if filters.building_id is not None:
-        stmt = stmt.where(Building.id == filters.building_id)
-    if filters.account_id is not None:
-        stmt = stmt.where(Account.id == filters.account_id)
+    stmt = where_accounts(stmt, filters, Account.id, Building.id)
     found = {}
     apt = _("apt.")  # translated once, not per account (100,000 lookups of the locale cost seconds)
     for account_id, number, owner, address, flat, building_id, code in session.execute(stmt):

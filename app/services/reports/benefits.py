@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from ...billing.money import as_decimal
 from ...models import Account, Beneficiary, BenefitCategory, ChargeLine, Premise, Resident, Service
 from .. import ledger
-from . import Column, Report, ReportKind
+from . import Column, Report, ReportKind, where_accounts
 
 ZERO = Decimal("0.00")
 
@@ -132,12 +132,7 @@ def benefit_lines(session, filters) -> list[BenefitLine]:
 
 
 def _scope(stmt, filters, account_column, service_column):
-    if filters.building_ids is not None:
-        stmt = stmt.where(Premise.building_id.in_(filters.building_ids))
-    if filters.building_id is not None:
-        stmt = stmt.where(Premise.building_id == filters.building_id)
-    if filters.account_id is not None:
-        stmt = stmt.where(account_column == filters.account_id)
+    stmt = where_accounts(stmt, filters, account_column, Premise.building_id)
     if filters.service_id is not None:
         stmt = stmt.where(service_column == filters.service_id)
     return stmt

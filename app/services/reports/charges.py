@@ -9,7 +9,7 @@ from sqlalchemy import case, select
 from ...billing.money import trim
 from ...models import Account, Building, ChargeLine, Premise, Service
 from ...models.billing import LINE_KINDS, VOLUME_SOURCES
-from . import Column, OwnFilter, Report, ReportKind
+from . import Column, OwnFilter, Report, ReportKind, where_accounts
 
 KIND_LABELS = tuple((code, label) for code, label in LINE_KINDS)
 SOURCE_LABELS = tuple((code, label) for code, label in VOLUME_SOURCES)
@@ -33,14 +33,9 @@ def charges_report(session, filters) -> Report:
             .join(Account, Account.id == ChargeLine.account_id).join(Service, Service.id == ChargeLine.service_id)
             .join(Premise, Premise.id == Account.premise_id).join(Building, Building.id == ChargeLine.building_id)
             .where(ChargeLine.period == period))
-    if filters.building_ids is not None:
-        stmt = stmt.where(ChargeLine.building_id.in_(list(filters.building_ids)))
-    if filters.building_id is not None:
-        stmt = stmt.where(ChargeLine.building_id == filters.building_id)
+    stmt = where_accounts(stmt, filters, ChargeLine.account_id, ChargeLine.building_id)
     if filters.service_id is not None:
         stmt = stmt.where(ChargeLine.service_id == filters.service_id)
-    if filters.account_id is not None:
-        stmt = stmt.where(ChargeLine.account_id == filters.account_id)
     if extra.get("line_kind"):
         stmt = stmt.where(ChargeLine.kind == extra["line_kind"])
     if extra.get("source"):
