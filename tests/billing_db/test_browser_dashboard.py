@@ -3,33 +3,17 @@ with two closed months (tests/billing_db/test_dashboard.py); no console error, t
 and collected is drawn by the vendored Chart.js (a Chart instance on the canvas, and pixels on
 it), the figures link to their reports — and a screenshot for docs/dashboard.png. An inspector's
 home page has no chart and no money."""
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import PASSWORD, make_app, sign_in
+from tests.conftest import PASSWORD, sign_in
 
+from .test_browser_month import billing_server  # noqa: F401 (the fixture)
 from .test_dashboard import two_closed_months
 
 pytestmark = pytest.mark.e2e
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
-
-
-@pytest.fixture()
-def dashboard_server(bdb):
-    application = make_app(SQLALCHEMY_DATABASE_URI=bdb.config["SQLALCHEMY_DATABASE_URI"], WTF_CSRF_ENABLED=True)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    from app.extensions import db
-
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _watch(page, base):
@@ -46,9 +30,9 @@ def _watch(page, base):
     return problems
 
 
-def test_the_accountant_sees_the_dashboard_with_its_chart_drawn(bdb, dashboard_server, browser):
+def test_the_accountant_sees_the_dashboard_with_its_chart_drawn(bdb, billing_server, browser):
     two_closed_months()
-    base = dashboard_server
+    base = billing_server
     context = browser.new_context(locale="uk-UA", viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -82,9 +66,9 @@ def test_the_accountant_sees_the_dashboard_with_its_chart_drawn(bdb, dashboard_s
     context.close()
 
 
-def test_the_inspectors_home_page_has_no_chart_and_no_money(bdb, dashboard_server, page):
+def test_the_inspectors_home_page_has_no_chart_and_no_money(bdb, billing_server, page):
     two_closed_months()
-    base = dashboard_server
+    base = billing_server
     problems = _watch(page, base)
     sign_in(page, base, "inspector", PASSWORD)
     page.goto(f"{base}/")
