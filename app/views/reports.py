@@ -91,10 +91,14 @@ def format_cell(column, value) -> str:
     return "" if shown is None else str(shown)
 
 
-def sort_rows(rows: list, index: int, descending: bool) -> list:
-    """Stable, empty values last in both directions."""
+def sort_rows(rows: list, index: int, descending: bool, shown=None) -> list:
+    """Stable, empty values last in both directions; a code column by the label people see
+    (``shown``: the column's ``shower()``), case-insensitively."""
     present = [r for r in rows if r[index] is not None and r[index] != ""]
     empty = [r for r in rows if r[index] is None or r[index] == ""]
+    if shown is not None:
+        present.sort(key=lambda r: str(shown(r[index])).casefold(), reverse=descending)
+        return present + empty
     try:
         present.sort(key=lambda r: r[index], reverse=descending)
     except TypeError:  # mixed kinds in one column: as texts
@@ -107,11 +111,15 @@ def table(report, args) -> dict:
     from ..services.reports.writers import Totals
 
     rows = list(report.rows)
-    codes = [c.code for c in report.columns]
+    keep = report.people_index
+    columns = [report.columns[i] for i in keep]
+    codes = [c.code for c in columns]
     sort = args.get("sort", "")
     descending = args.get("dir", "") == "desc"
     if sort in codes:
-        rows = sort_rows(rows, codes.index(sort), descending)
+        index = keep[codes.index(sort)]
+        rows = sort_rows(rows, index, descending,
+                         report.columns[index].shower() if report.columns[index].labels else None)
     else:
         sort = ""
     totals = Totals(report)
@@ -125,11 +133,10 @@ def table(report, args) -> dict:
         page = 1
     page = min(max(page, 1), pages)
     shown = rows[(page - 1) * PAGE: page * PAGE]
-    columns = report.columns
     return {
         "columns": [{"code": c.code, "title": str(c.title), "numeric": c.kind in NUMERIC} for c in columns],
-        "rows": [[format_cell(c, v) for c, v in zip(columns, row)] for row in shown],
-        "totals": ([format_cell(c, v) if not isinstance(v, str) else v for c, v in zip(columns, last)]
+        "rows": [[format_cell(report.columns[i], row[i]) for i in keep] for row in shown],
+        "totals": ([format_cell(report.columns[i], last[i]) if not isinstance(last[i], str) else last[i] for i in keep]
                    if last is not None and rows else None),
         "count": len(rows), "page": page, "pages": pages, "sort": sort, "dir": "desc" if descending else "asc",
         "first": (page - 1) * PAGE + 1 if rows else 0, "last_row": (page - 1) * PAGE + len(shown),

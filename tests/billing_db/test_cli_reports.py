@@ -169,7 +169,9 @@ def test_every_report_keeps_numbers_numbers_and_texts_texts(bdb):
         cells = [c for row in sheet.iter_rows(min_row=first, max_row=first + len(rows) - 2) for c in row]
         assert cells or len(rows) == 1, kind  # rows in the CSV: rows in the XLSX
         assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row), kind
-        numeric_cells = [i for i, c in enumerate(report.columns) if c.kind in ("money", "quantity")]
+        people = [c for c in report.columns if c.people]  # the XLSX's columns
+        assert sheet.cell(first - 1, 1).value == str(people[0].title), kind
+        numeric_cells = [i for i, c in enumerate(people) if c.kind in ("money", "quantity")]
         assert all(c.data_type == "n" for c in cells if c.column - 1 in numeric_cells and c.value is not None), kind
         negative_cells += sum(isinstance(c.value, (int, float)) and c.value < 0 for c in cells)
         at = codes.index("account_number") if "account_number" in codes else None

@@ -51,6 +51,8 @@ class Column:
     width: int | None = None   # XLSX column width in characters (None: from the kind)
     labels: tuple = ()         # ((code, label), ...): a code column shown to people by its label
                                # (the machine CSV keeps the code)
+    people: bool = True        # shown to people (the screen, the XLSX, the CSV for Excel); False: a
+                               # code for the machine CSV only, its name in the column beside it
 
     def shown(self, value):
         """The value as people see it (a code by its label)."""
@@ -111,6 +113,11 @@ class Report:
     @property
     def machine_columns(self) -> list[Column]:
         return [c for c in self.columns if c.machine]
+
+    @property
+    def people_index(self) -> list[int]:
+        """The positions in a row of the columns people see (the screen, the XLSX, the CSV for Excel)."""
+        return [i for i, c in enumerate(self.columns) if c.people]
 
 
 @dataclass(frozen=True)
@@ -308,6 +315,39 @@ def filtered_accounts(session, filters: ReportFilters) -> list[int] | None:
     return list(session.scalars(where_accounts(stmt, filters, Account.id, Premise.building_id)))
 
 
+def address_maker():
+    """``address(building_address, flat)`` → «вул. Соборна, 1, кв. 5» in the interface language, the
+    word for a flat translated once (100,000 lookups of the locale cost seconds); the one way the
+    reports write an address."""
+    apt = _("apt.")
+
+    def address(building: str | None, flat: str | None) -> str:
+        if not flat:
+            return building or ""
+        return f"{building}, {apt} {flat}" if building else f"{apt} {flat}"
+
+    return address
+
+
+def service_labels(session) -> tuple:
+    """((service code, name), ...): the labels of a service-code column (people see the name)."""
+    from sqlalchemy import select
+
+    from ...models import Service
+
+    return tuple(session.execute(select(Service.code, Service.name).order_by(Service.code)).tuples())
+
+
+def category_labels(session) -> tuple:
+    """((benefit category code, name), ...): the labels of a category-code column."""
+    from sqlalchemy import select
+
+    from ...models import BenefitCategory
+
+    return tuple(session.execute(select(BenefitCategory.code, BenefitCategory.name)
+                                 .order_by(BenefitCategory.code)).tuples())
+
+
 def account_directory(session, filters: ReportFilters) -> dict:
     """{account id: (number, owner, address, building id, building code)} of the accounts the
     filters allow (scope, building, account) — one query, for the kinds that show people."""
@@ -320,7 +360,7 @@ def account_directory(session, filters: ReportFilters) -> dict:
             .join(Premise, Premise.id == Account.premise_id).join(Building, Building.id == Premise.building_id))
     stmt = where_accounts(stmt, filters, Account.id, Building.id)
     found = {}
-    apt = _("apt.")  # translated once, not per account (100,000 lookups of the locale cost seconds)
+    address_of = address_maker()
     for account_id, number, owner, address, flat, building_id, code in session.execute(stmt):
-        found[account_id] = (number, owner, f"{address}, {apt} {flat}" if flat else address, building_id, code)
+        found[account_id] = (number, owner, address_of(address, flat), building_id, code)
     return found

@@ -16,7 +16,7 @@ the table when they differ. Recalculations of benefits of closed months are in t
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from ...billing.money import as_decimal
 from ...models import Account, Beneficiary, BenefitCategory, ChargeLine, Premise, Resident, Service
 from .. import ledger
-from . import Column, Report, ReportKind, where_accounts
+from . import Column, Report, ReportKind, address_maker, where_accounts
 
 ZERO = Decimal("0.00")
 
@@ -47,10 +47,10 @@ COLUMNS = [
 CODES = tuple(c.code for c in COLUMNS if c.machine)
 
 SUMMARY_COLUMNS = [
-    Column("category_code", _l("Benefit category")),
+    Column("category_code", _l("Benefit category"), people=False),
     Column("category_name", _l("Category"), machine=False, width=30),
     Column("pct", _l("Discount, %"), "percent"),
-    Column("service_code", _l("Service")),
+    Column("service_code", _l("Service"), people=False),
     Column("service_name", _l("Service name"), machine=False, width=25),
     Column("beneficiaries", _l("Beneficiaries"), "int", total=True),
     Column("persons", _l("Persons using the benefit"), "int", total=True),
@@ -114,6 +114,7 @@ def benefit_lines(session, filters) -> list[BenefitLine]:
                      ChargeLine.service_id)
     price = {(a, s): p for a, s, p in session.execute(tariffs)}
     addresses = _addresses(session)
+    address_of = address_maker()
     result = []
     for r in session.execute(stmt):
         (account_id, _beneficiary_id, service_id, target, first, last, days, quantity, amount, number, flat,
@@ -121,7 +122,7 @@ def benefit_lines(session, filters) -> list[BenefitLine]:
          building_id) = r
         tariff = price.get((account_id, service_id))
         result.append(BenefitLine(
-            account_id, number, _address(addresses.get(building_id), flat), resident_id or "", full_name or "",
+            account_id, number, address_of(addresses.get(building_id), flat), resident_id or "", full_name or "",
             rnokpp or "", category_code or "", category_name or "", as_decimal(pct, 2) if pct is not None else ZERO,
             service_id, service_code, service_name, target, first, last, int(days or 0),
             as_decimal(quantity, 4) if quantity is not None else Decimal("0"),
@@ -144,8 +145,6 @@ def _addresses(session) -> dict[int, str]:
     return dict(session.execute(select(Building.id, Building.address)).all())
 
 
-def _address(building: str | None, flat: str | None) -> str:
-    return ", ".join(part for part in (building, f"кв. {flat}" if flat else None) if part)
 
 
 def ledger_check(session, filters, lines: list[BenefitLine]) -> list[str]:
@@ -175,7 +174,12 @@ def benefits_report(session, filters) -> Report:
     lines = benefit_lines(session, filters)
     rows = [(b.account_number, b.address, b.resident_id, b.full_name, b.rnokpp, b.category_code, b.pct,
              b.service_code, b.days, b.quantity, b.persons, b.amount) for b in lines]
-    return Report("benefits", str(_l("Benefits, form 2-pilha")), filters.period, COLUMNS, rows,
+    # people see the category's and the service's names, the machine CSV their codes
+    categories = {(b.category_code, b.category_name) for b in lines if b.category_code}
+    services = {(b.service_code, b.service_name) for b in lines}
+    columns = [replace(c, labels=tuple(sorted(categories))) if c.code == "category_code"
+               else replace(c, labels=tuple(sorted(services))) if c.code == "service_code" else c for c in COLUMNS]
+    return Report("benefits", str(_l("Benefits, form 2-pilha")), filters.period, columns, rows,
                   notes=ledger_check(session, filters, lines))
 
 

@@ -4,12 +4,14 @@ estimated (0/1) — and, for people only, the owner, the address, the source of 
 explanation the engine wrote. Filters: building, service, account, the line's kind and the
 volume's source; the scope."""
 from flask_babel import lazy_gettext as _l
+from dataclasses import replace
+
 from sqlalchemy import case, select
 
 from ...billing.money import trim
 from ...models import Account, Building, ChargeLine, Premise, Service
 from ...models.billing import LINE_KINDS, VOLUME_SOURCES
-from . import Column, OwnFilter, Report, ReportKind, where_accounts
+from . import Column, OwnFilter, Report, ReportKind, address_maker, service_labels, where_accounts
 
 KIND_LABELS = tuple((code, label) for code, label in LINE_KINDS)
 SOURCE_LABELS = tuple((code, label) for code, label in VOLUME_SOURCES)
@@ -43,18 +45,21 @@ def charges_report(session, filters) -> Report:
     stmt = (stmt.order_by(Account.account_number, Service.code, KIND_ORDER, ChargeLine.target_period, ChargeLine.seq)
             .execution_options(yield_per=5000))
 
+    address_of = address_maker()
+
     def rows():
         for r in session.execute(stmt):
-            address = f"{r[9]}, {_l('apt.')} {r[10]}" if r[10] else r[9]
             yield (r[0], r[1], r[2], r[3], trim(r[4]), trim(r[5], 2), r[6], 1 if r[7] == "estimated" else 0,
-                   r[8], address, r[7], r[11] or "")
+                   r[8], address_of(r[9], r[10]), r[7], r[11] or "")
 
     words = []
     if extra.get("line_kind"):
         words.append(str(LINE_KINDS.label(extra["line_kind"])))
     if extra.get("source"):
         words.append(str(VOLUME_SOURCES.label(extra["source"])))
-    return Report("charges", str(_l("Charges")), period, COLUMNS, rows(), subtitle="; ".join(words))
+    # people see the service's name, the machine CSV its code
+    columns = [replace(c, labels=service_labels(session)) if c.code == "service_code" else c for c in COLUMNS]
+    return Report("charges", str(_l("Charges")), period, columns, rows(), subtitle="; ".join(words))
 
 
 KINDS = [ReportKind("charges", _l("Charges"), charges_report, codes=tuple(c.code for c in COLUMNS if c.machine),

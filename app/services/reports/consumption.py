@@ -60,6 +60,7 @@ HUNDRED = Decimal(100)
 CHUNK = 5000  # ids in one IN list
 
 RESOURCE_CHOICES = tuple((code, METER_RESOURCES.labels[code]) for code in LOSS_RESOURCES)
+RESOURCE_LABELS = tuple(METER_RESOURCES.labels.items())
 
 
 def _qty(value) -> Decimal:
@@ -260,7 +261,7 @@ def imbalance_trend(session, last_period: str, months: int = TREND_MONTHS, build
 COLUMNS = [
     Column("building_code", _l("Building"), width=10),
     Column("address", _l("Address"), machine=False, width=34),
-    Column("resource", _l("Resource code"), width=12),
+    Column("resource", _l("Resource code"), width=12, people=False),
     Column("resource_name", _l("Resource"), machine=False, width=20),
     Column("house_volume", _l("House meter"), "quantity", total=True),
     Column("actual", _l("Actual readings"), "quantity", total=True),
@@ -355,7 +356,7 @@ SUSPECT_COLUMNS = [
     Column("account_number", _l("Account"), width=14),
     Column("owner_name", _l("Owner"), machine=False, width=28),
     Column("address", _l("Address"), machine=False, width=34),
-    Column("resource", _l("Resource code"), width=12),
+    Column("resource", _l("Resource"), width=16, labels=RESOURCE_LABELS),
     Column("reason", _l("Reason"), width=30, labels=REASONS),
     Column("serial", _l("Serial number"), width=14),
     Column("persons", _l("Persons"), "int"),
@@ -491,7 +492,7 @@ def suspects_report(session, filters) -> Report:
 NODE_COLUMNS = [
     Column("node_code", _l("Network node"), width=12),
     Column("node_name", _l("Name"), machine=False, width=28),
-    Column("resource", _l("Resource code"), width=12),
+    Column("resource", _l("Resource code"), width=12, people=False),
     Column("resource_name", _l("Resource"), machine=False, width=20),
     Column("node_volume", _l("Node meter"), "quantity", total=True),
     Column("buildings_volume", _l("House meters of its buildings"), "quantity", total=True),

@@ -21,7 +21,7 @@ from ...billing.periods import first_day, last_day
 from ...models import Account, Building, Period, Premise, RestructuringAgreement
 from .. import ledger
 from ..ledger.aging import BUCKETS, older_than
-from . import Column, OwnFilter, Report, ReportError, ReportKind, filtered_accounts
+from . import Column, OwnFilter, Report, ReportError, ReportKind, address_maker, filtered_accounts
 
 ZERO = Decimal("0.00")
 BUCKET_CODES = ("months_0_1", "months_1_3", "months_3_6", "months_6_12", "months_12_36", "months_36_plus")
@@ -109,13 +109,14 @@ def _people(session, account_ids) -> dict:
     from ..ledger.books import _chunks
 
     found = {}
+    address_of = address_maker()
     for part in _chunks(account_ids):
         for account_id, number, owner, phone, email, address, flat in session.execute(
                 select(Account.id, Account.account_number, Account.owner_name, Account.phone, Account.email,
                        Building.address, Premise.number)
                 .join(Premise, Premise.id == Account.premise_id).join(Building, Building.id == Premise.building_id)
                 .where(Account.id.in_(part))):
-            found[account_id] = [number, owner, f"{address}, кв. {flat}", phone, email, None]
+            found[account_id] = [number, owner, address_of(address, flat), phone, email, None]
         for account_id, number, until in session.execute(
                 select(RestructuringAgreement.account_id, RestructuringAgreement.number,
                        RestructuringAgreement.agreement_date)

@@ -19,7 +19,7 @@ from .. import ledger
 from . import Column, Report, ReportKind
 
 COLUMNS = [
-    Column("period", _l("Period")), Column("status", _l("Status")),
+    Column("period", _l("Period")), Column("status", _l("Status"), people=False),
     Column("status_name", _l("State"), machine=False),
     Column("closed_at", _l("Closed at"), width=17), Column("closed_by", _l("Closed by"), width=20),
     Column("charged", _l("Charged"), "money", total=True),

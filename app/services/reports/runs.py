@@ -105,7 +105,7 @@ def execute(run_id: int) -> str:
                         "chart": report.chart,
                         "totals": {k: _encode(v) for k, v in report.totals.items()} if report.totals else None,
                         "columns": [{"code": c.code, "title": str(c.title), "kind": c.kind, "total": c.total,
-                                     "machine": c.machine, "width": c.width,
+                                     "machine": c.machine, "width": c.width, "people": c.people,
                                      "labels": [[code, str(label)] for code, label in c.labels]}
                                     for c in report.columns]}
                 stream.write(json.dumps(head, ensure_ascii=False) + "\n")
@@ -137,7 +137,8 @@ def stored_report(run: ReportRun) -> Report:
     with open(path, encoding="utf-8") as stream:
         head = json.loads(stream.readline())
     columns = [Column(c["code"], c["title"], c["kind"], c["total"], c["machine"], c["width"],
-                      tuple(tuple(p) for p in c.get("labels") or ())) for c in head["columns"]]
+                      tuple(tuple(p) for p in c.get("labels") or ()), c.get("people", True))
+               for c in head["columns"]]
     decoders = [_decoder(c.kind) for c in columns]
     by_code = {c.code: d for c, d in zip(columns, decoders)}
 

@@ -20,7 +20,7 @@ COLUMNS = [
     Column("account_number", _l("Account")),
     Column("owner_name", _l("Owner"), machine=False, width=30),
     Column("address", _l("Address"), machine=False, width=36),
-    Column("service_code", _l("Service")),
+    Column("service_code", _l("Service"), people=False),
     Column("service_name", _l("Service name"), machine=False, width=24),
     Column("charged", _l("Charged"), "money", total=True, machine=False),
     Column("benefits", _l("Benefits"), "money", total=True, machine=False),

@@ -31,7 +31,7 @@ COLUMNS = [Column("account_number", _l("Account"), width=14), Column("owner", _l
 BUILDING_COLUMNS = [Column("building_code", _l("Building code"), width=12),
                     Column("address", _l("Address"), machine=False, width=36),
                     Column("accounts", _l("Accounts"), "int", machine=False), *MONEY]
-SERVICE_COLUMNS = [Column("service_code", _l("Service code"), width=12),
+SERVICE_COLUMNS = [Column("service_code", _l("Service code"), width=12, people=False),
                    Column("service", _l("Service"), machine=False, width=30), *MONEY]
 GROUPS = (("account", _l("by account")), ("building", _l("by building")), ("service", _l("by service")))
 ZERO = Decimal("0.00")

@@ -24,7 +24,7 @@ from . import Column, Report, ReportError, ReportKind
 
 PLACE = [Column("building_code", _l("Building")), Column("address", _l("Address"), machine=False, width=36),
          Column("entrance", _l("Entrance"), "int", machine=False), Column("number", _l("Premise")),
-         Column("serial", _l("Serial number")), Column("resource", _l("Resource code")),
+         Column("serial", _l("Serial number")), Column("resource", _l("Resource code"), people=False),
          Column("resource_name", _l("Resource"), machine=False, width=22)]
 VERIFICATION_COLUMNS = [*PLACE, Column("next_verification", _l("Next verification"), "date")]
 MISSING_COLUMNS = [*PLACE, Column("last_reading_date", _l("Date of the last reading"), "date")]

@@ -67,7 +67,8 @@ class Totals:
                 values[i] = given.get(column.code)
             elif i in self.sums:
                 values[i] = self.sums[i]
-        label_at = next((i for i, c in enumerate(self.report.columns) if c.kind == "text" and values[i] is None), None)
+        label_at = next((i for i, c in enumerate(self.report.columns)
+                         if c.kind == "text" and c.people and values[i] is None), None)
         if label_at is not None:
             values[label_at] = _("Total")
         return values
@@ -124,17 +125,18 @@ def write_csv_uk(report, stream, organisation: str | None = None) -> int:
     writer = CsvWriter(stream, delimiter=";", lineterminator="\r\n", decimal=",")
     for line in title_lines(report, organisation):
         writer.writerow([line])
-    writer.writerow([str(c.title) for c in report.columns])
+    keep = report.people_index
+    writer.writerow([str(report.columns[i].title) for i in keep])
     totals = Totals(report)
-    shows = [c.shower() for c in report.columns]
+    shows = [(i, report.columns[i].shower()) for i in keep]
     count = 0
     for row in report.rows:
-        writer.writerow([_cell(show(v)) for show, v in zip(shows, row)])
+        writer.writerow([_cell(show(row[i])) for i, show in shows])
         totals.add(row)
         count += 1
     last = totals.row()
     if last is not None:
-        writer.writerow(last)
+        writer.writerow([last[i] for i in keep])
     for note in report.notes:
         writer.writerow([note])
     return count
@@ -149,7 +151,8 @@ def _cell(value):
 def write_xlsx(report, target, organisation: str | None = None) -> int:
     """The people's XLSX to a path or a binary stream; returns the number of rows."""
     organisation = organisation_name() if organisation is None else organisation
-    columns = report.columns
+    keep = report.people_index
+    columns = [report.columns[i] for i in keep]
     with Workbook(target, constant_memory=True, properties={"title": str(report.title), "company": organisation}) as book:
         sheet = book.sheet(str(report.title))
         heading = book.format(bold=True, font_size=13)
@@ -172,19 +175,19 @@ def write_xlsx(report, target, organisation: str | None = None) -> int:
         sheet.freeze_panes(row_at + 1, 0)
         sheet.repeat_rows(row_at)
         totals = Totals(report)
-        shows = [c.shower() for c in columns]
+        shows = [(col, i, report.columns[i].shower(), formats[col]) for col, i in enumerate(keep)]
         count = 0
         for row in report.rows:
             row_at += 1
-            for col, value in enumerate(row):
-                sheet.write(row_at, col, shows[col](value), formats[col])
+            for col, i, show, fmt in shows:
+                sheet.write(row_at, col, show(row[i]), fmt)
             totals.add(row)
             count += 1
         last = totals.row()
         if last is not None:
             row_at += 1
-            for col, value in enumerate(last):
-                sheet.write(row_at, col, value, total_formats[col])
+            for col, i in enumerate(keep):
+                sheet.write(row_at, col, last[i], total_formats[col])
         for note in report.notes:
             row_at += 1
             sheet.write(row_at, 0, note, plain)
