@@ -17,13 +17,13 @@ def build_report_run(self, run_id: int):
 
 def start_report_run(kind: str, args: dict, building_ids=None, user: str | None = None):
     """The screen's «Побудувати»: the same report of the same user already queued or being built is
-    shown, not started twice; else a run is recorded and queued. Returns the run (done already
+    shown, not started twice (unless no worker took it: then it is failed and a new one queued); else a run is recorded and queued. Returns the run (done already
     when the tasks run eagerly; failed when the broker refused)."""
     from ..extensions import db
     from ..models import ReportRun
-    from ..services.reports.runs import find_run, start_run
+    from ..services.reports.runs import find_run, start_run, unclaimed
 
-    found = find_run(kind, args, building_ids, user)
+    found = unclaimed(find_run(kind, args, building_ids, user))
     if found is not None and found.status in ("queued", "running"):
         return found
     run = start_run(kind, args, building_ids, user)

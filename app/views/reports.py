@@ -282,7 +282,7 @@ class ReportsView(BaseView):
     @has_access
     def report(self, kind):
         from ..services.reports import ReportError, build, filter_args, parse_filters
-        from ..services.reports.runs import find_run, stored_report
+        from ..services.reports.runs import find_run, stored_report, unclaimed
 
         spec = _kind_or_abort(kind)
         args = _args()
@@ -313,7 +313,7 @@ class ReportsView(BaseView):
             # the form again with the message under its field (200, as a model form's errors)
             return self.render_template("oblik/report.html", **context)
         if context["background"]:
-            run = find_run(spec.kind, context["query"], scope, _username())
+            run = unclaimed(find_run(spec.kind, context["query"], scope, _username()))
             context["run"] = run_view(run)
             if run is not None and run.status == "done":
                 try:
@@ -371,7 +371,9 @@ class ReportsView(BaseView):
     @expose("/run/<int:run_id>")
     @has_access
     def progress(self, run_id):
-        view = run_view(_run_or_abort(run_id))
+        from ..services.reports.runs import unclaimed
+
+        view = run_view(unclaimed(_run_or_abort(run_id)))
         # oblik.js polls while the status is «running»: a queued run is waiting to run
         view["status"] = "running" if view["active"] else view["status"]
         return jsonify(view)

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.extensions import current_appbuilder, db
 from app.models import Building, InspectorBuilding, Meter, MeterType, Premise, ReportRun
@@ -406,6 +406,58 @@ def test_a_queued_run_shows_a_progress_bar_polled_by_the_page(town, web, monkeyp
 
     assert execute(run.id) == "done"
     assert client.get(f"/reports/run/{run.id}").get_json()["status"] == "done"
+
+
+def test_a_run_no_worker_takes_does_not_block_a_rebuild(town, web, monkeypatch):
+    """No worker running (or the broker lost the message): the queued run waits for the heartbeat's
+    stale() at most; then the screen, the poll and the sweep say so in Ukrainian, and the button
+    queues a new run — the old message, delivered late, does nothing."""
+    from datetime import timedelta
+
+    from app.services.heartbeat import now, stale
+    from app.services.reports.runs import execute, sweep_orphans
+    from app.tasks import reports as tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.build_report_run, "delay", lambda run_id: sent.append(run_id))
+    client = web("accountant")
+    client.post("/reports/charges/run", data={"period": OCTOBER})
+    first = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    assert first.status == "queued" and sent == [first.id]
+    # within stale(): the same run is shown, nothing is failed
+    assert sweep_orphans() == []
+    client.post("/reports/charges/run", data={"period": OCTOBER})
+    assert sent == [first.id]
+    # nobody took it for longer than stale()
+    db.session.execute(update(ReportRun).where(ReportRun.id == first.id)
+                       .values(created_at=now() - stale() - timedelta(seconds=1)))
+    db.session.commit()
+    poll = client.get(f"/reports/run/{first.id}").get_json()
+    assert poll["status"] == "failed" and "фоновий обробник" in poll["message"].lower()
+    page = client.get(f"/reports/charges/?period={OCTOBER}").get_data(as_text=True)
+    assert 'id="report-run-message"' in page and 'id="report-build"' in page  # the button is back
+    client.post("/reports/charges/run", data={"period": OCTOBER})
+    second = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    assert second.id != first.id and second.status == "queued" and sent == [first.id, second.id]
+    assert execute(first.id) == "failed"  # the lost message, delivered late: nothing is built
+    assert execute(second.id) == "done"
+
+
+def test_the_sweep_fails_a_run_nobody_took(town):
+    from datetime import timedelta
+
+    from app.services.heartbeat import now, stale
+    from app.services.reports.runs import start_run, sweep_orphans
+
+    old = start_run("charges", {"period": OCTOBER}, None, "accountant")
+    fresh = start_run("charges", {"period": OCTOBER, "service": "CW"}, None, "accountant")
+    db.session.execute(update(ReportRun).where(ReportRun.id == old.id)
+                       .values(created_at=now() - stale() - timedelta(seconds=1)))
+    db.session.commit()
+    assert sweep_orphans() == [old.id]
+    db.session.expire_all()
+    assert db.session.get(ReportRun, old.id).status == "failed"
+    assert db.session.get(ReportRun, fresh.id).status == "queued"
 
 
 def test_a_post_without_the_csrf_token_is_refused(town, bdb, web):

@@ -5,7 +5,10 @@ heading and columns, then a JSON line per row — and marks the run done. The sc
 stored file (:func:`stored_report`), and downloads are written from it.
 
 A second delivery of the task finds the run done (or running with a live heartbeat) and does
-nothing; a run whose process died goes silent and :func:`sweep_orphans` marks it failed."""
+nothing; a run whose process died goes silent and :func:`sweep_orphans` marks it failed. A run no
+worker has taken for :func:`~app.services.heartbeat.stale` (no worker running, or the broker lost
+its message) is failed alike — by the sweep, and at once when the user asks for the same report
+again (:func:`unclaimed`), so that a queue nobody reads never blocks a rebuild."""
 from __future__ import annotations
 
 import json
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 
 from ...extensions import db
@@ -37,7 +41,7 @@ def directory() -> Path:
 def start_run(kind: str, args: dict, building_ids=None, user: str | None = None) -> ReportRun:
     run = ReportRun(kind=kind, filters=json.dumps(args, ensure_ascii=False),
                     scope=json.dumps(list(building_ids)) if building_ids is not None else None,
-                    username=user, status="queued", progress=0)
+                    username=user, status="queued", progress=0, created_at=now())
     db.session.add(run)
     db.session.commit()
     return run
@@ -54,6 +58,22 @@ def find_run(kind: str, args: dict, building_ids, user) -> ReportRun | None:
     run = db.session.scalar(stmt)
     if run is not None and run.scope != scope:
         return None
+    return run
+
+
+NOT_TAKEN = _l("The background worker has not taken this report: check that it is running, and build the report again.")
+
+
+def unclaimed(run: ReportRun | None) -> ReportRun | None:
+    """``run``, failed first if it is queued and no worker took it within :func:`stale` (the same
+    rule as a billing run's chunks). Atomic: a worker that claims it meanwhile keeps it."""
+    if run is None or run.status != "queued" or run.created_at is None or run.created_at >= now() - stale():
+        return run
+    session = db.session
+    session.execute(update(ReportRun).where(ReportRun.id == run.id, ReportRun.status == "queued")
+                    .values(status="failed", finished_at=now(), error=str(NOT_TAKEN)))
+    session.commit()
+    session.refresh(run)
     return run
 
 
@@ -155,19 +175,21 @@ def stored_report(run: ReportRun) -> Report:
 
 
 def sweep_orphans() -> list[int]:
-    """Runs whose process died (running, heartbeat silent for :func:`stale`): marked failed."""
+    """Runs whose process died (running, heartbeat silent for :func:`stale`) and runs no worker took
+    (queued for as long): marked failed."""
     session = db.session
     cutoff = now() - stale()
     silent = (ReportRun.status == "running",
               or_(ReportRun.heartbeat_at.is_(None), ReportRun.heartbeat_at < cutoff))
     from sqlalchemy import select
 
-    ids = list(session.scalars(select(ReportRun.id).where(*silent)))
+    waiting = (ReportRun.status == "queued", ReportRun.created_at < cutoff)
     failed = []
-    for run_id in ids:
-        if session.execute(update(ReportRun).where(ReportRun.id == run_id, *silent).values(
-                status="failed", finished_at=now(),
-                error=_("The process building this report stopped. Build it again."))).rowcount:
-            failed.append(run_id)
+    for condition, message in ((silent, _("The process building this report stopped. Build it again.")),
+                               (waiting, str(NOT_TAKEN))):
+        for run_id in list(session.scalars(select(ReportRun.id).where(*condition))):
+            if session.execute(update(ReportRun).where(ReportRun.id == run_id, *condition).values(
+                    status="failed", finished_at=now(), error=message)).rowcount:
+                failed.append(run_id)
     session.commit()
     return failed
