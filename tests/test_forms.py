@@ -2,6 +2,7 @@
 accepted and stored exactly; lists, cards and edit forms show them the same way back; a
 malformed date or number gets a Ukrainian message next to its field. Deleting a record other
 records depend on is refused with a message; a record nothing depends on is deleted."""
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ import pytest
 
 from tests.conftest import login
 from tests.webtools import (
-    add_reading, building_form, count, field_errors, flashes, make_building, make_meter, payment_form, premise_form,
+    add_reading, added_payment_id, building_form, count, field_errors, flashes, make_building, make_meter, payment_form, premise_form,
     reading_form, row, seed_ids, table_text, text, uid,
 )
 
@@ -95,13 +96,14 @@ def test_iso_dates_and_points_are_accepted_too(app, operator):
 
 
 def test_money_is_shown_with_kopiyky(app, operator, ids):
-    external = uid("FP")
-    response = operator.post("/paymentview/add", data=payment_form(ids["account"]["B2-001"], external,
+    response = operator.post("/paymentview/add", data=payment_form(ids["account"]["B2-001"],
                                                                   paid_on="15.11.2026", amount="1 250,4"))
     assert response.status_code == 302
     from app.models import Payment
 
-    payment = row(app, Payment, Payment.external_id == external)
+    payment = row(app, Payment, Payment.id == added_payment_id(response))
+    external = payment["external_id"]
+    assert re.fullmatch(r"КВ-2026-\d{4}", external)  # the receipt number, given by the system
     assert (payment["paid_on"], payment["amount"]) == (date(2026, 11, 15), Decimal("1250.40"))
     listed = table_text(text(operator.get(f"/paymentview/list/?_flt_0_external_id={external}")))
     assert "15.11.2026" in listed and "1250,40" in listed

@@ -199,11 +199,18 @@ def reading_form(meter_id, day, value, **over):
     return data
 
 
-def payment_form(account_id, external_id, **over):
-    data = {"external_id": external_id, "account": str(account_id), "paid_on": "01.11.2026",
-            "amount": "150,25", "source": "cash"}
+def payment_form(account_id, **over):
+    """A payment at the desk as the form posts it: no identifier (the receipt number is given)."""
+    data = {"account": str(account_id), "paid_on": "01.11.2026", "amount": "150,25", "source": "cash"}
     data.update(over)
     return data
+
+
+def added_payment_id(response) -> int:
+    """The new payment's id: saving the form opens the payment (its receipt)."""
+    match = re.search(r"/paymentview/show/(\d+)", response.headers.get("Location", ""))
+    assert match, response.headers.get("Location")
+    return int(match.group(1))
 
 
 def resident_form(resident_id, **over):

@@ -49,6 +49,10 @@ RESOURCES = Choices.of(billing_codes.RESOURCES, {
 })
 METER_RESOURCES = Choices.of(billing_codes.METER_RESOURCES,
                              {**RESOURCES.labels, "heat_allocator": _l("Heat cost allocator")})
+# Where a payment came from: the codes a form writes (a bank register's own source names, such as
+# «ПриватБанк», are kept as the file gives them and shown as they are).
+PAYMENT_SOURCES = Choices(("cash", _l("Cash desk")), ("bank", _l("Bank statement")),
+                          ("import", _l("Payment register import")))
 AREA_BASES = Choices(("total", _l("Total area")), ("heated", _l("Heated area")))
 PREMISE_KINDS = Choices(("apartment", _l("Apartment")), ("nonresidential", _l("Non-residential premise")))
 HEATING_KINDS = Choices(("central", _l("Central heating")), ("individual", _l("Individual heating")))

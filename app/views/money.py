@@ -1,6 +1,9 @@
 """Оплати: payments as received facts — entered or imported, never edited or deleted; posted
 to the journal when recorded, and corrected only by a reversal (Сторнування) with a reason."""
-from flask import abort, flash, redirect, request, url_for
+import io
+from datetime import date
+
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -13,12 +16,16 @@ from ..models import Payment
 from ..services import ledger
 from ..models import JournalEntry, PaymentReversal, Service
 from ..models.choices import JOURNAL_KINDS
-from .base import OblikApi, OblikModelView
+from ..models.choices import PAYMENT_SOURCES, Choices
+from .base import OblikApi, OblikModelView, typed_filters
+from .fields import ChoiceField
 from .csrf import check_csrf
 from .labels import LABELS
 from .scope import request_user
 
 FACT_PERMISSIONS = ["can_list", "can_show", "can_add"]
+# what a payment entered on the form may come from (an import writes its own)
+DESK_SOURCES = Choices(*(pair for pair in PAYMENT_SOURCES if pair[0] != "import"))
 
 
 def _stamp(item):
@@ -35,21 +42,75 @@ class PaymentView(OblikModelView):
     list_title = _l("Payments")
     show_title = add_title = _l("Payment")
     list_columns = ["external_id", "account", "paid_on", "amount", "source", "created_by"]
-    add_columns = ["external_id", "account", "paid_on", "amount", "source"]
+    # the identifier of a payment taken at the desk is its receipt number, given by the system
+    add_columns = ["account", "paid_on", "amount", "source"]
+    add_form_extra_fields = {"source": ChoiceField(_l("Source"), choices=DESK_SOURCES)}
+    formatters_columns = {"source": lambda code: str(PAYMENT_SOURCES.label(code))}
+    list_template = "oblik/payment_list.html"
     show_columns = ["external_id", "account", "paid_on", "amount", "source", "created_by", "created_at"]
     search_columns = ["external_id", "account", "paid_on", "amount", "source"]
     order_columns = ["external_id", "paid_on", "amount"]
     base_order = ("paid_on", "desc")
     show_template = "oblik/payment_show.html"
-    method_permission_name = {"reverse": "reverse"}
+    method_permission_name = {"reverse": "reverse", "receipt": "show"}
+
+    def prefill_add(self, form) -> None:
+        if form.paid_on.data is None:
+            form.paid_on.data = date.today()
+        if not form.source.data:
+            form.source.data = "cash"
+
+    def _attach_errors(self, form, item) -> bool:
+        """The form's rules but the identifier's: the receipt number is given at the save
+        (:func:`ledger.receive_payment`), so a refused form takes no number."""
+        given = item.external_id
+        if not given:
+            item.external_id = "-"
+        try:
+            return super()._attach_errors(form, item)
+        finally:
+            item.external_id = given
 
     def pre_add(self, item):
         _stamp(item)
         ledger.receive_payment(db.session, item, item.created_by)  # posted in the same transaction
 
+    def post_add(self, item):
+        g.payment_added = item.id
+
+    def post_add_redirect(self):
+        """To the new payment: its number, its posting and the receipt to print."""
+        added = getattr(g, "payment_added", None)
+        if added is not None:
+            return redirect(url_for("PaymentView.show", pk=added))
+        return super().post_add_redirect()
+
+    def _get_list_widget(self, filters, **kwargs):
+        widgets = super()._get_list_widget(filters, **kwargs)
+        joined = typed_filters(self.datamodel, filters).get_joined_filters(self._base_filters)
+        chosen = joined.apply_all(db.session.query(Payment.id)).with_entities(Payment.id).order_by(None)
+        widgets["totals"] = ledger.payment_totals(db.session, chosen.statement)
+        return widgets
+
+    @expose("/receipt/<int:pk>")
+    @has_access
+    def receipt(self, pk):
+        """Квитанція (PDF) of a payment taken at the desk, to print and hand over."""
+        from ..services.documents import receipt
+
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        if item.source != "cash":
+            flash(_("A receipt is printed for a payment taken at the cash desk only."), "warning")
+            return redirect(url_for("PaymentView.show", pk=pk))
+        return send_file(io.BytesIO(receipt.receipt_pdf(db.session, item)), mimetype="application/pdf",
+                         download_name=receipt.file_name(item), max_age=0)
+
     def _get_show_widget(self, pk, item, **kwargs):
         widgets = super()._get_show_widget(pk, item, **kwargs)
         widgets["posting"] = payment_posting(item)
+        widgets["posting"]["receipt"] = item.source == "cash"
         return widgets
 
     @expose("/reverse/<int:pk>", methods=["POST"])

@@ -36,19 +36,22 @@ def test_a_payment_shows_on_the_card_at_once_and_is_reversed_with_a_reason(bdb, 
     assert before > 0
 
     page.goto(f"{base}/paymentview/add")
-    page.fill("#external_id", "КАСА-000017")
+    assert page.locator("#external_id").count() == 0  # the receipt number is given, not typed
+    assert page.locator("#source").input_value() == "cash"
     pick(page, ".select2-selection", "E1-001", "E1-001").click()
     page.fill("#paid_on", "10.11.2026")
     page.fill("#amount", "1 500,00")
-    page.fill("#source", "каса")
     with page.expect_navigation():
         page.click("form button[type=submit], form input[type=submit]")
     assert "danger" not in (page.locator(".alert").first.get_attribute("class") or "")
+    assert "/paymentview/show/" in page.url and page.locator("#payment-receipt").is_visible()
+    payment_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    number = db.session.get(Payment, payment_id).external_id
+    assert number.startswith("КВ-2026-") and number in page.content()
 
     page.goto(f"{base}/accountview/show/{account_id}")
     assert _amount(page.locator("#balance-now-amount").inner_text()) == before - D("1500.00")
 
-    payment_id = db.session.scalar(select(Payment.id).where(Payment.external_id == "КАСА-000017"))
     page.goto(f"{base}/paymentview/show/{payment_id}")
     assert page.locator("#payment-posting").inner_text().count("-") >= 1
     page.fill("#reason", "внесено помилково, не той рахунок")

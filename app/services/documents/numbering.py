@@ -19,6 +19,7 @@ PREFIXES = {
     "outage": "АВ",      # акт про відсутність послуги на вузлі мережі
     "write_off": "ВС",   # відомість списання
     "restructuring": "ДР",  # договір реструктуризації
+    "receipt": "КВ",     # квитанція: a payment taken at the desk
 }
 
 

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from ...billing.codes import LINE_KINDS, RECALCULATION
 from ...billing.money import as_decimal
@@ -267,6 +267,32 @@ def entries_query(*, posting_period=None, target_period=None, kind=None, account
     if payment_id is not None:
         stmt = stmt.where(JournalEntry.payment_id == payment_id)
     return stmt.order_by(JournalEntry.id.desc())
+
+
+class PaymentTotals(NamedTuple):
+    count: int
+    amount: Decimal
+    reversed_count: int
+    reversed_amount: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        """What stays received: the payments less those reversed."""
+        return self.amount - self.reversed_amount
+
+
+def payment_totals(session, payment_ids) -> PaymentTotals:
+    """Number and sum of the payments ``payment_ids`` (a select of ``payment.id``: a list screen's
+    filters), and of those of them reversed — one query."""
+    from ...models import Payment, PaymentReversal
+
+    reversed_ = PaymentReversal.payment_id.is_not(None)
+    count, amount, reversed_count, reversed_amount = session.execute(
+        select(func.count(Payment.id), func.sum(Payment.amount), func.count(PaymentReversal.payment_id),
+               func.sum(case((reversed_, Payment.amount))))
+        .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+        .where(Payment.id.in_(payment_ids))).one()
+    return PaymentTotals(count or 0, money(amount), reversed_count or 0, money(reversed_amount))
 
 
 def entries_total(session, stmt) -> tuple[int, Decimal]:

@@ -188,8 +188,14 @@ def post_received_subsidies(session, subsidy_ids, user: str | None = None) -> in
 
 def receive_payment(session, payment: Payment, user: str | None = None) -> int:
     """Record a payment entered on a form or through the API and post it in the same
-    transaction (no commit). A second payment with the same identifier is refused."""
+    transaction (no commit). A second payment with the same identifier is refused. A payment
+    without an identifier (taken at the desk) gets the next receipt number, «КВ-2026-0001»."""
     from sqlalchemy.exc import IntegrityError
+
+    from ..documents.numbering import next_number
+
+    if not (payment.external_id or "").strip():
+        payment.external_id = next_number(session, "receipt", (payment.paid_on or date.today()).year)
 
     session.add(payment)
     try:
