@@ -163,7 +163,7 @@ def test_every_import_template_holds_values_only(app):
         for name, kind in KINDS.items():
             book = openpyxl.load_workbook(io.BytesIO(build_template(kind)))
             data = book.worksheets[0]
-            assert [c.value for c in data[1]] == [c.name for c in kind.columns], name
+            assert [c.value for c in data[1]] == [kind.titles[c.name] for c in kind.columns], name
             for cell, col in zip(data[2], kind.columns):
                 assert cell.data_type != "f", (name, col.name)
                 example = col.example
