@@ -30,6 +30,7 @@ from .errors import FileRefused, Problem
 from .facts import BulkFacts, load_for
 from .files import CONTROL_RE, XLSX_CONTROL_RE, Formula, Table
 from .headers import REASON_HEADER, normalise
+from ..spreadsheets import DANGEROUS
 from .kinds import Kind
 from .meter_events import write_meter_events
 from .. import audit
@@ -207,6 +208,7 @@ class Importer:
             self.file_fields += [f for f in kind.settled if f not in self.file_fields]
         self.today = local_today()
         self.scan_cells = table.file_format != "csv"  # a CSV with control characters is refused whole
+        self.unquote = table.file_format == "csv"
         self._tick(0, force=True)
 
         rows = [self._convert(number, cells) for number, cells in self._counted(table.rows, 0)]
@@ -304,12 +306,16 @@ class Importer:
 
     def _convert(self, number, cells) -> Row:
         report = self.report
+        unquote = self.unquote
         row = Row(number)
         texts, values = row.texts, row.values
         width = len(cells)
         for name, position, col, convert in self.converters:
             raw = cells[position] if position < width else None
             text = cell_text(raw)
+            if unquote and text[:1] == "'" and text[1:2] in DANGEROUS and text[1:2]:
+                # the apostrophe a safe CSV writer (ours: the file of rejected rows) put before «=», «+», «-», «@»
+                text = raw = text[1:]
             texts[name] = text
             if isinstance(raw, Formula):
                 report.add(row, name, str(raw), _("The cell holds a formula: the import takes values only, never "
