@@ -267,7 +267,7 @@ def control_totals(record: ImportRecord) -> list:
     if record.rejected and "valid_rows" in totals:
         valid = format_count(totals["valid_rows"])
         if "valid_amount" in totals:
-            valid = _("%(rows)s rows, %(amount)s UAH", rows=valid, amount=format_amount(Decimal(totals["valid_amount"])))
+            valid = _("%(rows)s, for %(amount)s UAH", rows=valid, amount=format_amount(Decimal(totals["valid_amount"])))
         shown.append(("valid", _("Valid rows"), valid))
     return shown
 

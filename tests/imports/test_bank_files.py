@@ -264,6 +264,8 @@ def test_write_the_valid_rows_then_the_fixed_file(db, client_as):
     assert _posted(db, town) == {"G1": Decimal("1000.00"), "G2": Decimal("250.50")}  # the journal: the valid rows
     page = client.get(f"/imports/{record_id}").get_data(as_text=True)
     assert 'id="import-rejected-file"' in page and 'id="import-commit-valid"' not in page
+    assert "Записано лише коректні рядки" in page
+    assert "Записано лише коректні рядки" in client.get("/imports/").get_data(as_text=True)  # the history says so
 
     # the rejected rows as a file of the format uploaded: «;», UTF-8 with a BOM, the reasons in Ukrainian
     download = client_as("accountant").get(f"/imports/{record_id}/rejected")
