@@ -221,6 +221,12 @@ def _ukrainian_csv(rows):
                      header_case=str, extra_column=False)
 
 
+def _accounts(db, town):
+    """The town's accounts, and an open period for their payments to be posted into (else they wait)."""
+    db.load(town, "open_period")
+    db.load(town, "accounts")
+
+
 def _posted(db, town):
     """{external id: the amount posted to the journal} of the town's payments."""
     def query(session):
@@ -233,7 +239,7 @@ def _posted(db, town):
 
 def test_all_or_nothing_stays_the_default(db, client_as):
     town = Town()
-    db.load(town, "accounts")
+    _accounts(db, town)
     before = db.counts()
     client = client_as("operator")
     record_id = _upload(client, "payments", _ukrainian_csv(_register(town)))
@@ -250,7 +256,7 @@ def test_all_or_nothing_stays_the_default(db, client_as):
 
 def test_write_the_valid_rows_then_the_fixed_file(db, client_as):
     town = Town()
-    db.load(town, "accounts")
+    _accounts(db, town)
     before = db.counts()
     client = client_as("operator")
     record_id = _upload(client, "payments", _ukrainian_csv(_register(town)), "bank-2026-11.csv")
@@ -331,7 +337,7 @@ def test_valid_rows_through_the_background_path(db, client_as, app, monkeypatch)
 
     monkeypatch.setitem(app.config, "OBLIK_IMPORT_ASYNC_BYTES", 0)  # every file goes to Celery (eager)
     town = Town()
-    db.load(town, "accounts")
+    _accounts(db, town)
     client = client_as("operator")
     record_id = _upload(client, "payments", _ukrainian_csv(_register(town)))
     assert db.record(record_id).task_id and db.record(record_id).status == "rejected"
@@ -342,7 +348,7 @@ def test_valid_rows_through_the_background_path(db, client_as, app, monkeypatch)
 
     # a partial write whose process died goes back to its checked state: nothing written, choose again
     other = Town()
-    db.load(other, "accounts")
+    _accounts(db, other)
     stuck = _upload(client, "payments", _ukrainian_csv(_register(other)))
     assert db(lambda s: records.claim_partial_commit(stuck))
     def silence(session):
@@ -357,3 +363,30 @@ def test_valid_rows_through_the_background_path(db, client_as, app, monkeypatch)
     assert (record.status, record.partial) == ("rejected", False) and record.content
     assert db(lambda s: s.scalar(select(func.count()).select_from(Payment)
                                  .where(Payment.external_id.like(f"{other.p}-%")))) == 0
+
+
+def test_who_may_write_the_valid_rows_and_see_the_rejected_file(db, client_as):
+    town = Town()
+    db.load(town, "meters")
+    client = client_as("operator")
+    # another kind with rejected rows: no choice offered, and a forced request writes nothing
+    rows = town.rows("readings")
+    rows[0]["serial"] = "NO-SUCH-METER"
+    before = db.counts()
+    readings = _upload(client, "readings", write_csv(rows))
+    assert db.record(readings).status == "rejected" and db.record(readings).content is None
+    assert 'id="import-commit-valid"' not in client.get(f"/imports/{readings}").get_data(as_text=True)
+    client.post(f"/imports/{readings}/commit", data={"mode": "valid"})
+    assert db.record(readings).status == "rejected" and db.counts() == before
+    assert client.get(f"/imports/{readings}/rejected").status_code == 404  # no partial write, no file
+
+    _accounts(db, town)
+    register = _upload(client, "payments", _ukrainian_csv(_register(town)))
+    client.post(f"/imports/{register}/commit", data={"mode": "valid"})
+    assert db.record(register).partial
+    assert client_as("inspector").get(f"/imports/{register}/rejected").status_code == 404  # not their import
+    assert client_as("accountant").get(f"/imports/{register}/rejected").status_code == 200
+    # written once: the choice again does nothing more
+    client.post(f"/imports/{register}/commit", data={"mode": "valid"})
+    assert set(_posted(db, town)) == {"G1", "G2"}
+
