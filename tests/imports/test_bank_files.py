@@ -149,7 +149,7 @@ def test_control_totals_worked_numbers(ctx):
     # 1 250,40 + 12 345,67 + 0,05 = 13 596,12; dates from the 3rd to the 25th
     assert outcome.totals == {"rows": 3, "amount": "13596.12", "amount_unread": 0, "dated": "date",
                               "date_from": "2026-11-03", "date_to": "2026-11-25", "valid_rows": 3,
-                              "valid_amount": "13596.12", "new_amount": "13596.12"}
+                              "valid_amount": "13596.12"}
 
     rows[1]["amount"] = "abc"          # unreadable: not summed, counted apart
     rows[2]["account_number"] = "nope"  # readable, but the row is rejected: in the file's sum, not the valid one
@@ -163,7 +163,7 @@ def test_control_totals_of_zero_rows_and_zero_amounts(ctx):
     load(town, "accounts")
     empty = run("payments", "external_id;account_number;paid_on;amount\r\n".encode(), dry_run=True)
     assert empty.totals == {"rows": 0, "amount": "0", "amount_unread": 0, "dated": "date", "date_from": None,
-                            "date_to": None, "valid_rows": 0, "valid_amount": "0", "new_amount": "0"}
+                            "date_to": None, "valid_rows": 0, "valid_amount": "0"}
     zero = run("payments", write_csv(_payments(town, [Decimal("0"), Decimal("0.00")]), delimiter=";"), dry_run=True)
     assert zero.rejected == 2  # a payment is above zero
     assert (zero.totals["rows"], Decimal(zero.totals["amount"]), zero.totals["valid_rows"]) == (2, 0, 0)

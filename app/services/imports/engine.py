@@ -16,6 +16,7 @@ subsidies are never updated (a different row with the same key is rejected).
 """
 import gc
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -95,8 +96,8 @@ class Report:
             self.problems.append(Problem(row.number, column, value, str(message), code))
 
 
-def map_headers(kind: Kind, headers) -> tuple[dict, list]:
-    """{column code: position} and the warnings. A column is named by its code or by one of its
+def map_headers(kind: Kind, headers) -> tuple[dict, list, dict]:
+    """{column code: position}, the warnings and {column code: its header as written}. A column is named by its code or by one of its
     Ukrainian headers (:mod:`.headers`), in any case, the two freely mixed in one file; a column
     named twice, or a missing key column, refuses the file."""
     index, warnings, shown = {}, [], {}
@@ -160,9 +161,10 @@ def control_totals(kind: Kind, rows) -> dict:
     if kind.dated_by:
         col = kind.by_name[kind.dated_by]
         days = [r.values[col.field] for r in rows if r.values.get(col.field) not in (None, "")]
+        shown = str if col.period else date.isoformat  # a month is already «2026-11»
         totals["dated"] = "period" if col.period else "date"
-        totals["date_from"] = min(days).isoformat() if days and not col.period else (min(days) if days else None)
-        totals["date_to"] = max(days).isoformat() if days and not col.period else (max(days) if days else None)
+        totals["date_from"] = shown(min(days)) if days else None
+        totals["date_to"] = shown(max(days)) if days else None
     return totals
 
 
@@ -243,9 +245,7 @@ class Importer:
         outcome.created = sum(1 for r in accepted if r.action == "create")
         outcome.updated = sum(1 for r in accepted if r.action == "update")
         outcome.unchanged = sum(1 for r in accepted if r.action == "unchanged")
-        valid = [r for r in accepted if r.action != "unchanged"]
         outcome.totals.update(valid_rows=len(accepted), **_amounts(kind, accepted, "valid_amount"))
-        outcome.totals["new_amount"] = _amounts(kind, valid, "x").get("x")
         if (outcome.rejected == 0 or self.partial) and not self.dry_run:
             self._write(accepted)
             if kind.after_write:
