@@ -35,6 +35,11 @@ def test_operator_writes_the_valid_rows_of_a_register(page, live_server, app, tm
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, live_server, "operator", PASSWORD)
     page.goto(f"{live_server}/imports/")
+    kinds = page.locator("#import-kinds")
+    assert "Особовий рахунок" in kinds.inner_text() and kinds.locator("a", has_text="CSV").count() >= 10
+    if os.environ.get("OBLIK_SCREENSHOTS"):
+        kinds.scroll_into_view_if_needed()
+        page.screenshot(path=os.path.join(os.environ["OBLIK_SCREENSHOTS"], "import-kinds.png"))
     page.select_option("#import-kind", "payments")
     page.set_input_files("#import-file", str(register))
     page.click("#import-upload button[type=submit]")
