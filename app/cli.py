@@ -182,7 +182,8 @@ def period_current():
 def import_(kind, file, dry_run):
     """Імпортувати файл FILE (CSV або XLSX) виду KIND: buildings, premises, residents,
     registrations, accounts, services, tariffs, norms, account_services, meter_types, meters,
-    readings, payments, benefit_categories, beneficiaries, subsidies, balances (вхідне сальдо). Код виходу: 0 — записано,
+    readings, payments, benefit_categories, beneficiaries, subsidies, balances (вхідне сальдо). Стовпці
+    названо кодами (amount) або українськими заголовками (Сума), як у шаблонах. Код виходу: 0 — записано,
     1 — є відхилені рядки (нічого не записано; звіт у stderr), 2 — файл не прочитано або бракує
     ключового стовпця."""
     app = _app()

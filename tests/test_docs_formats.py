@@ -90,6 +90,7 @@ def test_every_import_kind_is_documented_and_nothing_else(app, doc):
 
 
 def test_every_column_of_every_kind_as_the_code_declares_it(app, doc):
+    from app.services.imports.headers import HEADERS
     from app.services.imports.kinds import KINDS
 
     tables = _kind_tables(doc)
@@ -101,6 +102,9 @@ def test_every_column_of_every_kind_as_the_code_declares_it(app, doc):
             for (column, role, fmt, meaning), col in zip(rows, kind.columns):
                 where = f"{name}.{column}"
                 assert meaning, f"{where}: no meaning"
+                titles = HEADERS[name][col.name]  # the Ukrainian headers, the first as the templates show it
+                also = " (also " + ", ".join(f"«{t}»" for t in titles[1:]) + ")" if len(titles) > 1 else ""
+                assert meaning.startswith(f"«{titles[0]}»{also} — "), f"{where}: the Ukrainian headers {titles}"
                 if col.key:
                     assert role.startswith("key"), f"{where} is a key column: {role!r}"
                 elif col.name in required:

@@ -41,7 +41,9 @@ WRITING = re.compile(
 # docstring); a new download is added here together with its test.
 DOWNLOADS = {
     "app/views/billing.py": "reports: /billing/report/<kind>?format=csv|xlsx",
-    "app/views/imports.py": "the import template /imports/template/<kind> and the problem report /imports/N/report.csv",
+    "app/views/imports.py": "the import templates /imports/template/<kind>[?format=csv], the problem report "
+                            "/imports/N/report.csv and the rejected rows /imports/N/rejected "
+                            "(tests/imports/test_bank_files.py)",
     "app/views/statement.py": "the statement of account /statement/xlsx",
     "app/views/write_offs.py": "the list of write-off statements /writeoffs/xlsx (tests/billing_db/test_write_off_http.py)",
     "app/views/reports.py": "the report screens' downloads /reports/<kind>/download/<csv|xlsx|csv-uk|dbf> "
@@ -163,7 +165,7 @@ def test_every_import_template_holds_values_only(app):
         for name, kind in KINDS.items():
             book = openpyxl.load_workbook(io.BytesIO(build_template(kind)))
             data = book.worksheets[0]
-            assert [c.value for c in data[1]] == [c.name for c in kind.columns], name
+            assert [c.value for c in data[1]] == [kind.titles[c.name] for c in kind.columns], name
             for cell, col in zip(data[2], kind.columns):
                 assert cell.data_type != "f", (name, col.name)
                 example = col.example

@@ -3,7 +3,7 @@ its rejected rows — kept so that anyone can look at it later."""
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Text, func,
+    JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary, String, Text, false, func,
 )
 from sqlalchemy.orm import deferred, relationship
 
@@ -58,6 +58,9 @@ class ImportRecord(Model):
     task_id = Column(String(50))
     heartbeat_at = Column(DateTime)        # moved on while a process checks or writes the file
     content = deferred(Column(LargeBinary))  # the uploaded file, until written or cancelled
+    totals = Column(JSON)                  # control totals: rows, the sum of the amounts, the dates
+    partial = Column(Boolean, nullable=False, default=False, server_default=false())  # valid rows only
+    rejected_file = deferred(Column(LargeBinary))  # a partial write's rejected rows, with their reasons
 
     def __repr__(self):
         return f"{self.kind} {self.file_name} ({self.status})"

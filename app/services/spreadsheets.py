@@ -84,10 +84,12 @@ class CsvWriter:
             self.writerow(row)
 
 
-def csv_bytes(rows, *, delimiter: str = ",", bom: bool = False, lineterminator: str = "\n") -> bytes:
-    """A whole (small) CSV file in memory, UTF-8; ``bom`` for files meant for Excel."""
+def csv_bytes(rows, *, delimiter: str = ",", bom: bool = False, lineterminator: str = "\n",
+              decimal: str = ".") -> bytes:
+    """A whole (small) CSV file in memory, UTF-8; ``bom`` for files meant for Excel (and
+    ``decimal`` "," for Ukrainian Excel's decimal comma)."""
     out = io.StringIO()
-    CsvWriter(out, delimiter=delimiter, lineterminator=lineterminator).writerows(rows)
+    CsvWriter(out, delimiter=delimiter, lineterminator=lineterminator, decimal=decimal).writerows(rows)
     return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
 
 

@@ -55,6 +55,13 @@ def format_amount(value) -> str:
     return text.replace(".", ",") if uses_comma() else text
 
 
+def format_count(value) -> str:
+    """A whole number grouped by thousands with a space: ``12 345``."""
+    if value is None:
+        return ""
+    return "{:,}".format(int(value)).replace(",", " ")
+
+
 def format_percent(value) -> str:
     """A percent with one place: ``87,5 %`` (``—`` when there is none)."""
     if value is None:
@@ -84,6 +91,7 @@ def install(app):
     app.jinja_env.filters["uk_money"] = format_money
     app.jinja_env.filters["uk_amount"] = format_amount
     app.jinja_env.filters["uk_percent"] = format_percent
+    app.jinja_env.filters["uk_count"] = format_count
     from . import fields
 
     fields.install_converters()

@@ -6,6 +6,8 @@ page shows a progress bar (it may be left and opened again from the history).
 Thin: the work is ``app.services.imports``; this module only speaks HTTP.
 """
 import logging
+from datetime import date
+from decimal import Decimal
 
 from flask import Response, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
@@ -15,13 +17,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
 from ..models import ImportRecord
 from ..models.imports import IMPORT_RUNNING, IMPORT_STATUSES
 from ..services.imports import KINDS, FileRefused, ImportNotAllowed, actor_for, records
-from ..services.imports.template import build_template, column_format
+from ..services.imports.template import build_csv_template, build_template, column_format
+from ..services.spreadsheets import CSV_MIME, XLSX_MIME
+from .formatting import format_amount, format_count, format_date
 from ..security import is_inspector
 from ..tasks import imports as tasks
 from .csrf import check_csrf
@@ -95,6 +100,7 @@ class ImportView(BaseView):
     class_permission_name = "Import"
     method_permission_name = {
         "index": "list", "template": "list", "show": "show", "progress": "show", "report": "show",
+        "rejected_rows": "show",
         "upload": "add", "commit": "add", "cancel": "add",
     }
     default_view = "index"
@@ -128,7 +134,10 @@ class ImportView(BaseView):
         spec = KINDS.get(kind)
         if spec is None or spec not in _importable(_actor()):
             abort(404)
-        return Response(build_template(spec), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        if request.args.get("format") == "csv":  # for Ukrainian Excel: «;», UTF-8 with a BOM
+            return Response(build_csv_template(spec), mimetype=CSV_MIME,
+                            headers={"Content-Disposition": f"attachment; filename=oblik-{kind}.csv"})
+        return Response(build_template(spec), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": f"attachment; filename=oblik-{kind}.xlsx"})
 
     @expose("/upload", methods=["POST"])
@@ -164,8 +173,9 @@ class ImportView(BaseView):
             "oblik/imports/show.html", record=record, kind=KINDS.get(record.kind), statuses=IMPORT_STATUSES,
             running=record.status in IMPORT_RUNNING, problems=problems[:PROBLEMS_SHOWN],
             problems_hidden=max(0, len(problems) - PROBLEMS_SHOWN), sample=record.sample or [],
-            previous=records.previous_import(record), csrf_token=generate_csrf(),
+            previous=records.previous_import(record), csrf_token=generate_csrf(), totals=control_totals(record),
             may_commit=record.status == "ready" and record.user_id == current_user.id,
+            may_write_valid=records.may_write_valid_rows(record) and record.user_id == current_user.id,
             may_cancel=record.status in ("uploaded", "ready") and record.user_id == current_user.id)
 
     @expose("/<int:record_id>/progress")
@@ -183,14 +193,21 @@ class ImportView(BaseView):
     def commit(self, record_id):
         check_csrf()
         record = _own_record_or_404(record_id)
-        if not records.claim_commit(record_id):
+        # «записати коректні рядки»: a payment register's valid rows, the rejected ones kept as a file
+        valid_only = request.form.get("mode") == "valid"
+        claimed = records.claim_partial_commit(record_id) if valid_only else records.claim_commit(record_id)
+        if not claimed:
             flash(_("This import cannot be written now (status: %(status)s)",
                     status=IMPORT_STATUSES.label(record.status)), "warning")
             return redirect(url_for("ImportView.show", record_id=record_id))
         _process(tasks.commit_import, records.commit_record, record_id, record.file_size)
         record = db.session.get(ImportRecord, record_id)
         db.session.refresh(record)
-        if record.status == "committed":
+        if record.status == "committed" and record.partial:
+            flash(_("Written the valid rows: %(created)s created, %(unchanged)s unchanged; %(rejected)s rejected "
+                    "rows are in the file to fix and import again",
+                    created=record.created, unchanged=record.unchanged, rejected=record.rejected), "success")
+        elif record.status == "committed":
             flash(_("Written: %(created)s created, %(updated)s updated, %(unchanged)s unchanged",
                     created=record.created, updated=record.updated, unchanged=record.unchanged), "success")
         elif record.status in ("rejected", "failed"):
@@ -212,6 +229,47 @@ class ImportView(BaseView):
         record = _record_or_404(record_id)
         return Response(records.problem_report(record), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=oblik-import-{record_id}-report.csv"})
+
+
+    @expose("/<int:record_id>/rejected")
+    @has_access
+    def rejected_rows(self, record_id):
+        """The rejected rows of a partial write, in the format uploaded, with their reasons."""
+        record = db.session.scalar(_visible_records().where(ImportRecord.id == record_id)
+                                   .options(undefer(ImportRecord.rejected_file)))
+        if record is None or not record.rejected_file:
+            abort(404)
+        xlsx = record.rejected_file.startswith(b"PK")
+        stem = f"oblik-import-{record_id}-rejected"
+        return Response(record.rejected_file, mimetype=XLSX_MIME if xlsx else CSV_MIME,
+                        headers={"Content-Disposition": f"attachment; filename={stem}.{'xlsx' if xlsx else 'csv'}"})
+
+
+def control_totals(record: ImportRecord) -> list:
+    """The control totals of the preview, formatted the Ukrainian way: [(id, label, value)] —
+    the rows, the sum of the amounts, the dates (or months) from … to …; with rows rejected,
+    the same for the valid rows."""
+    totals = record.totals
+    if not totals:
+        return []
+    shown = [("rows", _("Rows in the file"), format_count(totals["rows"]))]
+    if "amount" in totals:
+        amount = format_amount(Decimal(totals["amount"])) + " " + _("UAH")
+        if totals.get("amount_unread"):
+            amount += " " + _("(%(count)s rows without a readable amount not counted)", count=totals["amount_unread"])
+        shown.append(("amount", _("Sum of the amounts"), amount))
+    if totals.get("dated"):
+        first, last = totals.get("date_from"), totals.get("date_to")
+        if totals["dated"] == "date" and first:
+            first, last = format_date(date.fromisoformat(first)), format_date(date.fromisoformat(last))
+        label = _("Months") if totals["dated"] == "period" else _("Dates")
+        shown.append(("dates", label, f"{first} – {last}" if first and first != last else (first or "—")))
+    if record.rejected and "valid_rows" in totals:
+        valid = format_count(totals["valid_rows"])
+        if "valid_amount" in totals:
+            valid = _("%(rows)s, for %(amount)s UAH", rows=valid, amount=format_amount(Decimal(totals["valid_amount"])))
+        shown.append(("valid", _("Valid rows"), valid))
+    return shown
 
 
 VIEWS = [(ImportView, "Import", _l("Import"), "fa-file-import")]

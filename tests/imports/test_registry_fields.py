@@ -146,11 +146,11 @@ def test_the_template_explains_the_new_columns(ctx):
 
     book = openpyxl.load_workbook(io.BytesIO(build_template(KINDS["accounts"])))
     headers = [c.value for c in book.worksheets[0][1]]
-    assert headers[-2:] == ["einvoice_consent", "einvoice_consent_on"]
-    about = {row[0]: row[2] for row in book.worksheets[1].iter_rows(min_row=6, values_only=True) if row[0]}
+    assert headers[-2:] == ["Згода на рахунки e-mail", "Дата згоди"]
+    about = {row[1]: row[3] for row in book.worksheets[1].iter_rows(min_row=6, values_only=True) if row[1]}
     assert about["einvoice_consent"] == "так або ні (yes/no, 1/0)"
     premises = openpyxl.load_workbook(io.BytesIO(build_template(KINDS["premises"])))
-    assert [c.value for c in premises.worksheets[0][1]][-1] == "entrance"
+    assert [c.value for c in premises.worksheets[0][1]][-1] == "Підʼїзд"
 
 
 def test_an_xlsx_with_true_and_false_cells(ctx):

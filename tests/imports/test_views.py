@@ -80,10 +80,12 @@ def test_template_has_headers_example_and_meaning(client_as):
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     data, about = book.worksheets
     rows = list(data.iter_rows(values_only=True))
-    assert list(rows[0]) == [c.name for c in KINDS["meters"].columns]
+    # the Ukrainian headers of the one table (headers.HEADERS), the codes beside them on the second sheet
+    assert list(rows[0][:3]) == ["Лічильник", "Тип приладу обліку", "Код будинку"]
+    assert list(rows[0]) == [KINDS["meters"].titles[c.name] for c in KINDS["meters"].columns]
     assert rows[1][0] == "CW-1700012-1" and rows[1][4].date() == date(2024, 1, 15)
-    described = [r[0] for r in about.iter_rows(values_only=True) if r and r[0] in KINDS["meters"].by_name]
-    assert described == [c.name for c in KINDS["meters"].columns]
+    described = [(r[0], r[1]) for r in about.iter_rows(values_only=True) if r and r[1] in KINDS["meters"].by_name]
+    assert described == [(KINDS["meters"].titles[c.name], c.name) for c in KINDS["meters"].columns]
     assert client_as("operator").get("/imports/template/services").status_code == 404
 
 

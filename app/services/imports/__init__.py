@@ -5,12 +5,14 @@ Modules, in the order a file goes through them:
 
 * :mod:`.files` — bytes → rows (CSV/XLSX, encodings, delimiters, hostile files refused);
 * :mod:`.values` — cells → values (decimal commas, ``дд.мм.рррр``, XLSX cells);
-* :mod:`.kinds` — the sixteen kinds: columns, keys, references;
+* :mod:`.kinds` — the seventeen kinds: columns, keys, references;
+* :mod:`.headers` — the column headers of every kind: the codes and the Ukrainian headers;
 * :mod:`.refs`, :mod:`.facts` — what a file refers to and what its rows are checked
   against, loaded for the whole file at once;
-* :mod:`.engine` — check every row, then write all of them or none;
+* :mod:`.engine` — check every row (and count the control totals), then write all of them or
+  none — or, for a payment register on the user's choice, the valid ones;
 * :mod:`.records` — the ``ImportRecord`` of each import: preview, commit, cancel, progress;
-* :mod:`.template` — the XLSX template of a kind.
+* :mod:`.template` — the XLSX and CSV templates of a kind.
 
 Entry points: :func:`import_file` (the command line), :func:`import_bytes` (tests, scripts),
 and ``records.check_record`` / ``records.commit_record`` (the UI and its Celery tasks).

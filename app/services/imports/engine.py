@@ -15,7 +15,8 @@ Re-importing is idempotent: a row equal to its record is *unchanged*; payments a
 subsidies are never updated (a different row with the same key is rejected).
 """
 import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -28,7 +29,9 @@ from ...validation import validate_with
 from ...validation.readings import local_today
 from .errors import FileRefused, Problem
 from .facts import BulkFacts, load_for
-from .files import CONTROL_RE, XLSX_CONTROL_RE, Formula, Table, normalise_header
+from .files import CONTROL_RE, XLSX_CONTROL_RE, Formula, Table
+from .headers import REASON_HEADER, normalise
+from ..spreadsheets import DANGEROUS
 from .kinds import Kind
 from .meter_events import write_meter_events
 from .. import audit
@@ -54,6 +57,9 @@ class Outcome:
     warnings: list = field(default_factory=list)
     sample: list = field(default_factory=list)
     written: bool = False
+    totals: dict = field(default_factory=dict)     # the control totals (:func:`control_totals`)
+    rejected_rows: dict = field(default_factory=dict)  # {row number: its reasons} of the rejected rows
+    partial: bool = False                          # the valid rows written, the rejected ones left out
 
     @property
     def ok(self) -> bool:
@@ -90,26 +96,39 @@ class Report:
             self.problems.append(Problem(row.number, column, value, str(message), code))
 
 
-def map_headers(kind: Kind, headers) -> tuple[dict, list]:
-    """{column name: position} and the warnings; refuses a file without a key column."""
-    index, warnings, seen = {}, [], set()
+def map_headers(kind: Kind, headers) -> tuple[dict, list, dict]:
+    """{column code: position}, the warnings and {column code: its header as written}. A column is named by its code or by one of its
+    Ukrainian headers (:mod:`.headers`), in any case, the two freely mixed in one file; a column
+    named twice, or a missing key column, refuses the file."""
+    index, warnings, shown = {}, [], {}
     for position, header in enumerate(headers):
-        name = normalise_header(header)
+        name = normalise(header)
         if not name:
             continue
-        if name in seen:
-            raise FileRefused(_("The column «%(column)s» appears twice in the header", column=name), "duplicate_column")
-        seen.add(name)
-        if name in kind.by_name:
-            index[name] = position
-        else:
-            warnings.append(_("Unknown column «%(column)s» ignored", column=str(header).strip()))
+        written = str(header).replace("\ufeff", "").strip()
+        code = kind.header_lookup.get(name)
+        if code is None:
+            if name != normalise(REASON_HEADER):  # the reasons of a file of rejected rows, imported again
+                warnings.append(_("Unknown column «%(column)s» ignored", column=written))
+            continue
+        if code in index:
+            if normalise(shown[code]) == name:
+                raise FileRefused(_("The column «%(column)s» appears twice in the header", column=written),
+                                  "duplicate_column")
+            raise FileRefused(_("The columns «%(first)s» and «%(second)s» are the same column (%(code)s): keep one "
+                                "of them", first=shown[code], second=written, code=code), "duplicate_column")
+        index[code] = position
+        shown[code] = written
     missing = [name for name in kind.key_names if name not in index]
     if missing:
         raise FileRefused(_("The header has no key column: %(columns)s (the columns of %(kind)s: %(all)s)",
-                            columns=", ".join(missing), kind=kind.name,
-                            all=", ".join(c.name for c in kind.columns)), "missing_key")
-    return index, warnings
+                            columns=", ".join(_named(kind, name) for name in missing), kind=kind.name,
+                            all=", ".join(_named(kind, c.name) for c in kind.columns)), "missing_key")
+    return index, warnings, shown
+
+
+def _named(kind: Kind, code: str) -> str:
+    return f"«{kind.titles[code]}» ({code})"
 
 
 def _same(a, b) -> bool:
@@ -120,12 +139,44 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def _amounts(kind: Kind, rows, key: str) -> dict:
+    """{key: the sum of the money column over ``rows``, as a decimal string} (kinds with money)."""
+    if not kind.total_of:
+        return {}
+    field_name = kind.by_name[kind.total_of].field
+    total = sum((r.values[field_name] for r in rows if isinstance(r.values.get(field_name), Decimal)), Decimal("0"))
+    return {key: format(total, "f")}
+
+
+def control_totals(kind: Kind, rows) -> dict:
+    """The figures to compare with the bank's covering letter, from the file as it was read:
+    its rows, the sum of its money column (``amount_unread``: rows whose amount could not be
+    read, so not summed) and the range of its dates or months. JSON-ready (decimal strings,
+    ISO dates)."""
+    totals = {"rows": len(rows)}
+    if kind.total_of:
+        field_name = kind.by_name[kind.total_of].field
+        totals.update(_amounts(kind, rows, "amount"))
+        totals["amount_unread"] = sum(1 for r in rows if not isinstance(r.values.get(field_name), Decimal))
+    if kind.dated_by:
+        col = kind.by_name[kind.dated_by]
+        days = [r.values[col.field] for r in rows if r.values.get(col.field) not in (None, "")]
+        shown = str if col.period else date.isoformat  # a month is already «2026-11»
+        totals["dated"] = "period" if col.period else "date"
+        totals["date_from"] = shown(min(days)) if days else None
+        totals["date_to"] = shown(max(days)) if days else None
+    return totals
+
+
 class Importer:
-    def __init__(self, session, kind: Kind, actor, *, dry_run: bool, progress=None, max_problems=None):
+    def __init__(self, session, kind: Kind, actor, *, dry_run: bool, progress=None, max_problems=None,
+                 partial: bool = False):
         self.session = session
         self.kind = kind
         self.actor = actor
         self.dry_run = dry_run
+        # write the valid rows even when others are rejected (payment registers, on the user's choice)
+        self.partial = partial and kind.partial_write
         self.progress = progress
         self.report = Report(max_problems)
         self.date_cache = {}
@@ -148,7 +199,7 @@ class Importer:
         refusal = kind.refused(self.session) if kind.refused else None
         if refusal:
             raise FileRefused(refusal, "refused")
-        index, warnings = map_headers(kind, table.headers)
+        index, warnings, self.shown = map_headers(kind, table.headers)
         outcome = Outcome(kind.name, total=len(table.rows), warnings=list(table.warnings) + warnings)
         self.index = index
         self.file_fields = [kind.by_name[name].field for name in index if kind.by_name[name].field]
@@ -159,9 +210,11 @@ class Importer:
             self.file_fields += [f for f in kind.settled if f not in self.file_fields]
         self.today = local_today()
         self.scan_cells = table.file_format != "csv"  # a CSV with control characters is refused whole
+        self.unquote = table.file_format == "csv"
         self._tick(0, force=True)
 
         rows = [self._convert(number, cells) for number, cells in self._counted(table.rows, 0)]
+        outcome.totals = control_totals(kind, rows)
         self._resolve(rows)
         good = [r for r in rows if not r.failed]
         self._match_existing(good)
@@ -176,7 +229,13 @@ class Importer:
         self._tick(2 * self.total, force=True)
 
         outcome.rejected = sum(1 for r in rows if r.failed)
-        outcome.problems = sorted(self.report.problems, key=lambda p: p.row)
+        outcome.problems = [self._as_written(p) for p in sorted(self.report.problems, key=lambda p: p.row)]
+        if kind.partial_write:
+            reasons = {r.number: [] for r in rows if r.failed}
+            for problem in outcome.problems:
+                if problem.row in reasons:
+                    reasons[problem.row].append(problem.message)
+            outcome.rejected_rows = reasons
         outcome.problems_total = self.report.total
         outcome.sample = [sample[n] for n in sorted(sample)]
         accepted = [r for r in rows if not r.failed]
@@ -186,12 +245,25 @@ class Importer:
         outcome.created = sum(1 for r in accepted if r.action == "create")
         outcome.updated = sum(1 for r in accepted if r.action == "update")
         outcome.unchanged = sum(1 for r in accepted if r.action == "unchanged")
-        if outcome.rejected == 0 and not self.dry_run:
+        outcome.totals.update(valid_rows=len(accepted), **_amounts(kind, accepted, "valid_amount"))
+        if (outcome.rejected == 0 or self.partial) and not self.dry_run:
             self._write(accepted)
             if kind.after_write:
                 kind.after_write(self.session, self.actor.username)
             outcome.written = True
+            outcome.partial = outcome.rejected > 0
         return outcome
+
+    def _as_written(self, problem: Problem) -> Problem:
+        """A problem naming its columns by the file's own headers when the file wrote them in
+        Ukrainian (``Сума``, not ``amount``)."""
+        if not problem.column:
+            return problem
+        names = []
+        for name in problem.column.split(", "):
+            written = self.shown.get(name)
+            names.append(written if written and normalise(written) != name else name)
+        return replace(problem, column=", ".join(names))
 
     def _counted(self, rows, offset):
         for i, row in enumerate(rows):
@@ -234,12 +306,16 @@ class Importer:
 
     def _convert(self, number, cells) -> Row:
         report = self.report
+        unquote = self.unquote
         row = Row(number)
         texts, values = row.texts, row.values
         width = len(cells)
         for name, position, col, convert in self.converters:
             raw = cells[position] if position < width else None
             text = cell_text(raw)
+            if unquote and text[:1] == "'" and text[1:2] in DANGEROUS and text[1:2]:
+                # the apostrophe a safe CSV writer (ours: the file of rejected rows) put before «=», «+», «-», «@»
+                text = raw = text[1:]
             texts[name] = text
             if isinstance(raw, Formula):
                 report.add(row, name, str(raw), _("The cell holds a formula: the import takes values only, never "

@@ -26,7 +26,6 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # How an XLSX cell stores a control character (``_x0007_``): openpyxl's read-only mode keeps it.
 XLSX_CONTROL_RE = re.compile(r"_x00(?:0[0-8BbCcEeFf]|1[0-9A-Fa-f]|7[Ff])_")
-HEADER_RE = re.compile(r"[\s\-]+")
 
 
 class Formula(str):
@@ -69,14 +68,6 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     warnings: list = field(default_factory=list)
-
-
-def normalise_header(value) -> str:
-    """``" Account Number "`` → ``account_number``: headers are matched case-insensitively."""
-    if value is None:
-        return ""
-    text = str(value).replace("\ufeff", "").strip().strip('"').strip()
-    return HEADER_RE.sub("_", text).lower()
 
 
 def read_table(data: bytes, file_name: str, limits: Limits) -> Table:

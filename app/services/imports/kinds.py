@@ -27,7 +27,7 @@ from ...models.choices import (
 from ...validation import readings as readings_rules
 from ...validation.rules import consent_date
 from .. import ledger
-from . import refs
+from . import headers, refs
 
 
 @dataclass(frozen=True)
@@ -84,9 +84,17 @@ class Kind:
     # set on the merged values of a row before it is compared and checked (an account's consent date)
     settle: Callable | None = None
     settled: tuple = ()  # the fields ``settle`` may set: compared and written when the file has one of them
+    # payment registers: the user may write the valid rows and keep the rejected ones as a file
+    partial_write: bool = False
+    # control totals of the preview: the money column summed, the column of dates (or months) whose range is shown
+    total_of: str | None = None
+    dated_by: str | None = None
 
     def __post_init__(self):
         self.by_name = {c.name: c for c in self.columns}
+        # the Ukrainian headers (one table for every kind: headers.HEADERS); every column has one
+        self.titles = {c.name: headers.title(self.name, c.name) for c in self.columns}
+        self.header_lookup = headers.lookup(self.name)
         self.ref_by_field = {r.field: r for r in self.refs}
         self.table = self.model.__table__
         self.key_names = [c.name for c in self.columns if c.key]
@@ -390,6 +398,7 @@ _kind(Kind(
     building_of=lambda obj: obj.meter.building_id if obj.meter is not None else None,
     created_stamp="entered_by",
     edited_stamp=("edited_by", "edited_at"),
+    dated_by="date",
     notices=lambda session, rows: readings_rules.closed_period_warnings(
         [(number, values["date"]) for number, values in rows], *readings_rules.period_states(session)),
 ))
@@ -411,6 +420,9 @@ _kind(Kind(
     building_of=_account_building,
     created_stamp="created_by",
     after_write=ledger.post_pending,
+    partial_write=True,
+    total_of="amount",
+    dated_by="paid_on",
 ))
 
 _kind(Kind(
@@ -452,6 +464,8 @@ _kind(Kind(
     facts_only=True,
     building_of=_account_building,
     after_write=ledger.post_pending,
+    total_of="amount",
+    dated_by="period",
 ))
 
 _kind(Kind(
@@ -472,6 +486,7 @@ _kind(Kind(
     created_stamp="created_by",
     refused=_opening_balances_refused,
     after_write=ledger.post_opening_balances,
+    total_of="amount",
 ))
 
 KIND_NAMES = tuple(KINDS)

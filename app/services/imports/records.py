@@ -95,12 +95,15 @@ def _progress_writer(record_id):
     return write
 
 
-def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
+def run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False,
+        partial: bool = False) -> Outcome | FileRefused:
     """Check (``write=False``) or import the file of a record, and store the outcome in it.
-    Writing and the record's final state are one transaction: all rows, or none. What it
-    writes is logged (``audit``) as the actor's, from ``import``."""
+    Writing and the record's final state are one transaction: all rows, or none — or, with
+    ``partial`` (a payment register, on the user's choice), every valid row, the rejected ones
+    kept in the record as a file to fix and import again. What it writes is logged (``audit``)
+    as the actor's, from ``import``."""
     with _keep_alive(record_id), audit.acting(actor.username, actor.user_id, "import"):
-        return _run(record_id, data, actor, write=write, progress=progress)
+        return _run(record_id, data, actor, write=write, progress=progress, partial=partial)
 
 
 def _keep_alive(record_id) -> Heartbeat:
@@ -113,7 +116,8 @@ def _keep_alive(record_id) -> Heartbeat:
     return Heartbeat(db.engine, statement)
 
 
-def _run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False) -> Outcome | FileRefused:
+def _run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=False,
+         partial: bool = False) -> Outcome | FileRefused:
     session = db.session
     record = session.get(ImportRecord, record_id)
     spec = KINDS[record.kind]
@@ -122,8 +126,11 @@ def _run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=Fal
         table = read_table(data, record.file_name, limits())
         importer = Importer(session, spec, actor, dry_run=not write,
                             progress=_progress_writer(record_id) if progress else None,
-                            max_problems=max_problems())
+                            max_problems=max_problems(), partial=partial and write)
         outcome = importer.run(table)
+        rejected_file = None
+        if outcome.written and outcome.partial:
+            rejected_file = rejected_rows_file(table, outcome.rejected_rows)
     except (FileRefused, ImportNotAllowed) as refused:
         session.rollback()
         _refused(record_id, refused)
@@ -145,6 +152,9 @@ def _run(record_id: int, data: bytes, actor: Actor, *, write: bool, progress=Fal
         session.rollback()
         return outcome
     _store(record, outcome, write)
+    if write:
+        record.partial = outcome.partial
+        record.rejected_file = rejected_file
     session.commit()
     return outcome
 
@@ -158,16 +168,69 @@ def _store(record: ImportRecord, outcome: Outcome, write: bool):
     record.problems = [p.as_dict() for p in outcome.problems]
     record.problems_truncated = outcome.problems_total > len(outcome.problems)
     record.sample = outcome.sample
+    record.totals = outcome.totals
     record.message = None
-    if outcome.rejected:
-        record.status = "rejected"
-    elif write:
+    if outcome.written:
         record.status = "committed"
+    elif outcome.rejected:
+        record.status = "rejected"
     else:
         record.status = "checked" if record.dry_run else "ready"
-    if record.status != "ready":
+    if record.status != "ready" and not may_write_valid_rows(record, outcome):
         record.content = None
     record.finished_at = func.now()
+
+
+def may_write_valid_rows(record: ImportRecord, outcome: Outcome | None = None) -> bool:
+    """Whether the checked file of ``record`` may have its valid rows written alone: a payment
+    register (``Kind.partial_write``) uploaded on the screen, checked with rows rejected and
+    others valid, not yet written."""
+    spec = KINDS.get(record.kind)
+    if spec is None or not spec.partial_write or record.dry_run or record.channel != "web":
+        return False
+    rejected = outcome.rejected if outcome is not None else record.rejected
+    total = outcome.total if outcome is not None else record.total_rows
+    return record.status == "rejected" and bool(rejected) and (total or 0) > rejected
+
+
+def rejected_rows_file(table, reasons: dict) -> bytes:
+    """The rejected rows of a partial write as a file of the format uploaded — a CSV with its
+    delimiter and encoding, or an XLSX — the header as the file wrote it, each row as it was,
+    and a last column «Причина відхилення»: the reasons, in Ukrainian. Fixed and imported
+    again, its rows are matched on their key like any other (the reasons column is ignored);
+    the rows already written are not among them. Written by the one safe writer."""
+    from datetime import date, datetime
+
+    from ..spreadsheets import CsvWriter, xlsx_bytes
+    from .headers import REASON_HEADER
+
+    header = list(table.headers) + [REASON_HEADER]
+    width = len(table.headers)
+    rows = []
+    for number, cells in table.rows:
+        if number in reasons:
+            cells = list(cells)[:width] + [None] * max(0, width - len(cells))
+            rows.append(cells + ["; ".join(reasons[number]) or _("See the report of the import")])
+    if table.file_format == "xlsx":
+        def fill(book):
+            bold = book.format(bold=True)
+            day = book.format(num_format="dd.mm.yyyy")
+            sheet = book.sheet(_("Rejected rows"))
+            sheet.write_row(0, header, bold)
+            for line, cells in enumerate(rows, start=1):
+                for position, value in enumerate(cells):
+                    sheet.write(line, position, value, day if isinstance(value, (date, datetime)) else None)
+            sheet.freeze_panes(1, 0)
+        return xlsx_bytes(fill)
+    import io
+
+    out = io.StringIO()
+    writer = CsvWriter(out, delimiter=table.delimiter or ";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    if table.encoding == "cp1251":
+        return out.getvalue().encode("cp1251", errors="replace")
+    return ("\ufeff" if table.encoding == "utf-8-sig" else "").encode() + out.getvalue().encode("utf-8")
 
 
 def _refused(record_id, refused):
@@ -203,6 +266,20 @@ def claim_commit(record_id: int) -> bool:
     return _claim(record_id, ("ready",), "committing")
 
 
+def claim_partial_commit(record_id: int) -> bool:
+    """«Записати коректні рядки»: move a payment register checked with rejected rows on to be
+    written with its valid rows only (the choice is kept in the record for the task)."""
+    record = db.session.get(ImportRecord, record_id)
+    if record is None or not may_write_valid_rows(record):
+        return False
+    table = ImportRecord.__table__
+    result = db.session.execute(update(table).where(table.c.id == record_id, table.c.status == "rejected",
+                                                    table.c.content.isnot(None))
+                                .values(status="committing", partial=True, heartbeat_at=now()))
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def commit_record(record_id: int, progress=True):
     """Write a checked file (checked again: the database may have changed since)."""
     record = db.session.get(ImportRecord, record_id)
@@ -218,7 +295,7 @@ def _run_as_uploader(record: ImportRecord, write: bool, progress: bool):
     except ImportNotAllowed as e:
         _refused(record.id, e)
         return None
-    return run(record.id, record.content, actor, write=write, progress=progress)
+    return run(record.id, record.content, actor, write=write, progress=progress, partial=write and record.partial)
 
 
 @dataclass
@@ -238,7 +315,13 @@ def sweep_orphans() -> Swept:
     session.rollback()
     silent = table.c.heartbeat_at < now() - stale()
     swept = Swept()
-    swept.ready = list(session.scalars(update(table).where(table.c.status == "committing", silent).values(
+    # a partial write that died: back to its checked state, to be chosen again (nothing was written)
+    swept.ready = list(session.scalars(update(table).where(table.c.status == "committing", silent,
+                                                           table.c.partial.is_(True)).values(
+        status="rejected", partial=False, heartbeat_at=None, progress_done=0,
+        message=_("The process writing this file stopped; nothing of it was written. Write it again."))
+        .returning(table.c.id)))
+    swept.ready += list(session.scalars(update(table).where(table.c.status == "committing", silent).values(
         status="ready", heartbeat_at=None, progress_done=0,
         message=_("The process writing this file stopped; nothing of it was written. Write it again."))
         .returning(table.c.id)))

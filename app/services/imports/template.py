@@ -1,10 +1,12 @@
-"""The XLSX template of a kind: its headers and one example row on the first sheet (the sheet an
-import reads), and on the second sheet what each column means, in the user's language."""
+"""The templates of a kind, XLSX and CSV: its Ukrainian headers (:mod:`.headers`) and one example
+row — in the XLSX on the first sheet (the sheet an import reads), with a second sheet telling
+what each column means, in the user's language, and the English code the import accepts as well.
+The CSV is for Ukrainian Excel: ``;``, UTF-8 with a BOM, a decimal comma, dates ``дд.мм.рррр``."""
 from datetime import date
 
 from flask_babel import gettext as _
 
-from ..spreadsheets import xlsx_bytes
+from ..spreadsheets import csv_bytes, xlsx_bytes
 from .kinds import Kind
 
 
@@ -44,8 +46,9 @@ def _fill(book, kind: Kind) -> None:
     wrap = book.format(text_wrap=True, valign="top")
     data = book.sheet(kind.name)
     for position, col in enumerate(kind.columns):
-        data.write(0, position, col.name, key if col.key else bold)
-        data.set_column(position, position, max(14, len(col.name) + 2))
+        title = kind.titles[col.name]
+        data.write(0, position, title, key if col.key else bold)
+        data.set_column(position, position, max(14, len(title) + 2))
         example = col.example
         if example not in (None, ""):
             # a date as a date cell, a number as a number (a template cell, not money: Excel stores doubles)
@@ -53,22 +56,38 @@ def _fill(book, kind: Kind) -> None:
     data.freeze_panes(1, 0)
 
     about = book.sheet(_("Columns"))
-    about.set_column(0, 0, 22)
-    about.set_column(1, 1, 10)
-    about.set_column(2, 2, 40)
-    about.set_column(3, 3, 60)
+    about.set_column(0, 0, 30)
+    about.set_column(1, 1, 22)
+    about.set_column(2, 2, 10)
+    about.set_column(3, 3, 40)
+    about.set_column(4, 4, 60)
     about.write(0, 0, str(kind.label), bold)
     about.write(1, 0, str(kind.help))
     about.write(2, 0, _("CSV (UTF-8 or Windows-1251, separated by «,» or «;») or XLSX (the first sheet). "
                         "The first row holds the column names, in any order; unknown columns are ignored. "
                         "Rows are matched by their key: a known key updates the record, a new one creates it."))
-    for position, title in enumerate((_("Column"), _("Key"), _("Format"), _("Meaning"))):
+    about.write(3, 0, _("A column may be named by its Ukrainian header or by its code (any case)."))
+    for position, title in enumerate((_("Column"), _("Code"), _("Key"), _("Format"), _("Meaning"))):
         about.write(4, position, title, bold)
     for line, col in enumerate(kind.columns, start=5):
-        about.write(line, 0, col.name)
-        about.write(line, 1, _("yes") if col.key else "")
-        about.write(line, 2, column_format(kind, col), wrap)
-        about.write(line, 3, str(col.help), wrap)
+        about.write(line, 0, kind.titles[col.name])
+        about.write(line, 1, col.name)
+        about.write(line, 2, _("yes") if col.key else "")
+        about.write(line, 3, column_format(kind, col), wrap)
+        about.write(line, 4, str(col.help), wrap)
     if kind.facts_only:
         about.write(len(kind.columns) + 6, 0, _("These are facts: an import never changes them. The same key "
                                                 "with other data is a rejected row."))
+
+
+def build_csv_template(kind: Kind) -> bytes:
+    """The CSV template for Ukrainian Excel: ``;``, UTF-8 with a BOM (so Excel reads the Cyrillic
+    headers), the Ukrainian headers and the example row — a decimal comma, a date ``дд.мм.рррр``."""
+    example = []
+    for col in kind.columns:
+        value = col.example
+        if isinstance(value, date):
+            value = value.strftime("%d.%m.%Y")
+        example.append(value)
+    return csv_bytes([[kind.titles[c.name] for c in kind.columns], example], delimiter=";", bom=True,
+                     lineterminator="\r\n", decimal=",")
