@@ -1,0 +1,207 @@
+"""Search as typed: the words of one search box (list screens and pickers) turned into SQL.
+
+«Соборна 1 5», «коваленко», «160000142», «вул. Соборна, 1, кв. 5»: the text is split into
+words (spaces and commas; «кв.», «№» dropped), and **every word must match somewhere** in the
+record — several words narrow. Case does not matter, Ukrainian letters included (``ILIKE``:
+PostgreSQL folds Cyrillic by its ctype, SQLite by the ``lower()`` that
+:func:`app.extensions._sqlite_pragmas` gives every connection); an apostrophe matches any
+apostrophe (', ’, ʼ).
+
+What a word matches, by the record (:data:`SEARCHES`):
+
+* an address — the building's address contains the word; a word with a digit («1», «12а»)
+  is a building number (a whole part of the address: «1» finds «вул. Соборна, 1», not «…, 11»)
+  or a flat number (exactly); after «кв.» («кв. 5», «кв.5») only the flat's number;
+* a number or serial — contains the word (three characters or more; a shorter one is the
+  whole number);
+* a name — contains the word; РНОКПП (exactly), and an owner's name found through a meter, only
+  for users who may see personal data (``security.may_see_personal_data``, the rule of the
+  audit log).
+
+Set-based: the conditions are ``IN`` sub-selects of the premises and buildings the word
+matches, one statement with the page and one with its count; the caller adds the inspector's
+scope, the order and the page.
+"""
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import and_, or_, select
+
+from ..models import Account, Building, Meter, Premise, Resident
+
+MAX_WORDS = 8
+MAX_TEXT = 100
+_SPLIT = re.compile(r"[\s,;]+")
+_APOSTROPHES = "'’ʼ`‘"
+_NOISE = {"кв", "кв.", "№", "-", "—", "–"}
+_PREFIXES = ("кв.", "кв", "№")
+
+
+class Word(str):
+    """A search word; ``flat``: marked as a flat's number («кв. 5», «кв.5»): the flat only."""
+
+    flat = False
+
+    @classmethod
+    def of(cls, text: str, flat: bool = False) -> "Word":
+        word = cls(text)
+        word.flat = flat
+        return word
+
+
+def words(text) -> list[Word]:
+    """The search words of ``text``: split at spaces and commas, the marks of a flat or a number
+    («кв.», «№») dropped — a number after «кв.» is the flat's —, at most :data:`MAX_WORDS`."""
+    found = []
+    flat_next = False
+    for word in _SPLIT.split(str(text or "")[:MAX_TEXT]):
+        word = word.strip(".:;") or word
+        lowered = word.lower()
+        if not word or lowered in _NOISE:
+            flat_next = flat_next or lowered in ("кв", "кв.")
+            continue
+        flat = flat_next and has_digit(word)
+        flat_next = False
+        for prefix in _PREFIXES:
+            if lowered.startswith(prefix) and has_digit(word[len(prefix):]):
+                flat = flat or prefix.startswith("кв")
+                word = word[len(prefix):].lstrip(". ")
+                break
+        if word:
+            found.append(Word.of(word, flat))
+    return found[:MAX_WORDS]
+
+
+def has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+def _escaped(word: str) -> str:
+    """``word`` for a LIKE pattern (escape ``\\``): its wildcards literal, an apostrophe any one."""
+    text = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    for mark in _APOSTROPHES:
+        text = text.replace(mark, "_")
+    return text
+
+
+def contains(column, word):
+    return column.ilike(f"%{_escaped(word)}%", escape="\\")
+
+
+def equals(column, word):
+    """Case-insensitive equality (``ILIKE`` without wildcards)."""
+    return column.ilike(_escaped(word), escape="\\")
+
+
+def number_like(column, word):
+    """A number or serial: contains the word from three characters on, else is the word."""
+    return contains(column, word) if len(word) >= 3 else equals(column, word)
+
+
+def _case_variants(word: str) -> list[str]:
+    word = str(word)
+    return list(dict.fromkeys((word, word.lower(), word.upper())))
+
+
+# --- the address -----------------------------------------------------------------------------
+def building_matches(word):
+    """A condition on ``Building``: the address contains the (text) word; a word with a digit is
+    the building's number — a whole part of the address after a comma or a space — or its code."""
+    if not has_digit(word):
+        return contains(Building.address, word)
+    w = _escaped(word)
+    return or_(Building.address.ilike(f"%, {w}", escape="\\"), Building.address.ilike(f"%, {w},%", escape="\\"),
+               Building.address.ilike(f"% {w}", escape="\\"), Building.address.ilike(f"% {w} %", escape="\\"),
+               equals(Building.code, word))
+
+
+def buildings_of(word):
+    return select(Building.id).where(building_matches(word))
+
+
+def flat_number(word):
+    """A condition on ``Premise``: its number is the word (any case: «5а», «5А»)."""
+    return Premise.number.in_(_case_variants(word))
+
+
+def premises_of(word):
+    """The premises whose address the word matches: the building, or the flat's number (only
+    the flat's for a word marked «кв.»)."""
+    if getattr(word, "flat", False):
+        return select(Premise.id).where(flat_number(word))
+    condition = Premise.building_id.in_(buildings_of(word))
+    if has_digit(word):
+        condition = or_(condition, flat_number(word))
+    return select(Premise.id).where(condition)
+
+
+def accounts_matching(word, owner: bool):
+    """A condition on ``Account`` (no address): the number, and the owner's name if ``owner``."""
+    conditions = [number_like(Account.account_number, word)]
+    if owner and not has_digit(word):
+        conditions.append(contains(Account.owner_name, word))
+    return or_(*conditions)
+
+
+# --- each record -----------------------------------------------------------------------------
+def account_word(word, personal):
+    """Number, owner (the account's own name: its list and picker show it), address."""
+    if getattr(word, "flat", False):
+        return Account.premise_id.in_(premises_of(word))
+    return or_(accounts_matching(word, True), Account.premise_id.in_(premises_of(word)))
+
+
+def premise_word(word, personal):
+    return Premise.id.in_(premises_of(word))
+
+
+def meter_word(word, personal):
+    """Serial, address (the building of a house meter too), the premise's account number, and its
+    owner's name for a user who may see personal data (a meter's label shows no name)."""
+    if getattr(word, "flat", False):
+        return Meter.premise_id.in_(select(Premise.id).where(flat_number(word)))
+    conditions = [number_like(Meter.serial, word), Meter.building_id.in_(buildings_of(word)),
+                  Meter.premise_id.in_(select(Account.premise_id).where(accounts_matching(word, personal)))]
+    if has_digit(word):
+        conditions.append(Meter.premise_id.in_(select(Premise.id).where(flat_number(word))))
+    return or_(*conditions)
+
+
+def resident_word(word, personal):
+    """Name, the resident's code, and РНОКПП (exactly) for a user who may see personal data."""
+    conditions = [contains(Resident.full_name, word), equals(Resident.resident_id, word)]
+    if personal and word.isdigit():
+        conditions.append(Resident.rnokpp == str(word))
+    return or_(*conditions)
+
+
+def building_word(word, personal):
+    """The address (as for the records in it) or the start of the building's code."""
+    return or_(building_matches(word), Building.code.ilike(f"{_escaped(word)}%", escape="\\"))
+
+
+@dataclass(frozen=True)
+class Search:
+    word: Callable  # (word, personal) -> condition on the model
+
+
+SEARCHES: dict[type, Search] = {
+    Account: Search(account_word),
+    Premise: Search(premise_word),
+    Meter: Search(meter_word),
+    Resident: Search(resident_word),
+    Building: Search(building_word),
+}
+
+
+def condition(model, text, personal: bool):
+    """The condition of the search ``text`` on ``model`` (every word matches), None if no word."""
+    found = words(text)
+    if not found:
+        return None
+    return and_(*(SEARCHES[model].word(word, personal) for word in found))
+
+
+def searchable(model) -> bool:
+    return model in SEARCHES
