@@ -73,19 +73,28 @@
   // opens only on Enter, Space or an arrow), and Enter chooses the first (highlighted) result —
   // of the text typed, even if its results come after the Enter.
   var openPicker = null;
-  $(document).on("select2:open", "select", function () { openPicker = $(this); });
+  function searchField() { return document.querySelector(".select2-container--open .select2-search__field"); }
+  $(document).on("select2:open", "select", function () {
+    openPicker = $(this);
+    // select2 4.0.13 focuses its search box with jQuery's trigger("focus"), which does nothing
+    // under jQuery 3.6 (select2 issue 5993): the native focus, so that typing goes into it.
+    var field = searchField();
+    if (field) { field.focus(); }
+  });
   $(document).on("select2:close", "select", function () {
     if (openPicker && openPicker[0] === this) { openPicker = null; }
   });
   $(document).on("keydown", ".select2-selection--single", function (e) {
     var key = e.originalEvent && e.originalEvent.key;
     if (!key || key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey || key === " ") { return; }
-    var el = $(this).closest(".select2-container").data("element");
-    if (!el || el.prop("disabled") || el.select2("isOpen")) { return; }
+    var el = $(this).closest(".select2-container").prev("select.select2-hidden-accessible");
+    if (!el.length || el.prop("disabled") || el.select2("isOpen")) { return; }
     e.preventDefault();
     el.select2("open");
-    var field = $(".select2-container--open .select2-search__field");
-    field.val(key).trigger("input");
+    var field = searchField();
+    if (!field) { return; }
+    field.focus();
+    $(field).val(key).trigger("input");
   });
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Enter" || !openPicker || !$(e.target).is(".select2-search__field")) { return; }
