@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, union
 
 from ..models import Account, Building, Meter, Premise, Resident
 
@@ -35,6 +35,7 @@ _SPLIT = re.compile(r"[\s,;]+")
 _APOSTROPHES = "'’ʼ`‘"
 _NOISE = {"кв", "кв.", "№", "-", "—", "–"}
 _PREFIXES = ("кв.", "кв", "№")
+_NOTHING = false()  # a way of matching that does not apply to the word
 
 
 class Word(str):
@@ -116,15 +117,17 @@ def contains(column, word):
 
 
 def equals(column, word):
-    """Case-insensitive equality (a LIKE without wildcards)."""
-    return _like(column, word, "{}")
+    """The whole value is the word, as typed or in lower, upper or title case — ``IN``, which
+    the column's own index serves (a code, a short number)."""
+    word = str(word)
+    return column.in_(list(dict.fromkeys((word, word.lower(), word.upper(), word.capitalize()))))
 
 
 def number_like(column, word):
     """A number or serial: matched by a word with a digit — contains it from three characters
     on, else is it; a word of letters alone is no number (and costs no scan of the numbers)."""
     if not has_digit(word):
-        return false()
+        return _NOTHING
     return contains(column, word) if len(word) >= 3 else equals(column, word)
 
 
@@ -160,52 +163,68 @@ def premises_of(word):
 
 def accounts_matching(word, owner: bool):
     """A condition on ``Account`` (no address): the number, and the owner's name if ``owner``."""
-    conditions = [number_like(Account.account_number, word)]
+    return or_(*_account_branches(word, owner))
+
+
+def _account_branches(word, owner):
+    branches = [number_like(Account.account_number, word)]
     if owner and not has_digit(word):
-        conditions.append(contains(Account.owner_name, word))
-    return or_(*conditions)
+        branches.append(contains(Account.owner_name, word))
+    return branches
 
 
-# --- each record -----------------------------------------------------------------------------
+# --- each record: the ways a word may match it (any one will do) -----------------------------
 def account_word(word, personal):
     """Number, owner (the account's own name: its list and picker show it), address."""
     if getattr(word, "flat", False):
-        return Account.premise_id.in_(premises_of(word))
-    return or_(accounts_matching(word, True), Account.premise_id.in_(premises_of(word)))
+        return [Account.premise_id.in_(premises_of(word))]
+    return [*_account_branches(word, True), Account.premise_id.in_(premises_of(word))]
 
 
 def premise_word(word, personal):
-    return Premise.id.in_(premises_of(word))
+    return [Premise.id.in_(premises_of(word))]
 
 
 def meter_word(word, personal):
     """Serial, address (the building of a house meter too), the premise's account number, and its
     owner's name for a user who may see personal data (a meter's label shows no name)."""
     if getattr(word, "flat", False):
-        return Meter.premise_id.in_(select(Premise.id).where(flat_number(word)))
-    conditions = [number_like(Meter.serial, word), Meter.building_id.in_(buildings_of(word)),
-                  Meter.premise_id.in_(select(Account.premise_id).where(accounts_matching(word, personal)))]
+        return [Meter.premise_id.in_(select(Premise.id).where(flat_number(word)))]
+    branches = [number_like(Meter.serial, word), Meter.building_id.in_(buildings_of(word)),
+                Meter.premise_id.in_(select(Account.premise_id).where(accounts_matching(word, personal)))]
     if has_digit(word):
-        conditions.append(Meter.premise_id.in_(select(Premise.id).where(flat_number(word))))
-    return or_(*conditions)
+        branches.append(Meter.premise_id.in_(select(Premise.id).where(flat_number(word))))
+    return branches
 
 
 def resident_word(word, personal):
     """Name, the resident's code, and РНОКПП (exactly) for a user who may see personal data."""
-    conditions = [contains(Resident.full_name, word), equals(Resident.resident_id, word)]
+    branches = [contains(Resident.full_name, word), equals(Resident.resident_id, word)]
     if personal and word.isdigit():
-        conditions.append(Resident.rnokpp == str(word))
-    return or_(*conditions)
+        branches.append(Resident.rnokpp == str(word))
+    return branches
 
 
 def building_word(word, personal):
     """The address (as for the records in it) or the start of the building's code."""
-    return or_(building_matches(word), _like(Building.code, word, "{}%"))
+    return [building_matches(word), _like(Building.code, word, "{}%")]
+
+
+def _any(model, branches):
+    """One word's condition: any of its ``branches``. SQLite: their OR. PostgreSQL: ``id IN``
+    the union of each branch's rows — an OR of a trigram-indexed ``ILIKE`` and a sub-select is
+    a scan of the whole table; each branch alone is found by its own index."""
+    branches = [b for b in branches if b is not None and b is not _NOTHING]
+    if not branches:
+        return false()
+    if len(branches) == 1 or _dialect() != "postgresql":
+        return or_(*branches)
+    return model.id.in_(union(*(select(model.id).where(b) for b in branches)))
 
 
 @dataclass(frozen=True)
 class Search:
-    word: Callable  # (word, personal) -> condition on the model
+    word: Callable  # (word, personal) -> [condition on the model]: any one matches
 
 
 SEARCHES: dict[type, Search] = {
@@ -222,7 +241,7 @@ def condition(model, text, personal: bool):
     found = words(text)
     if not found:
         return None
-    return and_(*(SEARCHES[model].word(word, personal) for word in found))
+    return and_(*(_any(model, SEARCHES[model].word(word, personal)) for word in found))
 
 
 def searchable(model) -> bool:

@@ -93,8 +93,8 @@ def _meter_order(text):
     if not text:
         return [Meter.serial]
     if len(text) >= 3 and _dialect() == "postgresql":  # the matches sorted, not a b-tree walked (_matches_first)
-        return [Building.address.op("||")(literal("")), Premise.number, Meter.serial]
-    return [Building.address, Premise.number, Meter.serial]
+        return [Building.address.op("||")(literal("")), Premise.number.nullsfirst(), Meter.serial]
+    return [Building.address, Premise.number.nullsfirst(), Meter.serial]  # a house meter first
 
 
 def _matches_first(column):
