@@ -210,14 +210,16 @@ def building_word(word, personal):
     return [building_matches(word), _like(Building.code, word, "{}%")]
 
 
-def _any(model, branches):
+def _any(model, word, branches):
     """One word's condition: any of its ``branches``. SQLite: their OR. PostgreSQL: ``id IN``
     the union of each branch's rows — an OR of a trigram-indexed ``ILIKE`` and a sub-select is
-    a scan of the whole table; each branch alone is found by its own index."""
+    a scan of the whole table; each branch alone is found by its own index. A word of one or
+    two letters has no trigram (its ``ILIKE`` reads every row): one scan with the OR is cheaper
+    than the union. (A short word with a digit is compared whole, by b-tree indexes.)"""
     branches = [b for b in branches if b is not None and b is not _NOTHING]
     if not branches:
         return false()
-    if len(branches) == 1 or _dialect() != "postgresql":
+    if len(branches) == 1 or (len(word) < 3 and not has_digit(word)) or _dialect() != "postgresql":
         return or_(*branches)
     return model.id.in_(union(*(select(model.id).where(b) for b in branches)))
 
@@ -241,7 +243,7 @@ def condition(model, text, personal: bool):
     found = words(text)
     if not found:
         return None
-    return and_(*(_any(model, SEARCHES[model].word(word, personal)) for word in found))
+    return and_(*(_any(model, word, SEARCHES[model].word(word, personal)) for word in found))
 
 
 def searchable(model) -> bool:
