@@ -285,3 +285,11 @@ def test_words():
                                                                      ("1", False), ("5", True)]
     assert [(w, w.flat) for w in words("№160000142 кв.7")] == [("160000142", False), ("7", True)]
     assert words("  ,, ") == [] and len(words("а " * 50)) == 8
+
+
+@pytest.mark.parametrize("typed", ["%00", "%00%00abc", "a%00b", "\\", "_", "%25", "'", "кв.", "№", "x" * 500])
+def test_odd_input_is_no_error(client_as, typed):
+    client = client_as("admin")
+    for url in ("/accountview/list/?q=", "/meterview/list/?q=", "/residentview/list/?q=", "/lookup/meter/?q=",
+                "/lookup/account/?q=", "/lookup/premise/?q=", "/lookup/resident/?q=", "/lookup/building/?q="):
+        assert client.get(url + typed).status_code == 200, (url, typed)

@@ -55,7 +55,8 @@ def words(text) -> list[Word]:
     («кв.», «№») dropped — a number after «кв.» is the flat's —, at most :data:`MAX_WORDS`."""
     found = []
     flat_next = False
-    for word in _SPLIT.split(str(text or "")[:MAX_TEXT]):
+    text = "".join(ch for ch in str(text or "")[:MAX_TEXT] if ch.isprintable() or ch.isspace())  # no NUL (PostgreSQL refuses it)
+    for word in _SPLIT.split(text):
         word = word.strip(".:;") or word
         lowered = word.lower()
         if not word or lowered in _NOISE:
