@@ -12,7 +12,7 @@ What a word matches, by the record (:data:`SEARCHES`):
   is a building number (a whole part of the address: «1» finds «вул. Соборна, 1», not «…, 11»)
   or a flat number (exactly); after «кв.» («кв. 5», «кв.5») only the flat's number;
 * a number or serial — a word with a digit: contains the word (three characters or more; a
-  shorter one is the whole number);
+  shorter one is the whole number); a word of Latin letters: its start;
 * a name — contains the word; РНОКПП (exactly), and an owner's name found through a meter, only
   for users who may see personal data (``security.may_see_personal_data``, the rule of the
   audit log).
@@ -125,10 +125,11 @@ def equals(column, word):
 
 
 def number_like(column, word):
-    """A number or serial: matched by a word with a digit — contains it from three characters
-    on, else is it; a word of letters alone is no number (and costs no scan of the numbers)."""
+    """A number or serial: a word with a digit — contained from three characters on, else the
+    whole number; a word of Latin letters («M-B», «AB») — the start of it; a word with other
+    letters (a street, a name) is no number and costs no scan of the numbers."""
     if not has_digit(word):
-        return _NOTHING
+        return _like(column, word, "{}%") if str(word).isascii() else _NOTHING
     return contains(column, word) if len(word) >= 3 else equals(column, word)
 
 
