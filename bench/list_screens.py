@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +46,25 @@ def screens(ids):
         ("Readings (2M rows)", "/readingview/list/"),
         ("Readings, page 1000", "/readingview/list/?page_ReadingView=1000"),
         ("Readings of one meter", f"/readingview/list/?_flt_0_meter={ids['meter']}"),
+        # the search box (?q=, app/services/search.py): every word must match
+        ("Accounts: search «<street>»", f"/accountview/list/?q={quote(ids['street'])}"),
+        ("Accounts: search «<street> <building> кв. <flat>»",
+         f"/accountview/list/?q={quote(ids['street'] + ' ' + ids['building_number'] + ' кв. ' + ids['flat'])}"),
+        ("Accounts: search owner «Коваленко»", f"/accountview/list/?q={quote('Коваленко')}"),
+        ("Accounts: search owner and street", f"/accountview/list/?q={quote(ids['owner_word'] + ' ' + ids['street'])}"),
+        ("Accounts: search number", f"/accountview/list/?q={ids['account_number']}"),
+        ("Accounts: search «ь» (almost all)", f"/accountview/list/?q={quote('ь')}"),
+        ("Premises: search «<street> <building>»",
+         f"/premiseview/list/?q={quote(ids['street'] + ' ' + ids['building_number'])}"),
+        ("Meters: search «<street> <building>»", f"/meterview/list/?q={quote(ids['street'] + ' ' + ids['building_number'])}"),
+        ("Meters: search serial", f"/meterview/list/?q={ids['serial']}"),
+        ("Meters: search account number", f"/meterview/list/?q={ids['account_number']}"),
+        ("Residents: search «коваль петро»", f"/residentview/list/?q={quote('коваль петро')}"),
+        ("Lookup meter «<street> <building>»", f"/lookup/meter/?q={quote(ids['street'] + ' ' + ids['building_number'])}"),
+        ("Lookup meter «<street>»", f"/lookup/meter/?q={quote(ids['street'])}"),
+        ("Lookup meter «с» (one letter)", f"/lookup/meter/?q={quote('с')}"),
+        ("Lookup meter, opened empty", "/lookup/meter/?q="),
+        ("Lookup account by owner «Коваленко»", f"/lookup/account/?q={quote('Коваленко')}"),
         ("Lookup premise «Шевченка»", "/lookup/premise/?q=Шевченка"),
         ("Lookup premise «Шевченка 12»", "/lookup/premise/?q=Шевченка%2012"),
         ("Lookup account «010»", "/lookup/account/?q=010"),
@@ -155,8 +175,13 @@ def sample_ids(app):
             Premise.building_id == building, Account.closed_on.is_(None)).order_by(Account.id).limit(1)).one()
         meter = db.session.execute(select(Meter.id, Meter.serial).where(
             Meter.building_id == building, Meter.premise_id.is_not(None)).order_by(Meter.id).limit(1)).one()
+        address, flat, owner = db.session.execute(
+            select(Building.address, Premise.number, Account.owner_name).join(Premise, Premise.building_id == Building.id)
+            .join(Account, Account.premise_id == Premise.id).where(Account.id == account.id)).one()
+        street, _comma, number = address.rpartition(", ")
         return {"account": account.id, "account_number": account.account_number, "meter": meter.id,
-                "serial": meter.serial}
+                "serial": meter.serial, "street": street.split()[-1], "building_number": number, "flat": flat,
+                "owner_word": owner.split()[0]}
 
 
 class StatementLog:

@@ -114,7 +114,7 @@ def assert_invisible_and_unwritable(app, world, flat=None):
     client_b = login(app.test_client(), world["inspector_b"])
     assert serial in table_text(text(client_b.get("/meterview/list/?psize_MeterView=1000")))
     assert client_b.get(f"/meterview/show/{meter}").status_code == 200
-    assert f"№ {serial}" in _picked(client_b.get(f"/lookup/meter/?q={serial}"))
+    assert any(t.endswith(f" — № {serial}") for t in _picked(client_b.get(f"/lookup/meter/?q={serial}")))
     response = client_b.post("/api/v1/reading/", json={"meter": meter, "date": "2026-11-20", "value": "3.5"},
                              headers=token(app, world["inspector_b"]))
     assert response.status_code == 201, response.json

@@ -3,6 +3,29 @@
 (function ($) {
   "use strict";
 
+  // The pickers' own words in the interface language (oblik/base.html: #oblik-picker-text, from
+  // the translations), for every select2 on the page — Oblik's and Flask-AppBuilder's.
+  var pickerText = {};
+  try { pickerText = JSON.parse($("#oblik-picker-text").text() || "{}"); } catch (ignored) { pickerText = {}; }
+  function said(key, count) {
+    return String(pickerText[key] || "").replace("{count}", count === undefined ? "" : count);
+  }
+  var pickerLanguage = {
+    errorLoading: function () { return said("errorLoading"); },
+    inputTooLong: function (args) { return said("inputTooLong", args.input.length - args.maximum); },
+    inputTooShort: function (args) { return said("inputTooShort", args.minimum - args.input.length); },
+    loadingMore: function () { return said("loadingMore"); },
+    maximumSelected: function (args) { return said("maximumSelected", args.maximum); },
+    noResults: function () { return said("noResults"); },
+    searching: function () { return said("searching"); },
+    removeAllItems: function () { return said("removeAllItems"); },
+    removeItem: function () { return said("removeItem"); },
+    search: function () { return said("search"); }
+  };
+  if (pickerText.searching && $.fn.select2 && $.fn.select2.defaults) {
+    $.fn.select2.defaults.set("language", pickerLanguage);
+  }
+
   function allowClear(el) {
     var v = el.data("allow-clear");
     return v === true || v === "true";
@@ -25,19 +48,69 @@
       allowClear: allowClear(el),
       placeholder: el.data("placeholder") || "",
       minimumInputLength: 0,
+      language: pickerLanguage,
       ajax: {
         url: el.data("url"),
         dataType: "json",
         delay: 250,
         data: function (params) { return { q: params.term || "", page: params.page || 1 }; },
-        processResults: function (data) { return data; }
+        processResults: function (data, params) {
+          el.data("oblik-answered", params.term || "");
+          if (el.data("oblik-enter")) {  // Enter came before these results: choose from them
+            window.setTimeout(function () {
+              if (!el.data("oblik-enter")) { return; }
+              el.data("oblik-enter", false);
+              el.data("select2").trigger("results:select", {});
+            }, 0);
+          }
+          return data;
+        }
       }
     });
   }
 
+  // The keyboard: a picker reached by Tab searches what is typed into it at once (select2 alone
+  // opens only on Enter, Space or an arrow), and Enter chooses the first (highlighted) result —
+  // of the text typed, even if its results come after the Enter.
+  var openPicker = null;
+  function searchField() { return document.querySelector(".select2-container--open .select2-search__field"); }
+  $(document).on("select2:open", "select", function () {
+    openPicker = $(this);
+    // select2 4.0.13 focuses its search box with jQuery's trigger("focus"), which does nothing
+    // under jQuery 3.6 (select2 issue 5993): the native focus, so that typing goes into it.
+    var field = searchField();
+    if (field) { field.focus(); }
+  });
+  $(document).on("select2:close", "select", function () {
+    if (openPicker && openPicker[0] === this) { openPicker = null; }
+  });
+  $(document).on("keydown", ".select2-selection--single", function (e) {
+    var key = e.originalEvent && e.originalEvent.key;
+    if (!key || key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey || key === " ") { return; }
+    var el = $(this).closest(".select2-container").prev("select.select2-hidden-accessible");
+    if (!el.length || el.prop("disabled") || el.select2("isOpen")) { return; }
+    e.preventDefault();
+    el.select2("open");
+    var field = searchField();
+    if (!field) { return; }
+    field.focus();
+    $(field).val(key).trigger("input");
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !openPicker || !$(e.target).is(".select2-search__field")) { return; }
+    var el = openPicker;
+    if (!el.hasClass("oblik-ajax")) { return; }
+    if (el.data("oblik-answered") !== $(e.target).val()) {  // the results of this text are not in yet
+      e.preventDefault();
+      e.stopPropagation();
+      el.data("oblik-enter", true);
+    }
+  }, true);
+
   function initChoice(el) {
     if (el.hasClass("select2-hidden-accessible")) { return; }
-    el.select2({ theme: "bootstrap", width: "100%", placeholder: "—", allowClear: allowClear(el) });
+    el.select2({ theme: "bootstrap", width: "100%", placeholder: "—", allowClear: allowClear(el),
+                 language: pickerLanguage });
   }
 
   function initWithin(root) {

@@ -4,6 +4,7 @@ and the "nothing depends on it" delete rule are declared once."""
 from flask import abort, flash, g, request
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import expose, permission_name, protect, safe
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterRelationOneToManyEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.utils.base import get_column_root_relation, is_column_dotted
@@ -308,7 +309,7 @@ class OblikModelView(ModelFormMixin, ModelView):
     method_permission_name = VIEW_METHOD_PERMISSIONS
     base_filters = [["id", BuildingScopeFilter, None]]
     page_size = 25
-    list_template = "appbuilder/general/model/list.html"
+    list_template = "oblik/list.html"  # FAB's, with the search box of ``quick_search_hint``
     show_template = "oblik/show.html"  # FAB's, with the «Історія змін» tab
     show_history = True  # the card's tab of the record's audit log (if its table is audited)
     add_widget = OblikFormWidget
@@ -519,13 +520,47 @@ class OblikModelView(ModelFormMixin, ModelView):
         if found:
             raise ValueError(dependants_message(found))
 
+    # The one search box at the top of the list (``?q=``, :mod:`app.services.search`): a
+    # screen whose model has a search shows it; FAB's filters («Додати фільтр») stay below.
+    quick_search_hint = None  # the box's placeholder: what it finds
+
     def _get_list_widget(self, filters, **kwargs):
-        return super()._get_list_widget(typed_filters(self.datamodel, filters), **kwargs)
+        main_list = filters is self._filters and request.endpoint == f"{type(self).__name__}.list"
+        filters = typed_filters(self.datamodel, filters)
+        if main_list and self.quick_search_hint is not None:
+            typed = quick_search_text()
+            if typed:
+                filters.add_filter("id", QuickSearchFilter, typed)
+        widgets = super()._get_list_widget(filters, **kwargs)
+        if main_list and self.quick_search_hint is not None:
+            widgets["quick_search"] = {"text": quick_search_text(), "hint": self.quick_search_hint}
+        return widgets
 
     # FAB's ``/download/<filename>`` serves uploaded files of File columns; Oblik has none, so
     # the route is not registered (an attribute without ``@expose``).
     def download(self, filename):
         abort(404)
+
+
+def quick_search_text() -> str:
+    """The list's search box as typed (``?q=``), at most :data:`~app.services.search.MAX_TEXT` characters."""
+    from ..services.search import MAX_TEXT
+
+    return (request.args.get("q") or "").strip()[:MAX_TEXT]
+
+
+class QuickSearchFilter(BaseFilter):
+    """FAB's filter of the search box: every word of the value matches the record
+    (:func:`app.services.search.condition`); РНОКПП only for who may see personal data."""
+
+    name = "Search"
+
+    def apply(self, query, value):
+        from ..security import may_see_personal_data
+        from ..services import search
+
+        condition = search.condition(self.model, value, may_see_personal_data())
+        return query if condition is None else query.filter(condition)
 
 
 def typed_value(datamodel, column, value):

@@ -127,7 +127,10 @@ class AjaxSelectWidget:
         url = url_for("LookupView.lookup", name=field.lookup)
         options = ['<option value=""></option>']
         if field.data is not None:
-            options.append(f'<option value="{field.data.id}" selected>{escape(str(field.data))}</option>')
+            from .lookup import option_label
+
+            label = option_label(field.lookup, field.data)  # as the picker shows it
+            options.append(f'<option value="{field.data.id}" selected>{escape(label)}</option>')
         return Markup(
             f'<select class="form-control oblik-ajax" name="{escape(field.name)}" id="{escape(kwargs["id"])}"'
             f' data-url="{escape(url)}" data-placeholder="{escape(str(_l("Start typing to search")))}"'

@@ -9,12 +9,16 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import abort, jsonify, request
+from flask_babel import gettext as _
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from sqlalchemy import literal, or_, select
 from sqlalchemy.orm import contains_eager, lazyload, selectinload
 
 from ..extensions import current_appbuilder, db
+from ..models.choices import METER_RESOURCES
+from ..services import search
+from ..services.reports import address_maker
 from ..models import (
     Account, BenefitCategory, Building, Meter, MeterType, NetworkNode, Premise, Resident,
     Service, Tariff,
@@ -33,44 +37,64 @@ class LookupSpec:
     # loader options for the label (``str(row)``); other relations are not loaded
     label: Callable = lambda: ()
     search_order: Callable | None = None  # (text) -> order_by clauses of a search, else order()
+    prepare: Callable | None = None  # (statement) -> statement: the joins of the label
+    text: Callable = str  # (row) -> the option's label
 
 
 def _like(text):
     return f"%{text}%"
 
 
-def _premise_search(stmt, text):
-    """Every word must match the address or code of the building, or (if it has a digit) the
-    premise number: «Шевченка 12 5» finds flat 5 of Шевченка, 12."""
-    for token in text.split():
-        number = token.removeprefix("кв.").strip()
-        conditions = [Building.address.ilike(_like(token)), Building.code == token]
-        if any(ch.isdigit() for ch in number):
-            conditions.append(Premise.number == number)
-        stmt = stmt.where(or_(*conditions))
-    return stmt
-
-
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _plain(text) -> bool:
-    """No letters (so no case) and no LIKE wildcard or escape: ``ILIKE 'text%'`` is then the
-    same as ``LIKE`` and as a range of the column's binary order."""
-    return all(ch.isascii() and not ch.isalpha() and ch not in "%_\\" for ch in text)
+def _words(model):
+    """``(statement, text) -> statement`` of the search box's words (:mod:`app.services.search`):
+    every word matches the record; personal data only for who may see it."""
+
+    def where(stmt, text):
+        from ..security import may_see_personal_data
+
+        condition = search.condition(model, text, may_see_personal_data())
+        return stmt if condition is None else stmt.where(condition)
+
+    return where
 
 
-def _meter_search(stmt, text):
-    """A serial starting with ``text``. Serials are mostly digits: such a prefix is a range
-    of the unique index on SQLite (whose LIKE and lower() cannot use it) and a plain LIKE on
-    PostgreSQL (served, like ILIKE, by the trigram index of migration 0004)."""
-    if not _plain(text):
-        return stmt.where(Meter.serial.ilike(f"{text}%"))
-    if _dialect() == "sqlite":
-        following = text[:-1] + chr(ord(text[-1]) + 1)
-        return stmt.where(Meter.serial >= text, Meter.serial < following)
-    return stmt.where(Meter.serial.like(f"{text}%"))
+def _premise_label(premise) -> str:
+    return address_maker()(premise.building.address if premise.building else "", premise.number)
+
+
+def _account_label(account) -> str:
+    """«0100001 Коваленко І. П. — вул. Соборна, 1, кв. 5»."""
+    premise = account.premise
+    return f"{account.account_number} {account.owner_name} — {_premise_label(premise)}" if premise else \
+        f"{account.account_number} {account.owner_name}"
+
+
+def _meter_label(meter) -> str:
+    """«вул. Соборна, 1, кв. 5 — холодна вода — № 160000142»; a house meter: the building's address."""
+    address = address_maker()(meter.building.address if meter.building else "",
+                              meter.premise.number if meter.premise is not None else None)
+    resource = str(METER_RESOURCES.label(meter.meter_type.resource)).lower() if meter.meter_type else ""
+    if meter.premise_id is None:
+        resource = _("%(resource)s, house meter", resource=resource)
+    return " — ".join(part for part in (address, resource, f"№ {meter.serial}") if part)
+
+
+def _meter_joins(stmt):
+    return (stmt.join(Building, Building.id == Meter.building_id).outerjoin(Premise, Premise.id == Meter.premise_id)
+            .join(MeterType, MeterType.id == Meter.meter_type_id))
+
+
+def _meter_order(text):
+    """Opened empty: by serial (its index); searched: by address, flat and serial."""
+    if not text:
+        return [Meter.serial]
+    if len(text) >= 3 and _dialect() == "postgresql":  # the matches sorted, not a b-tree walked (_matches_first)
+        return [Building.address.op("||")(literal("")), Premise.number.nullsfirst(), Meter.serial]
+    return [Building.address, Premise.number.nullsfirst(), Meter.serial]  # a house meter first
 
 
 def _matches_first(column):
@@ -91,19 +115,22 @@ def _matches_first(column):
 
 LOOKUPS: dict[str, LookupSpec] = {
     "building": LookupSpec(Building, "Building",
-                           lambda s, t: s.where(or_(Building.code.ilike(f"{t}%"), Building.address.ilike(_like(t)))),
+                           _words(Building),
                            lambda: [Building.address, Building.code]),
-    "premise": LookupSpec(Premise, "Premise", _premise_search,
+    "premise": LookupSpec(Premise, "Premise", _words(Premise),
                           lambda: [Building.address, Premise.number], joins=(Building,),
-                          label=lambda: (contains_eager(Premise.building),)),
-    "resident": LookupSpec(Resident, "Resident",
-                           lambda s, t: s.where(or_(Resident.full_name.ilike(_like(t)), Resident.resident_id == t)),
+                          label=lambda: (contains_eager(Premise.building),), text=_premise_label),
+    "resident": LookupSpec(Resident, "Resident", _words(Resident),
                            lambda: [Resident.full_name], search_order=_matches_first(Resident.full_name)),
-    "account": LookupSpec(Account, "Account",
-                          lambda s, t: s.where(or_(Account.account_number.ilike(f"{t}%"), Account.owner_name.ilike(_like(t)))),
-                          lambda: [Account.account_number]),
-    "meter": LookupSpec(Meter, "Meter", _meter_search, lambda: [Meter.serial],
-                        search_order=_matches_first(Meter.serial)),
+    "account": LookupSpec(Account, "Account", _words(Account), lambda: [Account.account_number],
+                          prepare=lambda s: s.join(Premise, Premise.id == Account.premise_id)
+                          .join(Building, Building.id == Premise.building_id),
+                          label=lambda: (contains_eager(Account.premise).contains_eager(Premise.building),),
+                          text=_account_label),
+    "meter": LookupSpec(Meter, "Meter", _words(Meter), lambda: [Meter.serial], prepare=_meter_joins,
+                        label=lambda: (contains_eager(Meter.building), contains_eager(Meter.premise),
+                                       contains_eager(Meter.meter_type)),
+                        search_order=_meter_order, text=_meter_label),
     "service": LookupSpec(Service, "Service",
                           lambda s, t: s.where(or_(Service.code.ilike(f"{t}%"), Service.name.ilike(_like(t)))),
                           lambda: [Service.code]),
@@ -140,7 +167,9 @@ def lookup_page(session, name: str, text: str, page: int):
     stmt = select(spec.model)
     for join in spec.joins:
         stmt = stmt.join(join)
-    text = (text or "").strip()[:100]
+    if spec.prepare is not None:
+        stmt = spec.prepare(stmt)
+    text = (text or "").strip()[:search.MAX_TEXT]
     if text:
         stmt = spec.search(stmt, text)
     stmt = scope_query(session, spec.model, stmt)
@@ -182,4 +211,10 @@ class LookupView(BaseView):
             rows, more = ([row] if row is not None else []), False
         else:
             rows, more = lookup_page(db.session, name, request.args.get("q", ""), page)
-        return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows], pagination={"more": more})
+        return jsonify(results=[{"id": r.id, "text": spec.text(r)} for r in rows], pagination={"more": more})
+
+
+def option_label(lookup: str, row) -> str:
+    """The label of ``row`` as the picker ``lookup`` shows it (a form's chosen option)."""
+    spec = LOOKUPS.get(lookup)
+    return spec.text(row) if spec is not None else str(row)

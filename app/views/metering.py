@@ -117,6 +117,7 @@ class MeterView(OblikModelView):
     add_columns = edit_columns = show_columns = [
         "serial", "meter_type", "building", "premise", "installed_on", "initial_reading", "removed_on",
         "final_reading", "verified_on", "next_verification", "seal_number", "sealed_on"]
+    quick_search_hint = _l("Serial, address or account number")
     search_columns = ["serial", "meter_type", "building", "premise", "installed_on", "removed_on", "next_verification"]
     order_columns = ["serial", "installed_on", "removed_on", "next_verification"]
     related_views = [ReadingView, MeterEventView]

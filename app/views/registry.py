@@ -75,6 +75,7 @@ class AccountView(OblikModelView):
         "einvoice_consent": _l("The owner agreed to receive the invoices by e-mail (the e-mail above is required)"),
         "einvoice_consent_on": _l("Empty: today when the consent is ticked; cleared when it is unticked"),
     }
+    quick_search_hint = _l("Account number, owner, address (street, building, flat)")
     order_columns = ["account_number", "owner_name", "opened_on", "closed_on"]
     show_template = "oblik/account_show.html"
     extra_args = {"registration_kinds": REGISTRATION_KINDS}
@@ -107,6 +108,7 @@ class PremiseView(OblikModelView):
     add_columns = edit_columns = show_columns = [
         "building", "entrance", "number", "kind", "total_area", "heated_area", "heating", "gas_category"]
     search_columns = ["building", "entrance", "number", "kind", "total_area", "heating"]
+    quick_search_hint = _l("Address: street, building, flat")
     order_columns = ["entrance", "number", "kind", "total_area", "heated_area"]
     choice_columns = {"kind": PREMISE_KINDS, "heating": HEATING_KINDS, "gas_category": GAS_CATEGORIES}
     related_views = [AccountView, MeterView, RegistrationView]
@@ -123,6 +125,7 @@ class BuildingView(OblikModelView):
         "code", "address", "floors", "heated_area", "common_area", "network_node", "imbalance_key",
         "heat_system_share", "heat_common_share", "heat_min_share"]
     search_columns = ["code", "address", "floors", "network_node"]
+    quick_search_hint = _l("Address or code")
     order_columns = ["code", "address", "floors", "heated_area"]
     choice_columns = {"imbalance_key": IMBALANCE_KEYS}
     related_views = [PremiseView, HouseMeterView, ClaimActTargetView]  # the claim acts covering it
@@ -147,6 +150,7 @@ class ResidentView(OblikModelView):
     list_columns = ["resident_id", "full_name", "birth_date", "phone", "email"]
     add_columns = edit_columns = show_columns = ["resident_id", "full_name", "rnokpp", "birth_date", "phone", "email"]
     search_columns = ["resident_id", "full_name", "rnokpp", "birth_date", "phone", "email"]
+    quick_search_hint = _l("Name, resident code or РНОКПП")
     order_columns = ["resident_id", "full_name", "birth_date"]
     related_views = [RegistrationView, BeneficiaryView]
 

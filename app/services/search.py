@@ -1,0 +1,252 @@
+"""Search as typed: the words of one search box (list screens and pickers) turned into SQL.
+
+«Соборна 1 5», «коваленко», «160000142», «вул. Соборна, 1, кв. 5»: the text is split into
+words (spaces and commas; «кв.», «№» dropped), and **every word must match somewhere** in the
+record — several words narrow. Case does not matter, Ukrainian letters included (PostgreSQL:
+``ILIKE``, which folds Cyrillic by the database's ctype, e.g. ``C.UTF-8``; SQLite: see
+:func:`_like`); an apostrophe matches any apostrophe (', ’, ʼ).
+
+What a word matches, by the record (:data:`SEARCHES`):
+
+* an address — the building's address contains the word; a word with a digit («1», «12а»)
+  is a building number (a whole part of the address: «1» finds «вул. Соборна, 1», not «…, 11»)
+  or a flat number (exactly); after «кв.» («кв. 5», «кв.5») only the flat's number;
+* a number or serial — a word with a digit: contains the word (three characters or more; a
+  shorter one is the whole number); a word of Latin letters: its start;
+* a name — contains the word; РНОКПП (exactly), and an owner's name found through a meter, only
+  for users who may see personal data (``security.may_see_personal_data``, the rule of the
+  audit log).
+
+Set-based: the conditions are ``IN`` sub-selects of the premises and buildings the word
+matches, one statement with the page and one with its count; the caller adds the inspector's
+scope, the order and the page.
+"""
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import and_, false, or_, select, union
+
+from ..models import Account, Building, Meter, Premise, Resident
+
+MAX_WORDS = 8
+MAX_TEXT = 100
+_SPLIT = re.compile(r"[\s,;]+")
+_APOSTROPHES = "'’ʼ`‘"
+_NOISE = {"кв", "кв.", "№", "-", "—", "–"}
+_PREFIXES = ("кв.", "кв", "№")
+_NOTHING = false()  # a way of matching that does not apply to the word
+
+
+class Word(str):
+    """A search word; ``flat``: marked as a flat's number («кв. 5», «кв.5»): the flat only."""
+
+    flat = False
+
+    @classmethod
+    def of(cls, text: str, flat: bool = False) -> "Word":
+        word = cls(text)
+        word.flat = flat
+        return word
+
+
+def words(text) -> list[Word]:
+    """The search words of ``text``: split at spaces and commas, the marks of a flat or a number
+    («кв.», «№») dropped — a number after «кв.» is the flat's —, at most :data:`MAX_WORDS`."""
+    found = []
+    flat_next = False
+    text = "".join(ch for ch in str(text or "")[:MAX_TEXT] if ch.isprintable() or ch.isspace())  # no NUL (PostgreSQL refuses it)
+    for word in _SPLIT.split(text):
+        word = word.strip(".:;") or word
+        lowered = word.lower()
+        if not word or lowered in _NOISE:
+            flat_next = flat_next or lowered in ("кв", "кв.")
+            continue
+        flat = flat_next and has_digit(word)
+        flat_next = False
+        for prefix in _PREFIXES:
+            if lowered.startswith(prefix) and has_digit(word[len(prefix):]):
+                flat = flat or prefix.startswith("кв")
+                word = word[len(prefix):].lstrip(". ")
+                break
+        if word:
+            found.append(Word.of(word, flat))
+    return found[:MAX_WORDS]
+
+
+def has_digit(word: str) -> bool:
+    return any(ch.isdigit() for ch in word)
+
+
+def _escaped(word: str) -> str:
+    """``word`` for a LIKE pattern (escape ``\\``): its wildcards literal, an apostrophe any one."""
+    text = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    for mark in _APOSTROPHES:
+        text = text.replace(mark, "_")
+    return text
+
+
+def _case_variants(word) -> list[str]:
+    """The word as typed, in lower case, upper case and capitalised («коваль», «КОВАЛЬ», «Коваль»)."""
+    word = str(word)
+    if word.isascii():  # SQLite's LIKE ignores the case of these itself
+        return [word]
+    return list(dict.fromkeys((word, word.lower(), word.upper(), word.capitalize())))
+
+
+def _like(column, word, pattern="%{}%"):
+    """``column`` matches ``pattern`` (``{}``: the word, its wildcards literal) in any case.
+    PostgreSQL: ``ILIKE`` (its trigram indexes serve it). SQLite: its own ``LIKE`` (which
+    ignores the case of Latin letters, in C) of the word in each case of
+    :func:`_case_variants` — ``lower()`` of every row, a Python function for Cyrillic, made a
+    search of 100,000 accounts take seconds. A name written in lower, upper or title case is
+    found by a word typed in any case."""
+    if _dialect() == "sqlite":
+        return or_(*(column.like(pattern.format(_escaped(variant)), escape="\\")
+                     for variant in _case_variants(word)))
+    return column.ilike(pattern.format(_escaped(word)), escape="\\")
+
+
+def _dialect() -> str:
+    from ..extensions import db
+
+    return db.session.get_bind().dialect.name
+
+
+def contains(column, word):
+    return _like(column, word)
+
+
+def equals(column, word):
+    """The whole value is the word, as typed or in lower, upper or title case — ``IN``, which
+    the column's own index serves (a code, a short number)."""
+    word = str(word)
+    return column.in_(list(dict.fromkeys((word, word.lower(), word.upper(), word.capitalize()))))
+
+
+def number_like(column, word):
+    """A number or serial: a word with a digit — contained from three characters on, else the
+    whole number; a word of Latin letters («M-B», «AB») — the start of it; a word with other
+    letters (a street, a name) is no number and costs no scan of the numbers."""
+    if not has_digit(word):
+        return _like(column, word, "{}%") if str(word).isascii() else _NOTHING
+    return contains(column, word) if len(word) >= 3 else equals(column, word)
+
+
+# --- the address -----------------------------------------------------------------------------
+def building_matches(word):
+    """A condition on ``Building``: the address contains the (text) word; a word with a digit is
+    the building's number — a whole part of the address after a comma or a space — or its code."""
+    if not has_digit(word):
+        return contains(Building.address, word)
+    return or_(*(_like(Building.address, word, pattern) for pattern in ("%, {}", "%, {},%", "% {}", "% {} %")),
+               equals(Building.code, word))
+
+
+def buildings_of(word):
+    return select(Building.id).where(building_matches(word))
+
+
+def flat_number(word):
+    """A condition on ``Premise``: its number is the word (any case: «5а», «5А»)."""
+    return Premise.number.in_(_case_variants(word))
+
+
+def premises_of(word):
+    """The premises whose address the word matches: the building, or the flat's number (only
+    the flat's for a word marked «кв.»)."""
+    if getattr(word, "flat", False):
+        return select(Premise.id).where(flat_number(word))
+    condition = Premise.building_id.in_(buildings_of(word))
+    if has_digit(word):
+        condition = or_(condition, flat_number(word))
+    return select(Premise.id).where(condition)
+
+
+def accounts_matching(word, owner: bool):
+    """A condition on ``Account`` (no address): the number, and the owner's name if ``owner``."""
+    return or_(*_account_branches(word, owner))
+
+
+def _account_branches(word, owner):
+    branches = [number_like(Account.account_number, word)]
+    if owner and not has_digit(word):
+        branches.append(contains(Account.owner_name, word))
+    return branches
+
+
+# --- each record: the ways a word may match it (any one will do) -----------------------------
+def account_word(word, personal):
+    """Number, owner (the account's own name: its list and picker show it), address."""
+    if getattr(word, "flat", False):
+        return [Account.premise_id.in_(premises_of(word))]
+    return [*_account_branches(word, True), Account.premise_id.in_(premises_of(word))]
+
+
+def premise_word(word, personal):
+    return [Premise.id.in_(premises_of(word))]
+
+
+def meter_word(word, personal):
+    """Serial, address (the building of a house meter too), the premise's account number, and its
+    owner's name for a user who may see personal data (a meter's label shows no name)."""
+    if getattr(word, "flat", False):
+        return [Meter.premise_id.in_(select(Premise.id).where(flat_number(word)))]
+    branches = [number_like(Meter.serial, word), Meter.building_id.in_(buildings_of(word)),
+                Meter.premise_id.in_(select(Account.premise_id).where(accounts_matching(word, personal)))]
+    if has_digit(word):
+        branches.append(Meter.premise_id.in_(select(Premise.id).where(flat_number(word))))
+    return branches
+
+
+def resident_word(word, personal):
+    """Name, the resident's code, and РНОКПП (exactly) for a user who may see personal data."""
+    branches = [contains(Resident.full_name, word), equals(Resident.resident_id, word)]
+    if personal and word.isdigit():
+        branches.append(Resident.rnokpp == str(word))
+    return branches
+
+
+def building_word(word, personal):
+    """The address (as for the records in it) or the start of the building's code."""
+    return [building_matches(word), _like(Building.code, word, "{}%")]
+
+
+def _any(model, word, branches):
+    """One word's condition: any of its ``branches``. SQLite: their OR. PostgreSQL: ``id IN``
+    the union of each branch's rows — an OR of a trigram-indexed ``ILIKE`` and a sub-select is
+    a scan of the whole table; each branch alone is found by its own index. A word of one or
+    two letters has no trigram (its ``ILIKE`` reads every row): one scan with the OR is cheaper
+    than the union. (A short word with a digit is compared whole, by b-tree indexes.)"""
+    branches = [b for b in branches if b is not None and b is not _NOTHING]
+    if not branches:
+        return false()
+    if len(branches) == 1 or (len(word) < 3 and not has_digit(word)) or _dialect() != "postgresql":
+        return or_(*branches)
+    return model.id.in_(union(*(select(model.id).where(b) for b in branches)))
+
+
+@dataclass(frozen=True)
+class Search:
+    word: Callable  # (word, personal) -> [condition on the model]: any one matches
+
+
+SEARCHES: dict[type, Search] = {
+    Account: Search(account_word),
+    Premise: Search(premise_word),
+    Meter: Search(meter_word),
+    Resident: Search(resident_word),
+    Building: Search(building_word),
+}
+
+
+def condition(model, text, personal: bool):
+    """The condition of the search ``text`` on ``model`` (every word matches), None if no word."""
+    found = words(text)
+    if not found:
+        return None
+    return and_(*(_any(model, word, SEARCHES[model].word(word, personal)) for word in found))
+
+
+def searchable(model) -> bool:
+    return model in SEARCHES
