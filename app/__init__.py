@@ -48,6 +48,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=False, security_manager_class=auth.OblikSecurityManager)
         appbuilder.init_app(app, db.session)
         formatting.install(app)
+        from .views import back
+
+        back.install(app)  # after FAB's filters: the card's links lead back to it
         headers.install(app)
         auth.install(app)
         from .services import meter_history

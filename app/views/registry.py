@@ -85,6 +85,7 @@ class AccountView(OblikModelView):
 
         widgets = super()._get_show_widget(pk, item, **kwargs)
         widgets["card"] = account_card(item)
+        widgets["item"] = item
         return widgets
 
     def _attach_errors(self, form, item) -> bool:
