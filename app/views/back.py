@@ -34,6 +34,18 @@ def next_url() -> str | None:
     return safe_next(request.args.get("next")) or safe_next(request.form.get("next"))
 
 
+def referrer_path() -> str | None:
+    """The page the request came from, as a path, when it is a page of this site (the
+    ``Referer`` of a POST: the list whose ticked rows an action was applied to)."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
 def with_next(path: str, back: str | None) -> str:
     """``path`` with ``next=back`` added (``back`` None or unsafe: ``path`` as it is)."""
     back = safe_next(back)

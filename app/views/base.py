@@ -346,9 +346,9 @@ class OblikModelView(ModelFormMixin, ModelView):
     def _card_edit_url(self, pk) -> str | None:
         """The card's «Редагувати»: the edit form, back to this card when saved (None: the user
         may not edit, or the screen has no edit form)."""
-        if not self.edit_columns or "edit" in self.exclude_route_methods or (
+        if "can_edit" not in (self.base_permissions or ()) or "edit" in self.exclude_route_methods or (
                 self.include_route_methods is not None and "edit" not in self.include_route_methods):
-            return None
+            return None  # a screen without editing (payments are facts)
         if not self.appbuilder.sm.has_access("can_edit", self.class_permission_name):
             return None
         card = url_for(f"{type(self).__name__}.show", pk=pk)

@@ -37,7 +37,7 @@ from ..services.claim_acts import (
     ClaimActRefused, add_targets, approve, cancel, fill_deadline, refuse_coverage_change, refuse_delete,
     start_draft,
 )
-from .back import next_url
+from .back import next_url, referrer_path
 from .base import API_METHOD_PERMISSIONS, OblikApi, OblikModelView
 from .csrf import check_csrf
 from .fields import UkDateTimeField
@@ -400,10 +400,13 @@ class ClaimActView(OblikModelView):
 
     def _acted(self, items):
         """Back where the action was pressed: the act's card for one act (its card's button), the
-        list for the acts ticked in it — or a safe ``next`` (app/views/back.py)."""
+        list for the acts ticked in it — or a safe ``next`` (app/views/back.py). (FAB's page
+        history went one page too far back: to the home page.)"""
         default = self.get_redirect()  # FAB's page history, kept in step
         if not isinstance(items, list):
             default = url_for("ClaimActView.show", pk=items.id)
+        else:
+            default = referrer_path() or default
         return redirect(next_url() or default)
 
     @action("print_form", _l("Print form (PDF)"), "", "fa-print", multiple=False)
