@@ -19,7 +19,7 @@ ZERO = Decimal("0.00")
 
 
 @dataclass
-class Warning:
+class CardWarning:
     """Something on the account to deal with, and where to do it."""
 
     kind: str  # verification_overdue | no_reading
@@ -45,7 +45,7 @@ class AccountSummary:
     open_period: str | None
     last_payment: ledger.LastPayment | None
     invoice: InvoiceDue | None
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[CardWarning] = field(default_factory=list)
 
 
 def reading_month(session, today: date) -> str:
@@ -82,7 +82,7 @@ def last_invoice(session, account_id: int) -> InvoiceDue | None:
     return InvoiceDue(period, invoice.amount_due, invoice.balance, invoice.due_date, invoice.preliminary)
 
 
-def meter_warnings(session, premise_id: int, today: date) -> list[Warning]:
+def meter_warnings(session, premise_id: int, today: date) -> list[CardWarning]:
     """The premise's meters in service today: a verification overdue, no reading in the
     reading month (:func:`reading_month`). Two statements."""
     month = reading_month(session, today)
@@ -98,10 +98,10 @@ def meter_warnings(session, premise_id: int, today: date) -> list[Warning]:
     found = []
     for meter_id, serial, next_verification, installed_on in meters:
         if next_verification is not None and next_verification < today:
-            found.append(Warning("verification_overdue", meter_id, serial, day=next_verification))
+            found.append(CardWarning("verification_overdue", meter_id, serial, day=next_verification))
     for meter_id, serial, _next, installed_on in meters:
         if meter_id not in read and installed_on <= end:
-            found.append(Warning("no_reading", meter_id, serial, month=month))
+            found.append(CardWarning("no_reading", meter_id, serial, month=month))
     return found
 
 
@@ -116,9 +116,10 @@ class BuildingTotals:
     debtors: int
 
 
-def building_totals(session, building_id: int, today: date | None = None) -> BuildingTotals:
+def building_totals(session, building_id: int, today: date | None = None, *, money: bool = True) -> BuildingTotals:
     """The building card's figures: premises, accounts open today, total area, residents
-    registered today; the debt and advance of its accounts from the ledger."""
+    registered today; the debt and advance of its accounts from the ledger (zero, not read,
+    without ``money``: for who may not see it)."""
     today = today or date.today()
     premises, area = session.execute(select(func.count(Premise.id), func.sum(Premise.total_area))
                                      .where(Premise.building_id == building_id)).one()
@@ -130,7 +131,7 @@ def building_totals(session, building_id: int, today: date | None = None) -> Bui
         .join(Premise, Premise.id == Registration.premise_id)
         .where(Premise.building_id == building_id, Registration.kind == "registered", Registration.date_from <= today,
                or_(Registration.date_to.is_(None), Registration.date_to >= today)))
-    debt = ledger.debt_totals(session, account_ids)
+    debt = ledger.debt_totals(session, account_ids) if money else ledger.DebtTotals(ZERO, ZERO, 0)
 
     return BuildingTotals(premises or 0, len(account_ids), as_decimal(area or 0, 2), residents or 0,
                           debt.debt, debt.advance, debt.debtors)

@@ -168,8 +168,8 @@ class BuildingView(OblikModelView):
         from ..services.cards import building_totals
 
         widgets = super()._get_show_widget(pk, item, **kwargs)
-        widgets["totals"] = building_totals(db.session, item.id)
-        widgets["money"] = self.appbuilder.sm.has_access("can_list", "Journal")
+        widgets["money"] = self.appbuilder.sm.has_access("can_list", "Journal")  # who may see money
+        widgets["totals"] = building_totals(db.session, item.id, money=widgets["money"])
         return widgets
 
     @action("new_claim_act", _l("New claim act"), "", "fa-file-contract", multiple=False)
