@@ -48,6 +48,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=False, security_manager_class=auth.OblikSecurityManager)
         appbuilder.init_app(app, db.session)
         formatting.install(app)
+        from .views import back
+
+        back.install(app)  # after FAB's filters: the card's links lead back to it
+        _favicon(app)
         headers.install(app)
         auth.install(app)
         from .services import meter_history
@@ -66,6 +70,16 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_celery(app)
     return app
+
+
+def _favicon(app) -> None:
+    """``/favicon.ico`` (browsers ask for it on every site; the layout links the SVG too)."""
+    from flask import send_from_directory
+
+    def favicon():
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
+
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
 
 
 def _sqlite_files(app) -> list[Path]:

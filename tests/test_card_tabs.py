@@ -76,9 +76,10 @@ def form_values(page: str) -> dict:
 
 
 def tab_link(page: str, view: str, action: str, column: str, parent_id: int) -> str:
-    """The card tab's «Додати» / edit link: ``/<view>/<action>…?_flt_0_<column>=<parent>``."""
+    """The card tab's «Додати» / edit link: ``/<view>/<action>…?_flt_0_<column>=<parent>`` (and the
+    ``next`` back to the card's tab, app/views/back.py)."""
     links = [html.unescape(h) for h in re.findall(r'href="([^"]+)"', page)]
-    pattern = re.compile(rf"^/{view}/{action}(/\d+)?\?_flt_0_{column}={parent_id}$")
+    pattern = re.compile(rf"^/{view}/{action}(/\d+)?\?_flt_0_{column}={parent_id}(&next=[^&]+)?$")
     found = [link for link in links if pattern.match(link)]
     assert found, f"no {action} link of the {view} tab on the card: {[l for l in links if view in l]}"
     return found[0]
@@ -125,6 +126,13 @@ CASES = [
 ]
 
 
+# the tab's id on the card (its view class)
+TAB_IDS = {"accountserviceview": "AccountServiceView", "accountview": "AccountView", "meterview": "MeterView",
+           "registrationview": "RegistrationView", "premiseview": "PremiseView", "housemeterview": "HouseMeterView",
+           "beneficiaryview": "BeneficiaryView", "tariffcomponentview": "TariffComponentView",
+           "readingview": "ReadingView", "metereventview": "MeterEventView", "claimacttargetview": "ClaimActTargetView"}
+
+
 @pytest.mark.parametrize("role, card, key, tab, column, model_name, typed", CASES,
                          ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in CASES])
 def test_add_from_a_cards_tab_prefills_the_parent_and_saves(app, town, role, card, key, tab, column, model_name,
@@ -146,7 +154,10 @@ def test_add_from_a_cards_tab_prefills_the_parent_and_saves(app, town, role, car
     page = text(response)
     assert response.status_code == 302, (flashes(page), re.findall(r'alert-danger">(.*?)</div>', page, re.S))
     assert count(app, model, fk == parent_id) == before + 1
-    assert response.headers["Location"].endswith(f"/{card}/show/{parent_id}")  # back to the card
+    # back to the card, on the tab the form was opened from
+    location = response.headers["Location"]
+    assert location.split("#")[0].endswith(f"/{card}/show/{parent_id}"), location
+    assert location.partition("#")[2] == TAB_IDS[tab], location
 
 
 def test_a_meter_added_from_the_premise_card_is_in_the_premises_building(app, town):

@@ -190,4 +190,22 @@
   $(document).on("hidden.bs.modal", "#claim-act-confirm", function () {
     if (!$("#claim-act-confirm-ok").prop("disabled")) { confirmForm = null; }
   });
+  // A card's tabs (oblik/show.html, oblik/account_show.html): the open tab is the URL's hash, so a
+  // reload, the browser's Back and a form's return to the card (next=/…/show/5#Tab) open it again.
+  function showTabOfHash() {
+    var hash = window.location.hash;
+    if (!hash || hash.length < 2) { return; }
+    $(".oblik-card-tabs a[data-toggle='tab']").filter(function () {
+      return $(this).attr("href") === hash;
+    }).first().tab("show");
+  }
+  $(function () {
+    if (!$(".oblik-card-tabs").length) { return; }
+    showTabOfHash();
+    $(document).on("shown.bs.tab", ".oblik-card-tabs a[data-toggle='tab']", function () {
+      var url = window.location.pathname + window.location.search + $(this).attr("href");
+      window.history.replaceState(null, "", url);
+    });
+    $(window).on("hashchange", showTabOfHash);
+  });
 })(jQuery);

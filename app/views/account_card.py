@@ -33,13 +33,16 @@ def account_card(account) -> dict:
         ).where(Reading.meter_id.in_([m.id for m in meters])).subquery()
         for row in session.execute(select(ranked).where(ranked.c.n <= LAST_READINGS).order_by(ranked.c.date.desc())):
             readings.setdefault(row.meter_id, []).append(row)
+    billing = billing_card(account)
     return {
+        "summary": _summary(session, account, billing, today),
         "registrations": registrations,
         "current": [r for r in registrations if r.date_from <= today and (r.date_to is None or r.date_to >= today)],
         "beneficiaries": beneficiaries,
         "meters": meters,
         "readings": readings,
-        "billing": billing_card(account),
+        "billing": billing,
+        "payments": _payments(session, account) if billing else None,
         "invoice_period": default_period(),  # the «Рахунок» button: the open (or last) period's invoice
         **_restructuring(session, account),
     }
@@ -53,3 +56,29 @@ def _restructuring(session, account) -> dict:
 
     return {"restructuring": account_agreements(session, account.id), "restructuring_statuses": RESTRUCTURING_STATUSES,
             "instalment_statuses": STATUS_LABELS}
+
+
+def _summary(session, account, billing, today) -> dict:
+    """The top of the card (app/services/cards.py): money for those who may see the journal,
+    the meters' warnings for everyone."""
+    from ..services.cards import account_summary, meter_warnings
+
+    if billing is None:
+        return {"money": None, "warnings": meter_warnings(session, account.premise_id, today)}
+    found = account_summary(session, account, today, drafted=billing["open_period"] is not None)
+    return {"money": found, "warnings": found.warnings}
+
+
+PAYMENT_PERIODS = 12
+
+
+def _payments(session, account) -> list:
+    """The payments tab: the account's payments and reversals posted in the last
+    ``PAYMENT_PERIODS`` months (ledger.payment_lines), newest first, and those waiting for
+    their period."""
+    from ..billing.periods import add_months, first_day, period_of
+    from ..services import ledger
+
+    last = ledger.open_period(session) or period_of(date.today())
+    first = period_of(add_months(first_day(last), -(PAYMENT_PERIODS - 1)))
+    return list(reversed(ledger.payment_lines(session, account.id, first, last)))

@@ -1,7 +1,7 @@
 """The base screen and API classes: every Oblik view and API derives from these, so role
 permissions, the inspector's building scope, Ukrainian fields, formatting, domain validation
 and the "nothing depends on it" delete rule are declared once."""
-from flask import abort, flash, g, request
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView
 from flask_appbuilder.api import expose, permission_name, protect, safe
 from flask_appbuilder.models.filters import BaseFilter
@@ -25,6 +25,7 @@ from ..services.audit import AUDITED
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
 from .formatting import format_blank, format_date, format_decimal, format_money, format_yes_no
+from .back import next_url, with_next
 from .guard import is_id
 from .integrity import RecordRefused, integrity_errors
 from .lookup import lookup_name_for
@@ -340,7 +341,33 @@ class OblikModelView(ModelFormMixin, ModelView):
             from .audit import history
 
             widgets["history"] = history(table, int(pk))
+        widgets["edit_url"] = self._card_edit_url(pk)
         return widgets
+
+    def _card_edit_url(self, pk) -> str | None:
+        """The card's «Редагувати»: the edit form, back to this card when saved (None: the user
+        may not edit, or the screen has no edit form)."""
+        if "can_edit" not in (self.base_permissions or ()) or "edit" in self.exclude_route_methods or (
+                self.include_route_methods is not None and "edit" not in self.include_route_methods):
+            return None  # a screen without editing (payments are facts)
+        if not self.appbuilder.sm.has_access("can_edit", self.class_permission_name):
+            return None
+        card = url_for(f"{type(self).__name__}.show", pk=pk)
+        return with_next(url_for(f"{type(self).__name__}.edit", pk=pk), card)
+
+    # --- back to the card the form was opened from (app/views/back.py) --------------------
+    def _back(self):
+        default = self.get_redirect()  # FAB's page history, kept in step
+        return redirect(next_url() or default)
+
+    def post_add_redirect(self):
+        return self._back()
+
+    def post_edit_redirect(self):
+        return self._back()
+
+    def post_delete_redirect(self):
+        return self._back()
 
     # --- domain validation on the forms -------------------------------------------------
     def _attach_errors(self, form, item) -> bool:

@@ -37,6 +37,7 @@ from ..services.claim_acts import (
     ClaimActRefused, add_targets, approve, cancel, fill_deadline, refuse_coverage_change, refuse_delete,
     start_draft,
 )
+from .back import next_url, referrer_path
 from .base import API_METHOD_PERMISSIONS, OblikApi, OblikModelView
 from .csrf import check_csrf
 from .fields import UkDateTimeField
@@ -388,14 +389,25 @@ class ClaimActView(OblikModelView):
             flash(_("Claim act %(number)s covers nothing yet: add buildings, nodes or accounts.", number=number),
                   "warning")
         flash(_("Approved: %(count)s", count=done), "success")
-        return redirect(self.get_redirect())
+        return self._acted(items)
 
     @action("cancel", _l("Cancel the act"), _l("Cancel the selected claim acts? Their reductions are taken back "
                                                 "(closed months by recalculation)."), "fa-ban", multiple=True)
     def cancel(self, items):
         count = cancel(db.session, items if isinstance(items, list) else [items], _username())
         flash(_("Cancelled: %(count)s", count=count), "success")
-        return redirect(self.get_redirect())
+        return self._acted(items)
+
+    def _acted(self, items):
+        """Back where the action was pressed: the act's card for one act (its card's button), the
+        list for the acts ticked in it — or a safe ``next`` (app/views/back.py). (FAB's page
+        history went one page too far back: to the home page.)"""
+        default = self.get_redirect()  # FAB's page history, kept in step
+        if not isinstance(items, list):
+            default = url_for("ClaimActView.show", pk=items.id)
+        else:
+            default = referrer_path() or default
+        return redirect(next_url() or default)
 
     @action("print_form", _l("Print form (PDF)"), "", "fa-print", multiple=False)
     def print_form(self, item):

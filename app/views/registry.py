@@ -17,6 +17,7 @@ from ..models.choices import (
     GAS_CATEGORIES, HEATING_KINDS, IMBALANCE_KEYS, PREMISE_KINDS, REGISTRATION_KINDS,
 )
 from .base import OblikApi, OblikModelView
+from .formatting import format_money
 from .labels import LABELS
 from .billing import ClaimActTargetView
 from .metering import HouseMeterView, MeterView
@@ -59,6 +60,19 @@ class BeneficiaryView(OblikModelView):
     order_columns = ["entitled", "date_from", "date_to"]
 
 
+def format_balance(value) -> str:
+    """A balance in a list: «Борг 120,00», «Переплата 35,50», «0,00»."""
+    from flask_babel import gettext
+
+    if value is None:
+        return ""
+    if value > 0:
+        return f"{gettext('Debt')} {format_money(value)}"
+    if value < 0:
+        return f"{gettext('Advance')} {format_money(-value)}"
+    return format_money(value)
+
+
 class AccountView(OblikModelView):
     datamodel = SQLAInterface(Account)
     class_permission_name = "Account"
@@ -81,11 +95,28 @@ class AccountView(OblikModelView):
     extra_args = {"registration_kinds": REGISTRATION_KINDS}
     related_views = [AccountServiceView]
 
+    def _get_list_widget(self, filters, **kwargs):
+        """The list's «Сальдо» column: the balance today of the page's accounts, from the ledger
+        in one set of statements for the whole page (ledger.totals), for who may see money."""
+        widgets = super()._get_list_widget(filters, **kwargs)
+        if not self.appbuilder.sm.has_access("can_list", "Journal"):
+            return widgets
+        args = widgets["list"].template_args
+        found = ledger.totals(db.session, [pk for pk in args["pks"] if isinstance(pk, int)])
+        args["value_columns"] = rows = list(args["value_columns"])  # FAB hands a generator
+        for pk, values in zip(args["pks"], rows):
+            values["balance"] = found.get(pk)
+        args["include_columns"] = [*args["include_columns"], "balance"]
+        args["label_columns"] = {**args["label_columns"], "balance": _l("Balance today, UAH")}
+        args["formatters_columns"] = {**args["formatters_columns"], "balance": format_balance}
+        return widgets
+
     def _get_show_widget(self, pk, item, **kwargs):
         from .account_card import account_card
 
         widgets = super()._get_show_widget(pk, item, **kwargs)
         widgets["card"] = account_card(item)
+        widgets["item"] = item
         return widgets
 
     def _attach_errors(self, form, item) -> bool:
@@ -133,6 +164,16 @@ class BuildingView(OblikModelView):
     # an act from the card of their own building (FAB checks each action's own permission)
     method_permission_name = {**OblikModelView.method_permission_name, "new_claim_act": "show", "action": "show",
                               "action_post": "show"}
+
+    show_template = "oblik/building_show.html"
+
+    def _get_show_widget(self, pk, item, **kwargs):
+        from ..services.cards import building_totals
+
+        widgets = super()._get_show_widget(pk, item, **kwargs)
+        widgets["money"] = self.appbuilder.sm.has_access("can_list", "Journal")  # who may see money
+        widgets["totals"] = building_totals(db.session, item.id, money=widgets["money"])
+        return widgets
 
     @action("new_claim_act", _l("New claim act"), "", "fa-file-contract", multiple=False)
     def new_claim_act(self, item):

@@ -46,7 +46,8 @@ def test_an_agreement_from_its_form_to_the_account_card(bdb, billing_server, pag
     db.session.expire_all()
     assert db.session.get(RestructuringAgreement, agreement.id).status == "approved"
     assert page.locator("#terminate-form").count() == 1
-    page.goto(f"{base}/accountview/show/{account_id}")
+    page.goto(f"{base}/accountview/show/{account_id}#Documents")  # the card's «Документи» tab
+    assert page.locator("#account-restructuring").is_visible()
     card = page.locator("#account-restructuring").inner_text()
     assert agreement.number in card and "25.02.2027" in card
     page.locator("#account-restructuring").screenshot(path=str(tmp_path / "card.png"))

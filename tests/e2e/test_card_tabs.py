@@ -30,7 +30,7 @@ def test_operator_adds_a_service_from_the_account_cards_tab(page, live_server, a
 
     sign_in(page, live_server, "operator", PASSWORD)
     page.goto(f"{live_server}/accountview/show/{account_id}")
-    page.get_by_role("link", name="Послуги особових рахунків").first.click()
+    page.get_by_role("link", name="Послуги", exact=True).first.click()
     page.locator(f"a[href*='/accountserviceview/add?_flt_0_account={account_id}']").first.click()
     page.wait_for_load_state("networkidle")
     # the account of the card is filled in, shown by its number

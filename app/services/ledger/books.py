@@ -158,6 +158,58 @@ def account_balance(session, account_id: int, *, draft: bool = False) -> tuple[d
     return book, sum(book.values(), ZERO)
 
 
+def totals(session, account_ids, *, draft: bool = False) -> dict[int, Decimal]:
+    """{account: balance now} of many accounts at once (a list screen's page): the sum of each
+    account's book of :func:`balances` — positive a debt (борг), negative an advance
+    (переплата); an account without entries: zero. A fixed number of statements per chunk of
+    accounts, never one per account."""
+    ids = sorted(set(account_ids))
+    books = balances(session, ids, draft=draft) if ids else {}
+    return {a: sum(books.get(a, {}).values(), ZERO) for a in ids}
+
+
+class DebtTotals(NamedTuple):
+    """What a group of accounts (a building's) owes and has paid ahead, from :func:`totals`."""
+
+    debt: Decimal  # Σ of the positive balances
+    advance: Decimal  # Σ of the negative balances, as a positive amount
+    debtors: int  # accounts with a debt
+
+
+def debt_totals(session, account_ids) -> DebtTotals:
+    """The debt and the advance of ``account_ids`` now: each account's balance (:func:`totals`),
+    debts and advances added apart (an advance of one flat does not pay another's debt)."""
+    figures = totals(session, account_ids).values()
+    debts = [a for a in figures if a > 0]
+    return DebtTotals(sum(debts, ZERO), -sum((a for a in figures if a < 0), ZERO), len(debts))
+
+
+class LastPayment(NamedTuple):
+    payment_id: int
+    external_id: str
+    paid_on: date
+    amount: Decimal
+    source: str
+    reversed: bool  # Сторнування: recorded in error, cancelled in the journal
+    posted: bool  # False: dated after the open period, waiting for it
+
+
+def last_payment(session, account_id: int) -> LastPayment | None:
+    """The account's latest payment by its date (then the latest recorded), reversed or not."""
+    from ...models import Payment, PaymentPosting, PaymentReversal
+
+    row = session.execute(
+        select(Payment.id, Payment.external_id, Payment.paid_on, Payment.amount, Payment.source,
+               PaymentReversal.payment_id, PaymentPosting.payment_id)
+        .outerjoin(PaymentReversal, PaymentReversal.payment_id == Payment.id)
+        .outerjoin(PaymentPosting, PaymentPosting.payment_id == Payment.id)
+        .where(Payment.account_id == account_id)
+        .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return LastPayment(row[0], row[1], row[2], money(row[3]), row[4], row[5] is not None, row[6] is not None)
+
+
 def balance_as_of(session, account_ids, day: date) -> dict[int, dict]:
     """{account: {service or None: balance}} as of the end of ``day``: every journal entry whose
     value date is on or before it (a period's charges are dated its last day; a payment its own
