@@ -17,13 +17,16 @@ from wtforms import BooleanField, HiddenField
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
-from ..models.types import is_money
+from ..models.types import PRICE, is_money
 from ..models.versioned import is_versioned
 from ..services import concurrency
 from ..services.audit import AUDITED
 from ..validation import FieldError, validate
 from .fields import AjaxSelectField, ChoiceField, api_schema_converter
-from .formatting import format_blank, format_date, format_decimal, format_money, format_yes_no
+from .formatting import (
+    WALL_TIME_COLUMNS, format_blank, format_date, format_datetime, format_decimal, format_money, format_price,
+    format_wall_time, format_yes_no,
+)
 from .guard import is_id
 from .integrity import RecordRefused, integrity_errors
 from .lookup import lookup_name_for
@@ -114,12 +117,15 @@ class ModelFormMixin:
             if name in self.choice_columns:
                 choices = self.choice_columns[name]
                 formatters[name] = choices.label
-            elif self.datamodel.is_date(name) or self.datamodel.is_datetime(name):
+            elif self.datamodel.is_datetime(name):  # a stamp in Kyiv time; a typed-in moment as typed
+                formatters[name] = format_wall_time if name in WALL_TIME_COLUMNS else format_datetime
+            elif self.datamodel.is_date(name):
                 formatters[name] = format_date
             elif self.datamodel.is_boolean(name):
                 formatters[name] = format_yes_no
             elif self.datamodel.is_numeric(name) or self.datamodel.is_float(name):
-                formatters[name] = format_money if _is_money(column.type) else format_decimal
+                formatters[name] = (format_money if _is_money(column.type)
+                                    else format_price if column.type is PRICE else format_decimal)
             else:
                 formatters[name] = format_blank
         for relation in mapper.relationships:

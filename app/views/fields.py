@@ -281,3 +281,25 @@ def api_schema_converter():
             return field
 
     return Converter
+
+
+class SettingValueField(StringField):
+    """A billing setting's value (stored as text, ``10.5``) shown and typed with a decimal
+    comma (``10,5``); the model stores what is typed as the engine reads it."""
+
+    widget = BS3TextFieldWidget()
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return format_setting_value(self.data)
+
+
+def format_setting_value(value) -> str:
+    """``10.5`` → ``10,5``; a text that is no number as it is."""
+    if value is None:
+        return ""
+    try:
+        return format_decimal(parse_decimal(str(value)))
+    except ValueError:
+        return str(value)
