@@ -226,7 +226,7 @@ def test_users_list_says_yes_and_role_names(uk_app):
 def test_delete_dialog_and_alert_in_ukrainian(uk_app):
     body = login(uk_app.test_client(), "admin").get("/buildingview/list/").get_data(as_text=True)
     assert ">Скасувати<" in body and ">Cancel<" not in body
-    assert ">OK<" not in body and ">Гаразд<" in body
+    assert ">OK<" not in body and ">Гаразд<" in body and ">Підтвердити<" in body
     assert 'data-no-row-selected="Не вибрано жодного рядка"' in body  # the text FAB's script alerts with
 
 
