@@ -462,3 +462,16 @@ def test_audit_log_times_in_kyiv_and_codes_by_name(uk_app):
     text = visible_text(login(uk_app.test_client(), "admin").get("/auditlogview/list/").get_data(as_text=True))
     assert shown in text
     assert "True" not in text and "building_id" not in text and "meter_type_id" not in text
+
+
+def test_price_form_shows_two_places(uk_app):
+    from app.extensions import db
+    from app.models import Tariff
+
+    with uk_app.app_context():
+        tariff_id = db.session.query(Tariff.id).filter(Tariff.price == Decimal("38.5")).scalar()
+    client = login(uk_app.test_client(), "accountant")
+    form = client.get(f"/tariffview/edit/{tariff_id}").get_data(as_text=True)
+    assert 'value="38,50"' in form
+    shown = visible_text(client.get(f"/tariffview/show/{tariff_id}").get_data(as_text=True))
+    assert "38,50" in shown

@@ -22,7 +22,7 @@ from ..models.versioned import is_versioned
 from ..services import concurrency
 from ..services.audit import AUDITED
 from ..validation import FieldError, validate
-from .fields import AjaxSelectField, ChoiceField, api_schema_converter
+from .fields import AjaxSelectField, ChoiceField, UkPriceField, api_schema_converter
 from .formatting import (
     WALL_TIME_COLUMNS, format_blank, format_date, format_datetime, format_decimal, format_money, format_price,
     format_wall_time, format_yes_no,
@@ -107,6 +107,10 @@ class ModelFormMixin:
                 required = not self.datamodel.is_nullable(col)
                 fields[col] = ChoiceField(label, validators=[InputRequired()] if required and not search else [Optional()],
                                           choices=self.choice_columns[col])
+            elif not search and _is_price(self.datamodel.obj, col):  # a price keeps its kopiyky: 38,50
+                required = not self.datamodel.is_nullable(col)
+                fields[col] = UkPriceField(label, validators=[InputRequired()] if required else [Optional()],
+                                           description=(self.description_columns or {}).get(col, ""))
         return fields
 
     def _auto_formatters(self):
@@ -140,6 +144,11 @@ class VersionField(HiddenField):
 
     def populate_obj(self, obj, name):
         pass
+
+
+def _is_price(model, name) -> bool:
+    column = sa_inspect(model).columns.get(name)
+    return column is not None and column.type is PRICE
 
 
 def _is_money(column_type) -> bool:

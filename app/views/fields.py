@@ -14,7 +14,7 @@ from wtforms.validators import ValidationError
 
 from ..billing.money import parse_decimal
 from ..billing.periods import parse_date
-from .formatting import format_date, format_decimal
+from .formatting import format_date, format_decimal, format_price
 
 
 class UkDateWidget(BS3TextFieldWidget):
@@ -281,6 +281,15 @@ def api_schema_converter():
             return field
 
     return Converter
+
+
+class UkPriceField(UkDecimalField):
+    """A price or tariff: shown with at least two places (``38,50``), as on every screen."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_price(self.data)
 
 
 class SettingValueField(StringField):

@@ -83,14 +83,11 @@ def format_money(value) -> str:
 def format_price(value) -> str:
     """A price or tariff: at least two places (``38,50``), more when the price has them
     (``1,4436``), never trailing zeros beyond the second (``38,500`` → ``38,50``)."""
+    from ..billing.money import from_db, price_digits
+
     if value is None or value == "":
         return ""
-    number = Decimal(value)
-    text = format(number, "f")
-    whole, _, frac = text.partition(".")
-    frac = frac.rstrip("0")
-    frac = frac + "0" * (2 - len(frac)) if len(frac) < 2 else frac
-    text = f"{whole}.{frac}"
+    text = price_digits(from_db(value))
     return text.replace(".", ",") if uses_comma() else text
 
 
