@@ -475,3 +475,11 @@ def test_price_form_shows_two_places(uk_app):
     assert 'value="38,50"' in form
     shown = visible_text(client.get(f"/tariffview/show/{tariff_id}").get_data(as_text=True))
     assert "38,50" in shown
+
+
+def test_postgresql_sessions_are_utc():
+    from app import create_app
+
+    application = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1:1/none", "TESTING": True})
+    assert "-c timezone=UTC" in application.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert application.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
