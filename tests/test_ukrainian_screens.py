@@ -187,7 +187,7 @@ def test_every_menu_screen_is_ukrainian(uk_app, role):
     links = menu_links(client)
     assert len(links) >= (30 if role == "admin" else 3), links
     problems = {}
-    for url in links + ["/", "/users/userinfo/"]:
+    for url in links + ["/", "/users/userinfo/", "/resetmypassword/form", "/userinfoeditview/form"]:
         found = _scan(client, url, msgids, codes)
         if found:
             problems[url] = found
@@ -483,3 +483,12 @@ def test_postgresql_sessions_are_utc():
     application = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1:1/none", "TESTING": True})
     assert "-c timezone=UTC" in application.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
     assert application.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_every_warning_code_has_a_ukrainian_label(uk_app):
+    from app.billing.codes import WARNING_CODES
+    from app.views.labels import warning_label
+
+    with uk_app.test_request_context():
+        labels = {code: warning_label(code) for code in WARNING_CODES}
+    assert all(re.search(r"[а-яіїєґ]{3}", label, re.I) and label != code for code, label in labels.items()), labels

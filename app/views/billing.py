@@ -30,7 +30,7 @@ from ..models import (
     Account, AreaChange, BillingLock, BillingRun, Building, ClaimAct,
     ClaimActTarget, JournalEntry, Period, Service,
 )
-from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, CLAIM_VISITS, LINE_KINDS, RUN_STATUSES, WARNING_CODES
+from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, CLAIM_VISITS, LINE_KINDS, RUN_STATUSES
 from ..models.choices import JOURNAL_KINDS
 from ..security import role_of
 from ..services.claim_acts import (
@@ -41,7 +41,7 @@ from .base import API_METHOD_PERMISSIONS, OblikApi, OblikModelView
 from .csrf import check_csrf
 from .formatting import format_datetime, format_time
 from .fields import UkDateTimeField
-from .labels import LABELS
+from .labels import LABELS, warning_labels
 from .scope import allowed_building_ids, request_user, scoped_get
 
 PAGE = 50
@@ -125,7 +125,7 @@ class BillingView(BaseView):
             lock = held(session, period)
             context.update(
                 run=run_view(latest_run(period), _admin()), totals=draft_totals(period), warnings=warnings, more=more,
-                page=page, code=code, building=building, busy=lock is not None, warning_labels=WARNING_CODES,
+                page=page, code=code, building=building, busy=lock is not None, warning_labels=warning_labels(),
                 seen=format_time(lock.heartbeat_at) if lock is not None else "",
                 warning_codes=screens.warning_counts(session, period),
                 billed=screens.billed_buildings(session, period),

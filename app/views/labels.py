@@ -281,3 +281,16 @@ def setting_label(key) -> str:
     """A billing setting by its name («Пеня за день, %»); an unknown key as it is stored."""
     label = SETTING_LABELS.get(key or "")
     return str(label) if label is not None else (key or "")
+
+
+# --- billing warnings: a code (``meter_estimated``) is never shown, its label is -------------
+def warning_labels():
+    """The labels of a billing run's warnings (``app/models/billing.py`` declares them with the
+    codes of ``app/billing/codes.py``): every screen names a warning through this table."""
+    from ..models.billing import WARNING_CODES
+
+    return WARNING_CODES
+
+
+def warning_label(code) -> str:
+    return str(warning_labels().label(code)) if code else ""
