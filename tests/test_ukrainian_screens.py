@@ -392,6 +392,18 @@ def test_setting_typed_with_a_comma_is_stored_for_the_engine(uk_app):
         assert not db.session.query(Setting).filter_by(key="penalty.daily_pct", valid_from=date(2026, 12, 2)).count()
 
 
+def test_setting_key_is_chosen_by_name(uk_app):
+    from app.billing.settings import DEFAULT_SETTINGS
+    from app.views.labels import SETTING_LABELS
+
+    assert set(SETTING_LABELS) == set(DEFAULT_SETTINGS)  # a new setting gets a name
+    client = login(uk_app.test_client(), "accountant")
+    form = client.get("/settingview/add").get_data(as_text=True)
+    assert '<option value="penalty.daily_pct">Пеня за день, %</option>' in form
+    refused = client.post("/settingview/add", data={"key": "no.such.key", "valid_from": "03.12.2026", "value": "1"})
+    assert refused.status_code == 200 and "no.such.key" not in visible_text(refused.get_data(as_text=True))
+
+
 def test_setting_by_the_api_with_a_comma(uk_app):
     """Every path stores a number as the engine reads it (the model's rule)."""
     from app.extensions import db
@@ -492,3 +504,26 @@ def test_every_warning_code_has_a_ukrainian_label(uk_app):
     with uk_app.test_request_context():
         labels = {code: warning_label(code) for code in WARNING_CODES}
     assert all(re.search(r"[а-яіїєґ]{3}", label, re.I) and label != code for code, label in labels.items()), labels
+
+
+def test_add_forms_and_first_records_are_ukrainian(uk_app):
+    """The add form and the first record's card of every list of the admin's menu."""
+    client = login(uk_app.test_client(), "admin")
+    msgids, codes = fab_page_msgids(), raw_codes()
+    problems = {}
+    for url in menu_links(client):
+        if not url.endswith("/list/"):
+            continue
+        base = url[:-len("list/")]
+        pages = []
+        if client.get(f"{base}add").status_code == 200:
+            pages.append(f"{base}add")
+        listing = client.get(url).get_data(as_text=True)
+        shown = re.search(rf'href="({re.escape(base)}show/\d+)', listing)
+        if shown:
+            pages.append(shown.group(1))
+        for page in pages:
+            found = _scan(client, page, msgids, codes)
+            if found:
+                problems[page] = found
+    assert not problems, problems

@@ -23,8 +23,8 @@ from ..models.choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE
 from ..validation.rules import INVOICE_NOTICE_MAX
 from .base import OblikApi, OblikModelView
 from .csrf import check_csrf
-from .fields import SettingValueField, format_setting_value
-from .labels import LABELS, setting_label
+from .fields import ChoiceField, SettingValueField, format_setting_value
+from .labels import LABELS, setting_choices, setting_label
 
 
 class ServiceView(OblikModelView):
@@ -258,10 +258,10 @@ class SettingView(OblikModelView):
                           "key": setting_label, "value": format_setting_value}
     add_columns = edit_columns = show_columns = list_columns
     add_form_extra_fields = edit_form_extra_fields = {
+        "key": ChoiceField(LABELS["key"], validators=[DataRequired()], choices=setting_choices()),
         "value": SettingValueField(_l("Value"), validators=[DataRequired()],
                                    description=_l("A number; a decimal comma: 10,5")),
     }
-    description_columns = {"key": _l("The setting's code (formats.md), e.g. penalty.daily_pct")}
     search_columns = ["key", "valid_from"]
     order_columns = ["key", "valid_from"]
 

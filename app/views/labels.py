@@ -294,3 +294,11 @@ def warning_labels():
 
 def warning_label(code) -> str:
     return str(warning_labels().label(code)) if code else ""
+
+
+def setting_choices():
+    """The billing settings for the form's list: by name, in the order of ``DEFAULT_SETTINGS``."""
+    from ..billing.settings import DEFAULT_SETTINGS
+    from ..models.choices import Choices
+
+    return Choices(*((key, SETTING_LABELS.get(key, key)) for key in DEFAULT_SETTINGS))
