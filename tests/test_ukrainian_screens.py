@@ -527,3 +527,12 @@ def test_add_forms_and_first_records_are_ukrainian(uk_app):
             if found:
                 problems[page] = found
     assert not problems, problems
+
+
+def test_user_and_role_forms_offer_names(uk_app):
+    client = login(uk_app.test_client(), "admin")
+    form = html.unescape(client.get("/users/add").get_data(as_text=True))
+    assert re.search(r'<option value="\d+">Бухгалтер</option>', form)
+    form = html.unescape(client.get("/roles/add").get_data(as_text=True))
+    assert re.search(r'<option value="\d+">Будинки: переглядати список</option>', form)
+    assert "can list" not in form and "menu access on" not in form
