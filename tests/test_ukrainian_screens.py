@@ -536,3 +536,8 @@ def test_user_and_role_forms_offer_names(uk_app):
     form = html.unescape(client.get("/roles/add").get_data(as_text=True))
     assert re.search(r'<option value="\d+">Будинки: переглядати список</option>', form)
     assert "can list" not in form and "menu access on" not in form
+
+
+def test_login_page_is_ukrainian(uk_app):
+    found = _scan(uk_app.test_client(), "/login/", fab_page_msgids(), raw_codes())
+    assert not found, found
