@@ -541,3 +541,33 @@ def test_user_and_role_forms_offer_names(uk_app):
 def test_login_page_is_ukrainian(uk_app):
     found = _scan(uk_app.test_client(), "/login/", fab_page_msgids(), raw_codes())
     assert not found, found
+
+
+def test_api_labels_in_ukrainian(uk_app):
+    client = uk_app.test_client()
+    token = client.post("/api/v1/security/login", json={"username": "accountant", "password": PASSWORD,
+                                                        "provider": "db"})
+    headers = {"Authorization": f"Bearer {token.json['access_token']}"}
+    labels = client.get("/api/v1/building/", headers=headers).json["label_columns"]
+    assert labels["common_area"] == "Площа МЗК, м²" or re.search(r"[а-яі]{3}", labels["common_area"])
+    english = {k: v for k, v in labels.items() if re.fullmatch(r"[A-Z][a-z]+( [A-Z][a-z]+)+", v)}
+    assert not english, english
+
+
+def test_every_api_names_its_fields_in_ukrainian(uk_app):
+    from app.views.base import OblikApi
+
+    client = uk_app.test_client()
+    token = client.post("/api/v1/security/login", json={"username": "admin", "password": PASSWORD, "provider": "db"})
+    headers = {"Authorization": f"Bearer {token.json['access_token']}"}
+    english = {}
+    for api in uk_app.appbuilder.baseviews:
+        if not isinstance(api, OblikApi) or "get_list" not in (api.include_route_methods or {"get_list"}):
+            continue
+        response = client.get(f"/api/v1/{api.resource_name}/?q=(page_size:1)", headers=headers)
+        assert response.status_code == 200, (api.resource_name, response.json)
+        found = {k: v for k, v in response.json["label_columns"].items()
+                 if re.fullmatch(r"[A-Z][a-z]+( [A-Za-z]+)*", v) and k not in ("iban",)}
+        if found:
+            english[api.resource_name] = found
+    assert not english, english

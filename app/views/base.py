@@ -585,6 +585,16 @@ def _short(error) -> str:
     return lines[0][:300] if lines and lines[0].strip() else _("the record breaks a rule")
 
 
+def _screen_labels(model) -> dict:
+    """The field labels of the screen of ``model`` (registered before its API), if it has one."""
+    from flask import current_app
+
+    for view in getattr(getattr(current_app, "appbuilder", None), "baseviews", []):
+        if isinstance(view, OblikModelView) and getattr(view.datamodel, "obj", None) is model:
+            return dict(view.label_columns or {})
+    return {}
+
+
 class OblikApi(ModelRestApi):
     """The REST API of one resource, with the same permissions, scope and validation as its
     screen."""
@@ -599,6 +609,17 @@ class OblikApi(ModelRestApi):
     def __init__(self):
         # Exact counts (an API client may page by them), counted without to-one joins.
         self.datamodel = OblikInterface.of(self.datamodel)
+        # the fields' names of ``_info`` and of the list's ``label_columns``: the screens' Ukrainian
+        # ones (FAB would make «Common Area» of ``common_area``); an own copy, FAB adds to it
+        from .labels import LABELS
+
+        labels = {**LABELS, **_screen_labels(self.datamodel.obj), "version": _l("Row version"),
+                  **(self.label_columns or {})}
+        for column in {*(self.list_columns or []), *(self.show_columns or [])}:
+            head, _dot, tail = column.rpartition(".")
+            if head and column not in labels and head.split(".")[-1] in labels and tail in labels:
+                labels[column] = f"{labels[head.split('.')[-1]]}: {labels[tail]}"  # «Вузол мережі: ID»
+        self.label_columns = labels
         super().__init__()
 
     def __init_subclass__(cls, **kwargs):
