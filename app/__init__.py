@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_pyfile(str(CONFIG_FILE))
     if overrides:
         app.config.update(overrides)
+    utc_sessions(app)
     app.instance_path = str(app.config["INSTANCE_DIR"])  # config.py decides it (OBLIK_INSTANCE_DIR)
     from .security import builtin_roles
 
@@ -80,6 +81,20 @@ def _favicon(app) -> None:
         return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
 
     app.add_url_rule("/favicon.ico", "favicon", favicon)
+
+
+def utc_sessions(app) -> None:
+    """Every stamp is stored in UTC (``func.now()``, the server defaults) and shown in Kyiv
+    time (``app/views/formatting.py``): a PostgreSQL session's time zone is UTC whatever the
+    server's ``timezone`` says (SQLite's CURRENT_TIMESTAMP is UTC already)."""
+    if not str(app.config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect = dict(options.get("connect_args") or {})
+    if "timezone" not in connect.get("options", ""):
+        connect["options"] = (connect.get("options", "") + " -c timezone=UTC").strip()
+    options["connect_args"] = connect
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _sqlite_files(app) -> list[Path]:

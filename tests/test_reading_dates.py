@@ -121,7 +121,11 @@ def test_editing_a_reading_on_the_form_records_who_and_when(app):
 
     card = table_text(text(operator.get(f"/readingview/show/{reading_id}")))
     assert "Ким змінено" in card and "operator" in card
-    assert f"{stored['edited_at']:%d.%m.%Y %H:%M}" in card and "Дата і час зміни" in card
+    # stored in UTC, shown in Kyiv time
+    with app.app_context():
+        from app.views.formatting import local_time
+
+        assert f"{local_time(stored['edited_at']):%d.%m.%Y %H:%M}" in card and "Дата і час зміни" in card
     listed = text(operator.get(f"/readingview/list/?_flt_0_meter={meter_id}"))
     assert "Ким змінено" in listed and "operator" in table_text(listed)
 

@@ -239,3 +239,11 @@ def format_number(value: Number, places: int | None = None) -> str:
 
 def format_money(value: Number) -> str:
     return format_number(value, MONEY_PLACES)
+
+
+def price_digits(value) -> str:
+    """A price or tariff's digits, point-separated: at least the two places of kopiyky
+    (``38.50``), more when the price has them (``7.95689``), no trailing zeros beyond them."""
+    whole, _sep, frac = format(to_decimal(value), "f").partition(".")
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac.ljust(MONEY_PLACES, '0')}"

@@ -4,7 +4,7 @@ from flask_appbuilder import Model
 from sqlalchemy import (
     Column, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import relationship, validates
 
 from .choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE_KINDS, RESOURCES
 from .types import PCT, PRICE, QUANTITY, enum_check
@@ -47,6 +47,20 @@ class Setting(Model):
     valid_from = Column(Date, nullable=False)
     value = Column(String(250), nullable=False)
     description = Column(Text)
+
+    @validates("value")
+    def _number_as_stored(self, _key, value):
+        """A number typed the Ukrainian way (``10,5``, ``1 000``) is stored as the engine and
+        formats.md read it (``10.5``) — on every path: forms, the API, imports, scripts."""
+        from ..billing.money import parse_decimal
+
+        if isinstance(value, str):
+            try:
+                number = parse_decimal(value)
+            except ValueError:
+                return value  # refused by the rule (app/validation/rules.py), with its message
+            return format(number, "f")
+        return value
 
     def __repr__(self):
         return f"{self.key} = {self.value}"

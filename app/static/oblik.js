@@ -209,3 +209,17 @@
     $(window).on("hashchange", showTabOfHash);
   });
 })(jQuery);
+
+// Flask-AppBuilder's scripts alert in English (ab_actions.js: «No row selected»): the dialog
+// shows the translation the page carries (app/templates/appbuilder/general/alert.html).
+(function ($) {
+  "use strict";
+  $(function () {
+    var original = window.ab_alert;
+    if (typeof original !== "function") { return; }
+    window.ab_alert = function (text) {
+      var texts = { "No row selected": $("#modal-alert").attr("data-no-row-selected") };
+      return original(texts[text] || text);
+    };
+  });
+}(window.jQuery));

@@ -46,16 +46,30 @@ class MeterFacts:
                    meter.meter_type.digits if meter.meter_type else None)
 
 
-def local_today() -> date:
-    """Today in the provider's time zone (``BABEL_DEFAULT_TIMEZONE``, Europe/Kyiv), not the
-    server's: at 01:00 in Kyiv a server on UTC is still in yesterday. Outside an application
-    (a script, a test's helper) the same default zone: never the server's date."""
+def provider_zone():
+    """The provider's time zone (``BABEL_DEFAULT_TIMEZONE``, Europe/Kyiv); outside an
+    application (a script, a test's helper) the same default: never the server's."""
     from zoneinfo import ZoneInfo
 
     from flask import current_app, has_app_context
 
     name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return datetime.now(ZoneInfo(name or PROVIDER_TIMEZONE)).date()
+    return ZoneInfo(name or PROVIDER_TIMEZONE)
+
+
+def local_today() -> date:
+    """Today in the provider's time zone, not the server's: at 01:00 in Kyiv a server on UTC
+    is still in yesterday."""
+    return datetime.now(provider_zone()).date()
+
+
+def local_moment(value: datetime) -> datetime:
+    """A stored moment (naive UTC, as every ``DateTime`` stamp is written; an aware one as it
+    says) in the provider's time zone, naive — as people read it."""
+    from datetime import timezone
+
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return aware.astimezone(provider_zone()).replace(tzinfo=None)
 
 
 PROVIDER_TIMEZONE = "Europe/Kyiv"  # config.py's BABEL_DEFAULT_TIMEZONE

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from ..billing.money import parse_decimal
 from ..models import (
     Account, AccountService, AreaChange, BenefitCategory, Beneficiary, Building, ClaimAct, ClaimActTarget,
     GroupMeterPremise, Meter,
@@ -48,6 +49,11 @@ def validate_organisation(obj, facts):
 def validate_setting(obj, facts):
     errors = []
     _required(errors, obj, "key", "valid_from", "value")
+    if obj.value is not None and str(obj.value).strip():
+        try:
+            parse_decimal(str(obj.value))
+        except ValueError:
+            errors.append(FieldError("value", _("Not a valid number: e.g. 10,5")))
     return errors
 
 

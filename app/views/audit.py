@@ -13,8 +13,8 @@ from ..models.choices import AUDIT_ACTIONS, AUDIT_SOURCES, Choices
 from ..security import may_see_personal_data
 from ..services import audit
 from .base import TABLE_LABELS, OblikModelView
-from .formatting import format_date, format_decimal
-from .labels import LABELS
+from .formatting import format_date, format_decimal, format_yes_no
+from .labels import LABELS, setting_label
 
 _TABLE_LABELS = {
     **TABLE_LABELS,
@@ -46,9 +46,47 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d+\.\d+$")
 
 
+def _choices_by_field() -> dict:
+    """{(table, field): Choices} of every screen's closed lists (``choice_columns``): a code in
+    the log is shown by its label («Зареєстрований», not ``registered``)."""
+    from flask import current_app
+
+    found = current_app.extensions.get("oblik_audit_choices")
+    if found is None:
+        found = {}
+        for view in current_app.appbuilder.baseviews:
+            choices = getattr(view, "choice_columns", None) or {}
+            model = getattr(getattr(view, "datamodel", None), "obj", None)
+            table = getattr(getattr(model, "__table__", None), "name", None)
+            for field, values in choices.items():
+                if table:
+                    found.setdefault((table, field), values)
+        current_app.extensions["oblik_audit_choices"] = found
+    return found
+
+
+def _field_label(field: str) -> str:
+    """A field by its name; ``building_id`` as its record («Будинок»)."""
+    label = FIELD_LABELS.get(field) or (FIELD_LABELS.get(field[:-3]) if field.endswith("_id") else None)
+    return label if label is not None else field
+
+
+def _shown(table_name: str, field: str, value) -> str:
+    if isinstance(value, bool):
+        return format_yes_no(value)
+    choices = _choices_by_field().get((table_name, field))
+    if choices is not None and isinstance(value, str) and value in choices.codes:
+        return str(choices.label(value))
+    if table_name == "setting" and field == "key" and isinstance(value, str):
+        return setting_label(value)
+    return _value(value)
+
+
 def _value(value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return format_yes_no(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "—"
     if isinstance(value, str) and _ISO_DATE.match(value):
@@ -65,8 +103,8 @@ def changes_html(table_name: str, changes_json: str, may_see_personal: bool) -> 
     changes = audit.masked(table_name, audit.changes_from(changes_json), may_see_personal)
     lines = []
     for field, (old, new) in changes.items():
-        label = FIELD_LABELS.get(field, field)
-        lines.append(Markup("<b>{}</b>: {} → {}").format(label, _value(old), _value(new)))
+        lines.append(Markup("<b>{}</b>: {} → {}").format(_field_label(field), _shown(table_name, field, old),
+                                                          _shown(table_name, field, new)))
     return Markup("<br>").join(lines) if lines else Markup("")
 
 

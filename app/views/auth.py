@@ -38,6 +38,7 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
 from ..security import role_of
+from . import fab_screens
 from ..services import sessions
 
 
@@ -207,6 +208,13 @@ class OblikSecurityManager(SecurityManager):
     # FAB's «User's Statistics» chart loads Google Charts from the internet and stays blank
     # offline (and under the CSP): no view, no menu entry. The home page draws its own charts.
     userstatschartview = None
+    # FAB's screens of users, roles, groups and permissions, read in Ukrainian (app/views/fab_screens.py)
+    userdbmodelview = fab_screens.OblikUserDBModelView
+    rolemodelview = fab_screens.OblikRoleModelView
+    groupmodelview = fab_screens.OblikUserGroupModelView
+    permissionmodelview = fab_screens.OblikPermissionModelView
+    viewmenumodelview = fab_screens.OblikViewMenuModelView
+    permissionviewmodelview = fab_screens.OblikPermissionViewModelView
 
     def load_user(self, pk):
         user, version = sessions.user_and_version(self.user_model, int(pk))
@@ -299,11 +307,21 @@ def login_locks():
     return sessions.locked_now()
 
 
+def user_name(user) -> str:
+    """The name in the navbar's user menu: the full name, or the login when the user has none
+    (FAB's ``get_full_name`` gives «insp -» or «None None»)."""
+    parts = [str(part).strip() for part in (getattr(user, "first_name", None), getattr(user, "last_name", None))]
+    name = " ".join(part for part in parts if part and part not in ("-", "None"))
+    return name or getattr(user, "username", "") or ""
+
+
 def install(app) -> None:
     from flask_wtf.csrf import generate_csrf
 
     app.jinja_env.globals["oblik_csrf_token"] = generate_csrf
     app.jinja_env.globals["oblik_login_locks"] = login_locks
+    app.jinja_env.globals["oblik_user_name"] = user_name
+    fab_screens.install(app)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

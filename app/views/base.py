@@ -18,13 +18,16 @@ from wtforms import BooleanField, HiddenField
 from wtforms.validators import InputRequired, Optional
 
 from ..extensions import db
-from ..models.types import is_money
+from ..models.types import PRICE, is_money
 from ..models.versioned import is_versioned
 from ..services import concurrency
 from ..services.audit import AUDITED
 from ..validation import FieldError, validate
-from .fields import AjaxSelectField, ChoiceField, api_schema_converter
-from .formatting import format_blank, format_date, format_decimal, format_money, format_yes_no
+from .fields import AjaxSelectField, ChoiceField, UkPriceField, api_schema_converter
+from .formatting import (
+    WALL_TIME_COLUMNS, format_blank, format_date, format_datetime, format_decimal, format_money, format_price,
+    format_wall_time, format_yes_no,
+)
 from .back import next_url, with_next
 from .guard import is_id
 from .integrity import RecordRefused, integrity_errors
@@ -106,6 +109,10 @@ class ModelFormMixin:
                 required = not self.datamodel.is_nullable(col)
                 fields[col] = ChoiceField(label, validators=[InputRequired()] if required and not search else [Optional()],
                                           choices=self.choice_columns[col])
+            elif not search and _is_price(self.datamodel.obj, col):  # a price keeps its kopiyky: 38,50
+                required = not self.datamodel.is_nullable(col)
+                fields[col] = UkPriceField(label, validators=[InputRequired()] if required else [Optional()],
+                                           description=(self.description_columns or {}).get(col, ""))
         return fields
 
     def _auto_formatters(self):
@@ -116,12 +123,15 @@ class ModelFormMixin:
             if name in self.choice_columns:
                 choices = self.choice_columns[name]
                 formatters[name] = choices.label
-            elif self.datamodel.is_date(name) or self.datamodel.is_datetime(name):
+            elif self.datamodel.is_datetime(name):  # a stamp in Kyiv time; a typed-in moment as typed
+                formatters[name] = format_wall_time if name in WALL_TIME_COLUMNS else format_datetime
+            elif self.datamodel.is_date(name):
                 formatters[name] = format_date
             elif self.datamodel.is_boolean(name):
                 formatters[name] = format_yes_no
             elif self.datamodel.is_numeric(name) or self.datamodel.is_float(name):
-                formatters[name] = format_money if _is_money(column.type) else format_decimal
+                formatters[name] = (format_money if _is_money(column.type)
+                                    else format_price if column.type is PRICE else format_decimal)
             else:
                 formatters[name] = format_blank
         for relation in mapper.relationships:
@@ -136,6 +146,11 @@ class VersionField(HiddenField):
 
     def populate_obj(self, obj, name):
         pass
+
+
+def _is_price(model, name) -> bool:
+    column = sa_inspect(model).columns.get(name)
+    return column is not None and column.type is PRICE
 
 
 def _is_money(column_type) -> bool:
@@ -632,6 +647,16 @@ def _short(error) -> str:
     return lines[0][:300] if lines and lines[0].strip() else _("the record breaks a rule")
 
 
+def _screen_labels(model) -> dict:
+    """The field labels of the screen of ``model`` (registered before its API), if it has one."""
+    from flask import current_app
+
+    for view in getattr(getattr(current_app, "appbuilder", None), "baseviews", []):
+        if isinstance(view, OblikModelView) and getattr(view.datamodel, "obj", None) is model:
+            return dict(view.label_columns or {})
+    return {}
+
+
 class OblikApi(ModelRestApi):
     """The REST API of one resource, with the same permissions, scope and validation as its
     screen."""
@@ -646,6 +671,17 @@ class OblikApi(ModelRestApi):
     def __init__(self):
         # Exact counts (an API client may page by them), counted without to-one joins.
         self.datamodel = OblikInterface.of(self.datamodel)
+        # the fields' names of ``_info`` and of the list's ``label_columns``: the screens' Ukrainian
+        # ones (FAB would make «Common Area» of ``common_area``); an own copy, FAB adds to it
+        from .labels import LABELS
+
+        labels = {**LABELS, **_screen_labels(self.datamodel.obj), "version": _l("Row version"),
+                  **(self.label_columns or {})}
+        for column in {*(self.list_columns or []), *(self.show_columns or [])}:
+            head, _dot, tail = column.rpartition(".")
+            if head and column not in labels and head.split(".")[-1] in labels and tail in labels:
+                labels[column] = f"{labels[head.split('.')[-1]]}: {labels[tail]}"  # «Вузол мережі: ID»
+        self.label_columns = labels
         super().__init__()
 
     def __init_subclass__(cls, **kwargs):

@@ -30,7 +30,7 @@ from ..models import (
     Account, AreaChange, BillingLock, BillingRun, Building, ClaimAct,
     ClaimActTarget, JournalEntry, Period, Service,
 )
-from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, CLAIM_VISITS, LINE_KINDS, RUN_STATUSES, WARNING_CODES
+from ..models.billing import CLAIM_KINDS, CLAIM_STATUSES, CLAIM_VISITS, LINE_KINDS, RUN_STATUSES
 from ..models.choices import JOURNAL_KINDS
 from ..security import role_of
 from ..services.claim_acts import (
@@ -40,8 +40,9 @@ from ..services.claim_acts import (
 from .back import next_url, referrer_path
 from .base import API_METHOD_PERMISSIONS, OblikApi, OblikModelView
 from .csrf import check_csrf
+from .formatting import format_datetime, format_time
 from .fields import UkDateTimeField
-from .labels import LABELS
+from .labels import LABELS, warning_labels
 from .scope import allowed_building_ids, request_user, scoped_get
 
 PAGE = 50
@@ -85,11 +86,11 @@ def run_view(run: BillingRun | None, admin: bool = False) -> dict | None:
         "percent": 100 if run.status == "done" else (int(100 * run.buildings_done / total) if total else 0),
         "accounts": run.accounts, "lines": run.lines, "warnings": run.warnings, "message": message,
         "traceback": details if admin else "",
-        "started_by": run.started_by or "", "started_at": run.started_at.strftime("%d.%m.%Y %H:%M:%S") if run.started_at else "",
-        "finished_at": run.finished_at.strftime("%d.%m.%Y %H:%M:%S") if run.finished_at else "",
+        "started_by": run.started_by or "", "started_at": format_datetime(run.started_at, seconds=True),
+        "finished_at": format_datetime(run.finished_at, seconds=True),
         "building": run.building.code if run.building else "",
         "orphan": orphan,
-        "seen": silent.heartbeat_at.strftime("%d.%m.%Y %H:%M:%S") if silent is not None and silent.run_id == run.id
+        "seen": format_datetime(silent.heartbeat_at, seconds=True) if silent is not None and silent.run_id == run.id
         else "",
     }
 
@@ -125,8 +126,8 @@ class BillingView(BaseView):
             lock = held(session, period)
             context.update(
                 run=run_view(latest_run(period), _admin()), totals=draft_totals(period), warnings=warnings, more=more,
-                page=page, code=code, building=building, busy=lock is not None, warning_labels=WARNING_CODES,
-                seen=lock.heartbeat_at.strftime("%H:%M:%S") if lock is not None else "",
+                page=page, code=code, building=building, busy=lock is not None, warning_labels=warning_labels(),
+                seen=format_time(lock.heartbeat_at) if lock is not None else "",
                 warning_codes=screens.warning_counts(session, period),
                 billed=screens.billed_buildings(session, period),
                 unbilled=unbilled_buildings(session, period),

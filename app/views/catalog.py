@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 from wtforms import TextAreaField
+from wtforms.validators import DataRequired
 from wtforms.widgets import TextArea
 
 from ..extensions import db
@@ -22,7 +23,8 @@ from ..models.choices import AREA_BASES, CHARGING_METHODS, METER_RESOURCES, NODE
 from ..validation.rules import INVOICE_NOTICE_MAX
 from .base import OblikApi, OblikModelView
 from .csrf import check_csrf
-from .labels import LABELS
+from .fields import ChoiceField, SettingValueField, format_setting_value
+from .labels import LABELS, setting_choices, setting_label
 
 
 class ServiceView(OblikModelView):
@@ -252,8 +254,14 @@ class SettingView(OblikModelView):
     list_title = _l("Billing settings")
     show_title = add_title = edit_title = _l("Billing setting")
     list_columns = ["key", "valid_from", "value", "description"]
-    formatters_columns = {"description": lambda text: gettext(text) if text else ""}
+    formatters_columns = {"description": lambda text: gettext(text) if text else "",
+                          "key": setting_label, "value": format_setting_value}
     add_columns = edit_columns = show_columns = list_columns
+    add_form_extra_fields = edit_form_extra_fields = {
+        "key": ChoiceField(LABELS["key"], validators=[DataRequired()], choices=setting_choices()),
+        "value": SettingValueField(_l("Value"), validators=[DataRequired()],
+                                   description=_l("A number; a decimal comma: 10,5")),
+    }
     search_columns = ["key", "valid_from"]
     order_columns = ["key", "valid_from"]
 

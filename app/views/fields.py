@@ -14,7 +14,7 @@ from wtforms.validators import ValidationError
 
 from ..billing.money import parse_decimal
 from ..billing.periods import parse_date
-from .formatting import format_date, format_decimal
+from .formatting import format_date, format_decimal, format_price
 
 
 class UkDateWidget(BS3TextFieldWidget):
@@ -284,3 +284,34 @@ def api_schema_converter():
             return field
 
     return Converter
+
+
+class UkPriceField(UkDecimalField):
+    """A price or tariff: shown with at least two places (``38,50``), as on every screen."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_price(self.data)
+
+
+class SettingValueField(StringField):
+    """A billing setting's value (stored as text, ``10.5``) shown and typed with a decimal
+    comma (``10,5``); the model stores what is typed as the engine reads it."""
+
+    widget = BS3TextFieldWidget()
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return format_setting_value(self.data)
+
+
+def format_setting_value(value) -> str:
+    """``10.5`` → ``10,5``; a text that is no number as it is."""
+    if value is None:
+        return ""
+    try:
+        return format_decimal(parse_decimal(str(value)))
+    except ValueError:
+        return str(value)

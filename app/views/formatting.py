@@ -13,11 +13,45 @@ def uses_comma() -> bool:
         return True
 
 
+def local_time(value: datetime) -> datetime:
+    """A stored moment (naive UTC) in Kyiv time (``BABEL_DEFAULT_TIMEZONE``), naive."""
+    from ..validation.readings import local_moment
+
+    return local_moment(value)
+
+
+def format_datetime(value, seconds: bool = False) -> str:
+    """A stored moment as the user reads it: Kyiv time, ``дд.мм.рррр гг:хх`` (``:сс``)."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, datetime):
+        return format_date(value)
+    return local_time(value).strftime("%d.%m.%Y %H:%M:%S" if seconds else "%d.%m.%Y %H:%M")
+
+
+# Moments people type in themselves, as the clock on the wall showed them (a claim act's
+# «notified at», «visited at»): kept as typed, shown as typed — never converted. Every other
+# ``DateTime`` column is a stamp the system writes in UTC and is shown in Kyiv time.
+WALL_TIME_COLUMNS = frozenset({"notified_at", "visited_at"})
+
+
+def format_wall_time(value) -> str:
+    """A moment typed in by a user (:data:`WALL_TIME_COLUMNS`): ``дд.мм.рррр гг:хх`` as typed."""
+    if value is None:
+        return ""
+    return value.strftime("%d.%m.%Y %H:%M") if isinstance(value, datetime) else format_date(value)
+
+
+def format_time(value) -> str:
+    """The time of day of a stored moment, Kyiv time: ``гг:хх:сс``."""
+    return local_time(value).strftime("%H:%M:%S") if value else ""
+
+
 def format_date(value) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M")
+        return format_datetime(value)
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     return str(value)
@@ -43,6 +77,17 @@ def format_money(value) -> str:
     if value is None:
         return ""
     text = format(Decimal(value).quantize(Decimal("0.01")), "f")
+    return text.replace(".", ",") if uses_comma() else text
+
+
+def format_price(value) -> str:
+    """A price or tariff: at least two places (``38,50``), more when the price has them
+    (``1,4436``), never trailing zeros beyond the second (``38,500`` → ``38,50``)."""
+    from ..billing.money import from_db, price_digits
+
+    if value is None or value == "":
+        return ""
+    text = price_digits(from_db(value))
     return text.replace(".", ",") if uses_comma() else text
 
 
@@ -89,6 +134,8 @@ def install(app):
     app.jinja_env.filters["uk_date"] = format_date
     app.jinja_env.filters["uk_decimal"] = format_decimal
     app.jinja_env.filters["uk_money"] = format_money
+    app.jinja_env.filters["uk_price"] = format_price
+    app.jinja_env.filters["uk_datetime"] = format_datetime
     app.jinja_env.filters["uk_amount"] = format_amount
     app.jinja_env.filters["uk_percent"] = format_percent
     app.jinja_env.filters["uk_count"] = format_count

@@ -202,13 +202,45 @@ def _messages() -> dict:
 def _answer(code: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify(message=message), code
-    try:  # a page of its own: no menu (nothing to query when the database is what failed)
-        from flask_babel import get_locale
+    from flask_babel import get_locale
 
-        return render_template("oblik/error.html", code=code, message=message, lang=str(get_locale() or "uk")), code
+    lang = str(get_locale() or "uk")
+    back = _way_back()
+    if _signed_in():
+        try:  # inside the app's layout, with its menu
+            appbuilder = current_app.appbuilder
+            return render_template("oblik/error_layout.html", code=code, message=message, back=back,
+                                   appbuilder=appbuilder, base_template=appbuilder.base_template), code
+        except Exception:  # the menu needs the database, which may be what failed: the plain page
+            log.exception("The error page in the layout could not be rendered")
+            try:
+                from ..extensions import db
+
+                db.session.rollback()
+            except Exception:
+                pass
+    try:  # a page of its own: no menu (nothing to query)
+        return render_template("oblik/error.html", code=code, message=message, lang=lang, back=back), code
     except Exception:
         log.exception("The error page could not be rendered")
         return message, code, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _signed_in() -> bool:
+    try:
+        from flask_login import current_user
+
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:
+        return False
+
+
+def _way_back() -> str | None:
+    """The page the user came from (this site's only), for the error page's «Back»."""
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url) and referrer.split("?")[0] != request.base_url:
+        return referrer
+    return None
 
 
 def _http_error(error: HTTPException):
@@ -242,15 +274,93 @@ def install_converter(app) -> None:
 
 
 def install_jwt(jwt_manager) -> None:
-    """A malformed or wrong kind of token is a 401 (not authenticated), as an expired one is."""
+    """A malformed or wrong kind of token is a 401 (not authenticated), as an expired one is;
+    every refusal of the token in the user's language, as ``{"message": …}``."""
 
     @jwt_manager.invalid_token_loader
     def invalid_token(reason):
         return jsonify(message=_("The access token is not valid: sign in again")), 401
 
+    @jwt_manager.unauthorized_loader
+    def no_token(reason):
+        return jsonify(message=_("Sign in first: the request has no access token")), 401
+
+    @jwt_manager.expired_token_loader
+    def expired_token(header, payload):
+        return jsonify(message=_("The access token has expired: sign in again")), 401
+
+    @jwt_manager.revoked_token_loader
+    def revoked_token(header, payload):
+        return jsonify(message=_("The access token is not valid: sign in again")), 401
+
+
+# --- Flask-AppBuilder's and marshmallow's refusals, in English in their code -----------------
+def _api_texts() -> list:
+    """(pattern, translation) of every English refusal FAB's REST API and marshmallow answer
+    with; a pattern's groups fill the translation's placeholders."""
+    return [
+        (r"Not found", lambda m: _("The page or record was not found")),
+        (r"Forbidden", lambda m: _("Access denied")),
+        (r"Not authorized", lambda m: _("Sign in first: the request has no access token")),
+        (r"Arguments are not correct", lambda m: _("The request is not valid")),
+        (r"Could not process entity", lambda m: _("The record could not be processed")),
+        (r"Internal error|Fatal error", lambda m: _messages()[500]),
+        (r"Request (payload )?is not JSON", lambda m: _("The request body is not valid JSON")),
+        (r"Not a valid rison(/json)? argument", lambda m: _("Parameter «q»: not valid rison or JSON")),
+        (r"Not a valid rison schema.*", lambda m: _("Parameter «q»: not valid rison or JSON")),
+        (r"Missing data for required field\.", lambda m: _("Required field")),
+        (r"Field may not be null\.", lambda m: _("Required field")),
+        (r"Unknown field\.", lambda m: _("Unknown field")),
+        (r"Invalid input type\.", lambda m: _("Not a valid value")),
+        (r"Not a valid (number|integer|decimal)\.", lambda m: _("Not a valid number")),
+        (r"Not a valid date\.", lambda m: _("Not a valid date: use YYYY-MM-DD")),
+        (r"Not a valid datetime\.", lambda m: _("Not a valid date and time")),
+        (r"Not a valid boolean\.", lambda m: _("Not yes or no (true/false)")),
+        (r"Not a valid (string|email address|URL)\.", lambda m: _("Not a valid value")),
+        (r"Not a valid list\.|Not a valid mapping type\.", lambda m: _("Not a valid value")),
+        (r"Special numeric values \(nan or infinity\) are not permitted\.", lambda m: _("Not a valid number")),
+        (r"Longer than maximum length (\d+)\.", lambda m: _("At most %(n)s characters", n=m.group(1))),
+        (r"Shorter than minimum length (\d+)\.", lambda m: _("At least %(n)s characters", n=m.group(1))),
+        (r"Must be one of: (.*)\.", lambda m: _("Not a valid choice: one of %(codes)s", codes=m.group(1))),
+    ]
+
+
+def translate_api_message(value):
+    """A refusal's ``message`` (a text, a list or a ``{field: [texts]}``) in the user's language."""
+    if isinstance(value, str):
+        for pattern, translated in _api_texts():
+            found = re.fullmatch(pattern, value.strip())
+            if found:
+                return translated(found)
+        return value
+    if isinstance(value, list):
+        return [translate_api_message(item) for item in value]
+    if isinstance(value, dict):
+        return {key: translate_api_message(item) for key, item in value.items()}
+    return value
+
+
+def _translate_api_refusal(response):
+    """After every API request: a refusal of FAB's own code (``{"message": "Not found"}``,
+    marshmallow's ``Missing data for required field.``) answered in the user's language."""
+    if response.status_code < 400 or not request.path.startswith("/api/") or not response.is_json:
+        return response
+    body = response.get_json(silent=True)
+    if not isinstance(body, dict) or not any(key in body for key in ("message", "msg")):
+        return response
+    translated = dict(body)
+    if "msg" in translated and "message" not in translated:
+        translated["message"] = translated.pop("msg")
+    translated["message"] = translate_api_message(translated["message"])
+    if translated != body:
+        response.set_data(json.dumps(translated, ensure_ascii=False))
+        response.headers["Content-Type"] = "application/json; charset=utf-8"
+    return response
+
 
 def install(app) -> None:
     app.before_request(_before_request)
+    app.after_request(_translate_api_refusal)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.register_error_handler(InternalServerError, _unexpected)

@@ -24,6 +24,7 @@ from ..models import Account, Building, InvoiceBuild, Period
 from ..models.invoices import BUILD_STATUSES
 from ..security import role_of
 from .csrf import check_csrf
+from .formatting import format_datetime
 from .guard import is_id
 
 PAGE = 50
@@ -31,7 +32,7 @@ PDF = "application/pdf"
 
 
 def _when(moment) -> str:
-    return moment.strftime("%d.%m.%Y %H:%M:%S") if moment else ""
+    return format_datetime(moment, seconds=True)
 
 
 def build_view(build: InvoiceBuild | None) -> dict | None:

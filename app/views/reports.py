@@ -27,7 +27,7 @@ from ..models import Period, ReportRun, Service
 from ..models.reports import REPORT_RUN_STATUSES
 from ..security import is_inspector, role_of
 from .csrf import check_csrf
-from .formatting import format_date, format_decimal, format_money
+from .formatting import format_date, format_decimal, format_money, format_price
 from .scope import allowed_building_ids
 
 PAGE = 50
@@ -73,7 +73,7 @@ def _scope():
 
 # -- formatting the table -----------------------------------------------------------------------
 
-NUMERIC = ("money", "quantity", "percent", "int")
+NUMERIC = ("money", "price", "quantity", "percent", "int")
 
 
 def format_cell(column, value) -> str:
@@ -81,6 +81,8 @@ def format_cell(column, value) -> str:
         return ""
     if column.kind == "money":
         return format_money(value)
+    if column.kind == "price":
+        return format_price(value)
     if column.kind in ("quantity", "percent"):
         return format_decimal(value) if isinstance(value, Decimal) else str(value)
     if column.kind == "date" or isinstance(value, date):

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import BillingLock
+from ...validation.readings import local_moment
 from ..heartbeat import Heartbeat, now, stale  # noqa: F401 — now: the run's clock too (run.py)
 
 
@@ -42,8 +43,8 @@ def busy_message(period: str, lock: BillingLock | None) -> str:
     if lock is None:
         return _("Period %(period)s is busy: try again in a minute.", period=period)
     who = lock.acquired_by or "—"
-    since = lock.acquired_at.strftime("%d.%m.%Y %H:%M") if lock.acquired_at else ""
-    seen = lock.heartbeat_at.strftime("%H:%M:%S") if lock.heartbeat_at else ""
+    since = local_moment(lock.acquired_at).strftime("%d.%m.%Y %H:%M") if lock.acquired_at else ""
+    seen = local_moment(lock.heartbeat_at).strftime("%H:%M:%S") if lock.heartbeat_at else ""
     if lock.holder == "close":
         return _("Period %(period)s is being closed (started by %(who)s at %(since)s); wait until it finishes.",
                  period=period, who=who, since=since)

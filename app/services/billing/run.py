@@ -29,6 +29,7 @@ from .building import bill_building
 from .draft import store_building
 from .load import building_accounts, load_buildings, load_catalog
 from .recalculation import current_mark, recalculation_starts
+from ...validation.readings import local_moment
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +261,7 @@ def sweep_orphans(period: str | None = None) -> list[int]:
     session = db.session
     failed = []
     for silent in lock.silent(session, period):
-        seen = silent.heartbeat_at.strftime("%d.%m.%Y %H:%M:%S")
+        seen = local_moment(silent.heartbeat_at).strftime("%d.%m.%Y %H:%M:%S")
         run_id = silent.run_id
         if not lock.drop_silent(session, silent.period):  # it moved on meanwhile: alive
             continue

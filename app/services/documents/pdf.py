@@ -72,6 +72,13 @@ def money_text(value, thousands: str = THIN_SPACE) -> str:
     return f"{sign}{thousands.join(groups)},{frac}"
 
 
+def price_text(value) -> str:
+    """A tariff on a document: ``38,50``, ``7,95689`` (never rounded to kopiyky); None → ``""``."""
+    from ...billing.money import price_digits
+
+    return "" if value is None else price_digits(value).replace(".", ",")
+
+
 def date_text(value: date | None) -> str:
     return value.strftime("%d.%m.%Y") if value else ""
 

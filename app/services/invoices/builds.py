@@ -40,6 +40,7 @@ from ...billing.periods import parse_period
 from ...extensions import db
 from ...models import Account, Building, InvoiceBuild, InvoiceChunk, Period, Premise
 from ..heartbeat import Heartbeat, now, stale
+from ...validation.readings import local_moment
 from . import combined_pdf, file_name, invoice_pdf, load_invoices
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def busy_message(build: InvoiceBuild | None, period: str) -> str:
         return _("Invoices of %(period)s are being built: try again in a minute.", period=period)
     return _("Invoices of %(period)s are already being built (build no. %(id)s, started by %(who)s at %(since)s); "
              "wait until it finishes.", period=period, id=build.id, who=build.started_by or "—",
-             since=build.started_at.strftime("%d.%m.%Y %H:%M") if build.started_at else "")
+             since=local_moment(build.started_at).strftime("%d.%m.%Y %H:%M") if build.started_at else "")
 
 
 def running_build(session, period: str) -> InvoiceBuild | None:
@@ -421,7 +422,7 @@ def sweep_orphans(period: str | None = None) -> list[int]:
     for build_id in session.scalars(stmt).all():
         seen = last_sign_of_life(session, build_id)
         message = _("The process of this build stopped: no sign of life since %(at)s. Start the build again: only "
-                    "the buildings not finished will be built.", at=seen.strftime("%d.%m.%Y %H:%M:%S") if seen else "—")
+                    "the buildings not finished will be built.", at=local_moment(seen).strftime("%d.%m.%Y %H:%M:%S") if seen else "—")
         if session.execute(update(InvoiceBuild).where(InvoiceBuild.id == build_id, _silent(cutoff))
                            .values(status="failed", finished_at=now(), message=message)).rowcount:
             failed.append(build_id)

@@ -35,7 +35,7 @@ from reportlab.pdfgen import canvas
 from ...billing.money import trim
 from ...billing.periods import first_day
 from ...models.choices import RESOURCES
-from ..documents.pdf import FONT, FONT_BOLD, date_text, money_text, register_fonts
+from ..documents.pdf import FONT, FONT_BOLD, date_text, money_text, price_text, register_fonts
 from . import qr as nbu
 from .data import Invoice, ServiceLine
 
@@ -488,7 +488,7 @@ def _row_cells(line: ServiceLine, text: dict) -> tuple[list[str], list[str] | No
     if not readings and line.previous and line.current:
         readings = (f"{qty(line.previous.value)} ({_short(line.previous.day)}) → "
                     f"{qty(line.current.value)} ({_short(line.current.day)})")
-    tariff = money_text(line.tariff) if line.tariff is not None else ""
+    tariff = price_text(line.tariff)
     if line.tariffs > 1:
         readings = (readings + "; " if readings else "") + text["tariffs"] % {"n": line.tariffs}
     volume = qty(line.volume) if line.volume is not None else ("0" if line.method in ("metered", "group") else "")

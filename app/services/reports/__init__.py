@@ -34,7 +34,7 @@ class ReportError(Exception):
         self.field = field  # the filter it concerns, shown next to it on the screen
 
 
-COLUMN_KINDS = ("text", "money", "quantity", "percent", "int", "date")
+COLUMN_KINDS = ("text", "money", "price", "quantity", "percent", "int", "date")  # price: ≥ 2 places, up to 5
 
 
 def _same(value):

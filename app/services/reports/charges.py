@@ -19,7 +19,7 @@ SOURCE_LABELS = tuple((code, label) for code, label in VOLUME_SOURCES)
 COLUMNS = [Column("account_number", _l("Account"), width=14), Column("service_code", _l("Service"), width=10),
            Column("kind", _l("Kind"), width=14, labels=KIND_LABELS),
            Column("target_period", _l("For the period"), width=10), Column("quantity", _l("Quantity"), "quantity"),
-           Column("price", _l("Price"), "money"), Column("amount", _l("Amount"), "money", total=True),
+           Column("price", _l("Price"), "price"), Column("amount", _l("Amount"), "money", total=True),
            Column("estimated", _l("Estimated"), "int"),
            Column("owner", _l("Owner"), machine=False, width=28), Column("address", _l("Address"), machine=False, width=34),
            Column("source", _l("Source"), machine=False, width=16, labels=SOURCE_LABELS),

@@ -2,7 +2,7 @@
 what was charged and paid in it (the ledger's :func:`app.services.ledger.period_totals`: one
 grouped statement over the journal; the open period with its draft, as the turnover shows it).
 
-Columns: period, status (``open``/``closed``), closed_at (``YYYY-MM-DD HH:MM``), closed_by, charged
+Columns: period, status (``open``/``closed``), closed_at (``YYYY-MM-DD HH:MM``, Kyiv time), closed_by, charged
 (charges, imbalance and penalties), recalculated, benefits and subsidies (negative, as in the
 journal), paid (positive as received, net of reversals), written_off (negative).
 
@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ...models import Period
 from ...models.choices import PERIOD_STATUSES
+from ...validation.readings import local_moment
 from .. import ledger
 from . import Column, Report, ReportKind
 
@@ -53,7 +54,7 @@ def periods_report(session, filters) -> Report:
     for period, status, closed_at in periods:
         values = totals.get(period) or dict.fromkeys(ledger.TURNOVER_COLUMNS, ledger.books.ZERO)
         rows.append((period, status, str(PERIOD_STATUSES.labels.get(status, status)),
-                     closed_at.strftime("%Y-%m-%d %H:%M") if closed_at else None,
+                     local_moment(closed_at).strftime("%Y-%m-%d %H:%M") if closed_at else None,
                      who.get(period) if status == "closed" else None,
                      values["charged"], values["recalculated"], values["benefits"], values["subsidies"],
                      -values["paid"], values["written_off"]))

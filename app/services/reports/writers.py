@@ -25,8 +25,8 @@ from flask_babel import gettext as _
 from ..spreadsheets import CSV_MIME, XLSX_MIME, CsvWriter, Workbook
 
 FORMATS = ("csv", "xlsx", "csv-uk")
-WIDTHS = {"text": 24, "money": 14, "quantity": 12, "percent": 10, "int": 9, "date": 11}
-NUMBER_FORMATS = {"money": "#,##0.00", "quantity": "#,##0.000", "percent": "0.00", "int": "0", "date": "dd.mm.yyyy"}
+WIDTHS = {"text": 24, "money": 14, "price": 12, "quantity": 12, "percent": 10, "int": 9, "date": 11}
+NUMBER_FORMATS = {"money": "#,##0.00", "price": "#,##0.00###", "quantity": "#,##0.000", "percent": "0.00", "int": "0", "date": "dd.mm.yyyy"}
 
 
 def format_label(fmt: str) -> str:
