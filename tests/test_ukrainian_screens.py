@@ -490,11 +490,20 @@ def test_price_form_shows_two_places(uk_app):
 
 
 def test_postgresql_sessions_are_utc():
-    from app import create_app
+    """utc_sessions on an application's config alone: a whole create_app here would re-bind the
+    process's Celery app to a database that does not exist, and later tests' tasks with it."""
+    from types import SimpleNamespace
 
-    application = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1:1/none", "TESTING": True})
-    assert "-c timezone=UTC" in application.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
-    assert application.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    from app import utc_sessions
+
+    application = SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg2://u@127.0.0.1:1/none",
+                                          "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}})
+    utc_sessions(application)
+    options = application.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert "-c timezone=UTC" in options["connect_args"]["options"] and options["pool_pre_ping"] is True
+    sqlite = SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"})
+    utc_sessions(sqlite)
+    assert "SQLALCHEMY_ENGINE_OPTIONS" not in sqlite.config
 
 
 def test_every_warning_code_has_a_ukrainian_label(uk_app):
