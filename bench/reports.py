@@ -57,6 +57,11 @@ def prepare(kind: str, accounts: int, args) -> str:
         billing_run.oblik(env, "import", "payments", str(path))
         billing_run.oblik(env, "period", "close", period)
         billing_run.oblik(env, "billing", "run", "--jobs", jobs, "--quiet")
+        if kind == "postgresql":  # fresh statistics, as autovacuum keeps them on a server in use
+            engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+            engine.dispose()
     return url
 
 
