@@ -97,6 +97,9 @@ ALL = {("b1", "5"), ("b1", "12"), ("b11", "5"), ("c5", "1")}
     ("{street} 11", {("b11", "5")}),
     ("{street}, 1, кв. 5", {("b1", "5")}),  # the address as written
     ("вул. {street} 1 кв.12", {("b1", "12")}),
+    ("{street} 11 кв. 5", {("b11", "5")}),
+    ("{street} 12 кв. 12", set()),  # the flat is named: 12 is a building's number, and there is none
+    ("{street} 5 кв. 5", set()),
     ("{street} 5", {("b1", "5"), ("b11", "5")}),  # flat 5 of both
     ("ярмоленко{sfx}", {("b1", "5"), ("b11", "5")}),  # a word of the owner, any case
     ("ЯРМОЛЕНКО{SFX} ганна", {("b11", "5")}),  # several words narrow
@@ -284,6 +287,9 @@ def test_words():
     assert [(w, w.flat) for w in words("вул. Соборна, 1, кв. 5")] == [("вул", False), ("Соборна", False),
                                                                      ("1", False), ("5", True)]
     assert [(w, w.flat) for w in words("№160000142 кв.7")] == [("160000142", False), ("7", True)]
+    assert [(w, w.flat, w.building) for w in words("Соборна 1 кв. 5")] == [
+        ("Соборна", False, False), ("1", False, True), ("5", True, False)]  # beside a flat, 1 is the building
+    assert [w.building for w in words("Соборна 1 5")] == [False, False, False]  # no flat named: either
     assert words("  ,, ") == [] and len(words("а " * 50)) == 8
 
 

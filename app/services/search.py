@@ -39,9 +39,11 @@ _NOTHING = false()  # a way of matching that does not apply to the word
 
 
 class Word(str):
-    """A search word; ``flat``: marked as a flat's number («кв. 5», «кв.5»): the flat only."""
+    """A search word; ``flat``: marked as a flat's number («кв. 5», «кв.5»): the flat only;
+    ``building``: a number beside a marked flat («Шевченка 1 кв. 5»): the building's, not a flat's."""
 
     flat = False
+    building = False
 
     @classmethod
     def of(cls, text: str, flat: bool = False) -> "Word":
@@ -71,6 +73,9 @@ def words(text) -> list[Word]:
                 break
         if word:
             found.append(Word.of(word, flat))
+    if any(w.flat for w in found):  # the flat is named: another number is the building's
+        for w in found:
+            w.building = not w.flat and has_digit(w)
     return found[:MAX_WORDS]
 
 
@@ -158,7 +163,7 @@ def premises_of(word):
     if getattr(word, "flat", False):
         return select(Premise.id).where(flat_number(word))
     condition = Premise.building_id.in_(buildings_of(word))
-    if has_digit(word):
+    if has_digit(word) and not getattr(word, "building", False):
         condition = or_(condition, flat_number(word))
     return select(Premise.id).where(condition)
 
@@ -194,7 +199,7 @@ def meter_word(word, personal):
         return [Meter.premise_id.in_(select(Premise.id).where(flat_number(word)))]
     branches = [number_like(Meter.serial, word), Meter.building_id.in_(buildings_of(word)),
                 Meter.premise_id.in_(select(Account.premise_id).where(accounts_matching(word, personal)))]
-    if has_digit(word):
+    if has_digit(word) and not getattr(word, "building", False):
         branches.append(Meter.premise_id.in_(select(Premise.id).where(flat_number(word))))
     return branches
 
