@@ -39,9 +39,10 @@ APP_MAP = HERE / "babel.cfg"
 FAB_MAP = HERE / "babel-fab.cfg"
 UK_PO = HERE / "uk" / "LC_MESSAGES" / f"{DOMAIN}.po"
 # Oblik uses _, gettext, ngettext, lazy_gettext and ``lazy_gettext as _l``; FAB also uses
-# ``gettext as __`` and lazy_formatter_gettext (same list as translations/fab.pot was made with).
+# ``gettext as __`` and lazy_formatter_gettext (same list as translations/fab.pot was made with);
+# ``C_(context, text)`` marks a string of a gettext context (the charge explanations, app/billing/phrases.py).
 KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext", "_l", "lazy_ngettext:1,2", "__",
-            "lazy_formatter_gettext", "N_")
+            "lazy_formatter_gettext", "N_", "C_:1c,2")
 WIDTH = 76
 
 # A call with a literal first argument, e.g. _l("Text"): the safety net for calls babel cannot

@@ -30,21 +30,12 @@ from fractions import Fraction
 from .context import Book
 from .data import WATER, AccountService, ChargeLine, ClaimAct, Price, Service
 from .metering import DayVolume, Metering
-from .money import format_money, format_number, round_money, round_qty
+from . import phrases as P
+from .money import round_money, round_qty
+from .phrases import Phrase
 from .reductions import reducible
 from .segments import Segment, segment_amount, segment_quantity
 from .volumes import combine_sources
-
-SOURCE_LABELS = {"actual": "за показниками", "estimated": "оцінка за середньодобовим споживанням",
-                 "true_up": "коригування після оцінок", "norm": "за нормою"}
-RESOURCE_LABELS = {"cold_water": "холодна вода", "hot_water": "гаряча вода", "heat": "тепло",
-                   "gas": "газ", "electricity": "електроенергія", "sewerage": "водовідведення"}
-KEY_LABELS = {"volume": "пропорційно обсягам", "persons": "пропорційно кількості мешканців",
-              "area": "пропорційно площі"}
-HEAT_METHOD_LABELS = {"area": "за опалюваною площею", "units": "за показами розподілювачів / лічильників "
-                      "з мінімальною часткою", "partial": "частковий облік: лічильники, решта за площею",
-                      "area_fallback": "за площею (резервне правило)"}
-
 
 @dataclass(frozen=True)
 class _Day:
@@ -182,15 +173,14 @@ class Charges:
         source = day.volume.source if service.method in ("metered", "group") else None
         explanation = (self._explain_quantity(service, premise_id, day.volume, q)
                        + [self._explain_price(service, day.price), self._explain_days(segment)])
-        reduction = ""
         if day.act is not None:
-            what = "ненадання послуги" if day.act.kind == "not_provided" else "неякісне надання"
-            explanation.append(f"Акт-претензія № {day.act.number or day.act.id} ({what}, "
-                               f"{day.act.date_from:%d.%m}–{day.act.date_to:%d.%m.%Y}): зменшення "
-                               f"{format_number((day.reduction * 100).normalize())} %")
-            reduction = f" × (1 − {format_number(day.reduction)})"
-        explanation.append(f"Сума = {format_number(q)} × {format_number(day.price.price)} × {segment.days}/"
-                           f"{book.month_days}{reduction} = {format_money(amount)} грн")
+            explanation.append(("act", str(day.act.number or day.act.id), day.act.kind, P.day(day.act.date_from),
+                                P.day(day.act.date_to), P.num((day.reduction * 100).normalize())))
+            explanation.append(("sum_reduced", P.num(q), P.num(day.price.price), segment.days, book.month_days,
+                                P.num(day.reduction), P.money(amount)))
+        else:
+            explanation.append(("sum", P.num(q), P.num(day.price.price), segment.days, book.month_days,
+                                P.money(amount)))
         return ChargeLine(sub.account_id, service.id, kind, book.period, segment.date_from, segment.date_to,
                           segment.days, q, quantity, day.price.price, amount, service.method, source,
                           day.reduction, tuple(explanation))
@@ -204,9 +194,8 @@ class Charges:
             return []
         q = round_qty(sub.quantity, service.quantity_precision)
         amount = round_money(Fraction(q) * Fraction(price.price))
-        explanation = (f"Разова послуга {sub.date_from:%d.%m.%Y}: кількість {format_number(q)}",
-                       self._explain_price(service, price),
-                       f"Сума = {format_number(q)} × {format_number(price.price)} = {format_money(amount)} грн")
+        explanation = (("one_off", P.day(sub.date_from), P.num(q)), self._explain_price(service, price),
+                       ("sum_one_off", P.num(q), P.num(price.price), P.money(amount)))
         return [ChargeLine(sub.account_id, service.id, "charge", book.period, sub.date_from, sub.date_from, 1,
                            q, q, price.price, amount, service.method, None, Decimal(0), explanation)]
 
@@ -263,83 +252,75 @@ class Charges:
             text = self._price_texts[key] = self._price_text(service, price)
         return text
 
-    def _price_text(self, service: Service, price: Price) -> str:
-        unit = f"/{service.unit}" if service.unit else ""
-        text = f"Тариф {format_number(price.price)} грн{unit} з {price.valid_from:%d.%m.%Y}"
+    def _price_text(self, service: Service, price: Price) -> Phrase:
+        unit = service.unit or ""
         if price.components:
-            text += " (" + " + ".join(f"{c.name} {format_number(c.price)}" for c in price.components) + ")"
-        return text
+            return ("tariff_parts", P.num(price.price), unit, P.day(price.valid_from),
+                    tuple((c.name, P.num(c.price)) for c in price.components))
+        return ("tariff", P.num(price.price), unit, P.day(price.valid_from))
 
-    def _explain_quantity(self, service: Service, premise_id: int, volume: DayVolume, q: Decimal) -> list[str]:
+    def _explain_quantity(self, service: Service, premise_id: int, volume: DayVolume, q: Decimal) -> list[Phrase]:
         unit = service.unit or ""
         detail = volume.detail
         if detail[0] == "fixed":
-            return [f"Кількість: {format_number(q)} {unit}".rstrip()]
+            return [("qty", P.num(q), unit)]
         if detail[0] == "area":
-            return [f"{'Опалювана' if detail[1] == 'heated' else 'Загальна'} площа: {format_number(q)} м²"]
+            return [("area_heated" if detail[1] == "heated" else "area_total", P.num(q))]
         if detail[0] == "persons":
-            return [f"Мешканців враховано: {detail[1]}"]
+            return [("persons", detail[1] if isinstance(detail[1], int) else str(detail[1]))]
         if detail[0] == "allocation":
             return self._explain_heat(premise_id, q, unit, service.quantity_precision)
         if detail[0] == "imbalance":
             share = self.metering.imbalance[(premise_id, service.resource)]
             house = round_qty(share.house_volume, service.quantity_precision)
-            return [f"Небаланс будинку (лічильник № {self._serial(share.meter_id)}): Vh {format_number(house)}"
-                    f" − ΣVi {format_number(share.individual_total)} = Δ {format_number(share.difference)} {unit}",
-                    f"Розподіл {KEY_LABELS.get(share.key, share.key)}: частка приміщення {format_number(q)} {unit}"]
+            return [("imb", self._serial(share.meter_id), P.num(house), P.num(share.individual_total),
+                     P.num(share.difference), unit),
+                    ("imb_share", share.key, P.num(q), unit)]
         if detail[0] == "sewerage":
-            lines = [f"Водовідведення = сума обсягів води приміщення: {format_number(q)} {unit}"]
+            lines = [("sew", P.num(q), unit)]
             for part in detail[1]:
                 lines.extend(self._explain_part(premise_id, part, unit))
             for resource, share in detail[2]:
-                lines.append(f"+ небаланс ({RESOURCE_LABELS[resource]}): {format_number(share)} {unit}")
+                lines.append(("sew_imb", resource, P.num(share), unit))
             return lines
-        return [f"Обсяг: {format_number(q)} {unit} ({SOURCE_LABELS.get(volume.source, volume.source)})"] + \
-            self._explain_part(premise_id, detail, unit)
+        return [("vol", P.num(q), unit, volume.source)] + self._explain_part(premise_id, detail, unit)
 
-    def _explain_days(self, segment: Segment) -> str:
+    def _explain_days(self, segment: Segment) -> Phrase:
         key = (segment.date_from, segment.date_to)
-        text = self._day_texts.get(key)
-        if text is None:
-            text = self._day_texts[key] = (f"Дні: {segment.date_from:%d.%m}–{segment.date_to:%d.%m.%Y}, "
-                                           f"{segment.days} з {self.book.month_days}")
-        return text
+        phrase = self._day_texts.get(key)
+        if phrase is None:
+            phrase = self._day_texts[key] = ("days", P.day(segment.date_from), P.day(segment.date_to), segment.days,
+                                             self.book.month_days)
+        return phrase
 
-    def _explain_part(self, premise_id: int, detail, unit: str) -> list[str]:
+    def _explain_part(self, premise_id: int, detail, unit: str) -> list[Phrase]:
         key = (premise_id, detail, unit)
         lines = self._part_texts.get(key)
         if lines is None:
             lines = self._part_texts[key] = tuple(self._part_text(premise_id, detail, unit))
         return list(lines)
 
-    def _part_text(self, premise_id: int, detail, unit: str) -> list[str]:
+    def _part_text(self, premise_id: int, detail, unit: str) -> list[Phrase]:
         kind, resource = detail[0], detail[1]
-        label = RESOURCE_LABELS.get(resource, resource)
         volume = self.metering.volume(premise_id, resource)
         if kind == "measured":
-            lines = [f"{label}: {m.reason}" for m in volume.meters]
+            lines = [("meter", resource, m.reason) for m in volume.meters]
             if len(volume.covered) != self.book.month_days:
-                lines.append(f"{label}: лічильники діяли {len(volume.covered)} з {self.book.month_days} днів — "
-                             f"місячна база {format_number(volume.volume)} × {self.book.month_days}/{len(volume.covered)}")
+                lines.append(("cover", resource, len(volume.covered), self.book.month_days, P.num(volume.volume)))
             return lines
         if kind == "norm":
-            reason = volume.reason if volume.by_norm else "дні без лічильника"
-            return [f"{label} за нормою: {detail[2]} ос. × {format_number(detail[3])} {unit} "
-                    f"= {format_number(detail[2] * detail[3])} {unit} ({reason})"]
-        return [f"{label}: немає норми споживання — обсяг 0"]
+            reason = volume.reason if volume.by_norm else (("no_meter_days",),)
+            return [("norm", resource, str(detail[2]), P.num(detail[3]), unit, P.num(detail[2] * detail[3]), reason)]
+        return [("no_norm", resource)]
 
-    def _explain_heat(self, premise_id: int, q: Decimal, unit: str, precision: int) -> list[str]:
+    def _explain_heat(self, premise_id: int, q: Decimal, unit: str, precision: int) -> list[Phrase]:
         heat = self.metering.heat[premise_id]
         allocation = heat.allocation
-        source = SOURCE_LABELS.get(heat.house_source, heat.house_source)
         house = round_qty(heat.house_volume, precision)
-        return [f"Обсяг будинку Vh = {format_number(house)} {unit} (лічильник № "
-                f"{self._serial(heat.meter_id)}, {source})",
-                f"Vs (внутрішньобудинкова система та місця загального користування) = {format_number(allocation.vs)}: "
-                f"частка за загальною площею {format_number(allocation.system_parts.get(premise_id, 0))}",
-                f"Vr = {format_number(allocation.vr)} розподілено {HEAT_METHOD_LABELS.get(allocation.method)}: "
-                f"частка {format_number(allocation.room_parts.get(premise_id, 0))}",
-                f"Частка приміщення (метод найбільших залишків): {format_number(q)} {unit}"]
+        return [("heat_house", P.num(house), unit, self._serial(heat.meter_id), heat.house_source),
+                ("heat_vs", P.num(allocation.vs), P.num(allocation.system_parts.get(premise_id, 0))),
+                ("heat_vr", P.num(allocation.vr), allocation.method, P.num(allocation.room_parts.get(premise_id, 0))),
+                ("heat_share", P.num(q), unit)]
 
     def _serial(self, meter_id: int) -> str:
         meter = self.book.meters.get(meter_id)

@@ -456,7 +456,8 @@ class ChargeLine:
     * ``amount = round(q × p × d / D × (1 − r), 2)``; benefits are negative.
     * ``source``: where the volume came from (``actual`` ``estimated`` ``norm`` ``true_up``
       ``imbalance`` ``allocation``), None for lines that are not volumes.
-    * ``explanation``: human sentences (Ukrainian) answering «чому стільки?».
+    * ``explanation``: the phrases (:mod:`app.billing.phrases`, codes and numbers) answering «чому стільки?»,
+      rendered in the reader's language when shown.
     * ``beneficiary_id``: the beneficiary of a benefit line.
     """
 
@@ -474,7 +475,7 @@ class ChargeLine:
     method: str
     source: str | None = None
     reduction: Decimal = Decimal(0)
-    explanation: tuple[str, ...] = ()
+    explanation: tuple[tuple, ...] = ()
     beneficiary_id: int | None = None
 
 

@@ -31,7 +31,8 @@ from .charges import Charges
 from .context import Book
 from .data import BillingInput, BillingResult, ChargeLine, MeterMonth
 from .metering import Metering
-from .money import format_money, format_number, largest_remainder, round_qty
+from . import phrases as P
+from .money import largest_remainder, round_qty
 from .penalties import penalty_lines
 from .periods import clip
 
@@ -96,14 +97,14 @@ def _benefit_lines(book: Book, lines: list[ChargeLine]) -> list[ChargeLine]:
             v = valid_days(b, period)
             precision = service.quantity_precision
             within = min(Fraction(norm), Fraction(quantity)) if norm is not None and quantity > 0 else quantity
+            head = (("benefit_category", b.category, P.num(b.pct)) if b.category else ("benefit", P.num(b.pct)))
             explanation = (
-                f"Пільга {b.category or ''} {format_number(b.pct)} %: пільгових осіб E = {b.entitled}, "
-                f"мешканців R = {residents} (на {residents_day(period):%d.%m.%Y})".replace("  ", " "),
-                f"S = нараховано за послугою за місяць: {format_money(total)} грн",
-                norm_text + f" → min(1, N/Q) = {format_number(ratio)}",
-                f"min(E, R) × v = {person_days[b.id]} особо-днів (v = {v} з {month_days} днів)",
-                f"Пільга = −{format_money(total)} × {format_number(ratio)} × {person_days[b.id]}/({residents} × "
-                f"{month_days}) × {format_number(b.pct)}/100 = {format_money(amount)} грн",
+                head + (b.entitled, residents, P.day(residents_day(period))),
+                ("benefit_s", P.money(total)),
+                ("benefit_ratio", norm_text, P.num(ratio)),
+                ("benefit_days", person_days[b.id], v, month_days),
+                ("benefit_sum", P.money(total), P.num(ratio), person_days[b.id], residents, month_days, P.num(b.pct),
+                 P.money(amount)),
             )
             result.append(ChargeLine(account_id, service_id, "benefit", period, window[0], window[1], v,
                                      round_qty(quantity, precision), round_qty(within, precision), None, amount,
@@ -130,12 +131,10 @@ def _benefit_norm(book: Book, service, premise_id: int, group: list[ChargeLine],
     has_hot = book.has_resource_service(premise_id, "hot_water")
     norm = social_norm(kind, residents, book.settings, day, has_hot, premise.gas_category)
     if norm is None:
-        return quantity, None, "Послуга без соціальної норми"
+        return quantity, None, ("no_social_norm",)
     basis = {"area": "м²"}.get(kind, service.unit or "")
-    text = f"Соціальна норма N = {format_number(norm)} {basis} на {residents} ос.; Q = {format_number(quantity)} {basis}"
-    if kind == "cold_water" and not has_hot:
-        text += " (без послуги гарячої води)"
-    return quantity, norm, text
+    key = "social_norm_no_hot" if kind == "cold_water" and not has_hot else "social_norm"
+    return quantity, norm, (key, P.num(norm), basis, residents, P.num(quantity))
 
 
 # --- the per-meter volumes billed ---------------------------------------------------------------

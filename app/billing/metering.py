@@ -26,6 +26,7 @@ from .allocation import HeatAllocation, HeatPremise, WaterPremise, allocate_heat
 from .context import Book
 from .data import WATER, HouseBalance, Service
 from .money import format_number, ratio, round_qty
+from .phrases import uk
 from .settings import HEAT_SHARES
 from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume, verification_overdue
 
@@ -92,7 +93,7 @@ class Metering:
             code = "meter_norm"
         premise = book.premises.get(meter.premise_id)
         where = f"приміщення {premise.number}: " if premise is not None else ""
-        book.warn(code, where + volume.reason, building_id=meter.building_id, premise_id=meter.premise_id,
+        book.warn(code, where + uk(volume.reason), building_id=meter.building_id, premise_id=meter.premise_id,
                   meter_id=meter.id)
 
     def _measure(self) -> None:
@@ -239,7 +240,7 @@ class Metering:
                 continue
             if volume.by_norm:
                 book.warn("heat_device_ignored", f"приміщення {premise.number}: прилад ({resource}) не враховано "
-                          f"у розподілі — {volume.reason}", premise_id=premise_id)
+                          f"у розподілі — {uk(volume.reason)}", premise_id=premise_id)
                 continue
             devices[resource] = sum((m.volume * (m.meter.allocator_factor if resource == "heat_allocator" else 1)
                                      for m in volume.meters), Decimal(0))

@@ -24,7 +24,8 @@ from fractions import Fraction
 
 from .calendar import next_working_day
 from .data import ChargeLine, OverdueDebt
-from .money import exact, format_money, format_number, round_money
+from . import phrases as P
+from .money import exact, round_money
 from .periods import covers, days_in, first_day, last_day, parse_period
 
 PENALTY = "penalty"
@@ -140,21 +141,19 @@ def penalty_line(debt: OverdueDebt, period: str, rate: Decimal, due: date, start
     if amount <= 0:
         return None
     days = sum(d for _, _, d, _ in segments)
-    text = [f"Пеня {format_number(rate)} % за кожен день прострочення: строк оплати "
-            f"{due:%d.%m.%Y}, пеня — з першого робочого дня після нього, {start:%d.%m.%Y}"]
+    text = [("penalty", P.num(rate), P.day(due), P.day(start))]
     if restructured:
-        text.append(f"Борг за договором реструктуризації {debt.agreement} ({format_money(restructured)} грн) "
-                    "до бази не входить" + (f" до {until:%d.%m.%Y}" if until is not None else ""))
+        text.append(("penalty_restructured", str(debt.agreement), P.money(restructured)) if until is None else
+                    ("penalty_restructured_until", str(debt.agreement), P.money(restructured), P.day(until)))
     if debt.penalty_in_debt > 0:
-        text.append(f"Несплачена пеня попередніх місяців {format_money(debt.penalty_in_debt)} грн до бази не входить")
+        text.append(("penalty_unpaid", P.money(debt.penalty_in_debt)))
     for seg_from, seg_to, seg_days, base in segments:
-        text.append(f"{seg_from:%d.%m.%Y}–{seg_to:%d.%m.%Y}: {seg_days} дн. × {format_money(base)} грн × "
-                    f"{format_number(rate)} % = {format_money(exact(base) * seg_days * daily)} грн")
+        text.append(("penalty_days", P.day(seg_from), P.day(seg_to), seg_days, P.money(base), P.num(rate),
+                     P.money(exact(base) * seg_days * daily)))
     if exempt_days:
-        text.append(f"Рахунок звільнено від пені: {exempt_days} дн. без пені")
-    text.append(f"Разом за {days} дн. = {format_money(raw)} грн")
+        text.append(("penalty_exempt", exempt_days))
+    text.append(("penalty_total", days, P.money(raw)))
     if capped:
-        text.append(f"Не більше 100 % боргу: {format_money(largest)} грн − нарахована раніше пеня "
-                    f"{format_money(debt.penalty_in_debt)} грн = {format_money(amount)} грн")
+        text.append(("penalty_cap", P.money(largest), P.money(debt.penalty_in_debt), P.money(amount)))
     return ChargeLine(debt.account_id, debt.service_id, PENALTY, period, segments[0][0], segments[-1][1], days,
                       largest, largest, rate, amount, method, None, Decimal(0), tuple(text))

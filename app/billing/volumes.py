@@ -49,6 +49,7 @@ from typing import Iterable, Mapping
 
 from .data import Meter, MeterMonth, Reading
 from .money import format_number, round_qty
+from .phrases import day as iso_day, num
 from .periods import first_day, last_day, period_of, previous_period
 
 SOURCE_ORDER = ("actual", "true_up", "estimated", "norm")
@@ -79,7 +80,7 @@ class MeterVolume:
     end_date: date | None = None
     reading_date: date | None = None
     subtracted: Decimal = Decimal(0)
-    reason: str = ""
+    reason: tuple = ()  # phrases (app.billing.phrases): why the volume is what it is
     warnings: tuple[str, ...] = ()
 
     @property
@@ -120,6 +121,7 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
     first, last = first_day(period), last_day(period)
     days = (window[1] - window[0]).days + 1
     base = dict(meter=meter, days=days, date_from=window[0], date_to=window[1])
+    serial = meter.serial or str(meter.id)
     history = {h.period: h for h in history if h.meter_id == meter.id and h.period < period}
     actual = sorted((r for r in readings if r.meter_id == meter.id and r.source != "estimate"
                      and meter.installed_on <= r.date and (meter.removed_on is None or r.date <= meter.removed_on)),
@@ -141,8 +143,7 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
     elif overdue:
         return MeterVolume(status="norm", volume=None, reading_date=reading_date, start=start,
                            start_date=start_date, end=end, end_date=end_date,
-                           reason=f"прострочена повірка лічильника № {meter.serial or meter.id} "
-                                  f"(до {meter.next_verification:%d.%m.%Y})", **base)
+                           reason=(("overdue", serial, iso_day(meter.next_verification)),), **base)
     if end is not None:
         used = consumption(start, end, meter.digits)
         if used is None:
@@ -156,12 +157,9 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
             if house and not unread and since < previous_period(period):
                 warnings.append(f"загальнобудинковий лічильник № {meter.serial or meter.id}: попередній показник "
                                 f"від {start_date:%d.%m.%Y} — обсяг місяця охоплює кілька місяців")
-            rolled = " (перехід через нуль)" if end < start else ""
-            reason = (f"лічильник № {meter.serial or meter.id}: {format_number(end)} − {format_number(start)}"
-                      f"{rolled} = {format_number(used)}")
+            reason = (("read_rolled" if end < start else "read", serial, num(end), num(start), num(used)),)
             if unread:
-                reason += (f"; мінус нараховане без показників за {len(unread)} міс. "
-                           f"({format_number(subtracted)}) — коригування")
+                reason += (("true_up", len(unread), num(subtracted)),)
             return MeterVolume(status="true_up" if unread else "actual", volume=used - subtracted,
                                start=start, start_date=start_date, end=end, end_date=end_date,
                                reading_date=reading_date, subtracted=subtracted, reason=reason,
@@ -171,10 +169,9 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
     while p in history and history[p].reading_date is None:
         without_reading += 1
         p = previous_period(p)
-    name = f"лічильник № {meter.serial or meter.id}"
     if without_reading >= NORM_AFTER_MONTHS_WITHOUT_READING and not house:
         return MeterVolume(status="norm", volume=None, start=start, start_date=start_date,
-                           reason=f"{name}: {without_reading + 1}-й місяць поспіль без показників",
+                           reason=(("unread", serial, without_reading + 1),),
                            warnings=tuple(warnings), **base)
     # Zero is a rate: a vacant flat measured at 0 is estimated at 0, not sent to the
     # predecessor's history or to the norm — only a meter *without* history is.
@@ -184,15 +181,13 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
     if rate is None:
         if house:
             return MeterVolume(status="none", volume=None, start=start, start_date=start_date,
-                               reason=f"{name}: немає показників і історії споживання",
-                               warnings=tuple(warnings), **base)
+                               reason=(("no_history", serial),), warnings=tuple(warnings), **base)
         return MeterVolume(status="norm", volume=None, start=start, start_date=start_date,
-                           reason=f"{name}: немає показників і історії споживання",
+                           reason=(("no_history", serial),),
                            warnings=tuple(warnings), **base)
     volume = round_qty(rate * days, precision)
     return MeterVolume(status="estimated", volume=volume, start=start, start_date=start_date,
-                       reason=f"{name}: немає показника — середньодобове {format_number(rate)} × {days} дн. "
-                              f"= {format_number(volume)}",
+                       reason=(("estimate", serial, num(rate), days, num(volume)),),
                        warnings=tuple(warnings), **base)
 
 
@@ -219,7 +214,7 @@ class PremiseVolume:
     source: str = "norm"
     covered: frozenset[date] = field(default_factory=frozenset)
     meters: tuple[MeterVolume, ...] = ()
-    reason: str = ""
+    reason: tuple = ()  # phrases (app.billing.phrases): why the volume is what it is
 
     def is_measured_on(self, day: date) -> bool:
         return not self.by_norm and day in self.covered
@@ -228,11 +223,11 @@ class PremiseVolume:
 def premise_volume(premise_id: int, resource: str, meters: Iterable[MeterVolume]) -> PremiseVolume:
     meters = tuple(sorted(meters, key=lambda m: m.meter.id))
     if not meters:
-        return PremiseVolume(premise_id, resource, True, reason="немає лічильника")
+        return PremiseVolume(premise_id, resource, True, reason=(("no_meter",),))
     falling = [m for m in meters if m.status == "norm"]
     if falling:
         return PremiseVolume(premise_id, resource, True, meters=meters,
-                             reason="; ".join(m.reason for m in falling))
+                             reason=tuple(p for m in falling for p in m.reason))
     covered = frozenset(day for m in meters for day in m.covered_days())
     return PremiseVolume(premise_id, resource, False, volume=sum((m.volume for m in meters), Decimal(0)),
                          source=combine_sources(m.status for m in meters), covered=covered, meters=meters)

@@ -351,7 +351,10 @@ class ChargeLine(Model):
 
     @property
     def explanation_lines(self):
-        return (self.explanation or "").split("\n") if self.explanation else []
+        """The explanation's sentences in the reader's language (``app.services.explanations``)."""
+        from ..services.explanations import lines
+
+        return lines(self.explanation)
 
 
 class ClosingBalance(Model):

@@ -9,7 +9,7 @@ from app.billing import (
 from app.billing.benefits import applies_to, benefit_amount, entitled_days, norm_kind, social_norm
 from app.billing.settings import Settings
 
-from .town import D, JUNE, LONG_AGO, accounts, building, by, flats, june, residents, subscribe
+from .town import said, D, JUNE, LONG_AGO, accounts, building, by, flats, june, residents, subscribe
 
 HEAT_M2 = Service(1, "HEAT", "area", "Опалення", "м²", resource="heat", area_basis="heated")
 COLD = Service(2, "CW", "metered", "Холодна вода", "м³", resource="cold_water")
@@ -77,7 +77,7 @@ def test_heat_by_area_against_the_social_norm():
     assert charge.amount == D("2400.00")                                       # 60 × 40
     assert (benefit.kind, benefit.amount, benefit.beneficiary_id) == ("benefit", D("-525.00"), 1)
     assert (benefit.base_quantity, benefit.quantity) == (D(60), D("52.5"))      # Q, within the norm
-    assert any("min(1, N/Q) = 0,875" in e for e in benefit.explanation)
+    assert any("min(1, N/Q) = 0,875" in e for e in said(benefit.explanation))
 
 
 def test_heat_by_house_meter_compares_areas_too():

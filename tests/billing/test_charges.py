@@ -6,7 +6,7 @@ from app.billing import (
     bill_period,
 )
 
-from .town import D, JUNE, LONG_AGO, accounts, amounts, building, by, flats, june, residents, subscribe
+from .town import said, D, JUNE, LONG_AGO, accounts, amounts, building, by, flats, june, residents, subscribe
 
 WASTE = Service(1, "TPV", "persons", "Вивіз ТПВ", "ос.")
 UPKEEP = Service(2, "UTR", "area", "Утримання будинку", "м²")
@@ -41,7 +41,7 @@ def test_price_change_on_the_11th_and_a_registration_on_the_21st():
     # round(q × p × d / D): 2 × 30 × 10/30, 2 × 36 × 10/30, 3 × 36 × 10/30
     assert amounts(waste) == [D("20.00"), D("24.00"), D("36.00")]
     assert [l.quantity for l in waste] == [D("0.667"), D("0.667"), D("1.000")]
-    assert waste[0].explanation[-1] == "Сума = 2,000 × 30,00 × 10/30 = 20,00 грн"
+    assert said(waste[0].explanation)[-1] == "Сума = 2,000 × 30,00 × 10/30 = 20,00 грн"
     # the same account's area line is cut neither by the price nor by the registration
     upkeep = by(result.lines, service_id=2)
     assert len(upkeep) == 1 and upkeep[0].amount == D("355.50") and upkeep[0].days == 30  # 50 × 7.11
@@ -85,7 +85,7 @@ def test_claim_act_poor_quality_reduces_area_line_for_its_days():
     assert [(l.days, l.reduction, l.amount) for l in result.lines] == [
         (20, 0, D("237.00")), (5, D("0.3"), D("41.48")), (5, 0, D("59.25"))]
     # 50 × 7.11 × 5/30 × (1 − 0.3) = 41.475 → 41.48
-    assert "зменшення 30 %" in result.lines[1].explanation[-2]
+    assert "зменшення 30 %" in said(result.lines[1].explanation)[-2]
 
 
 def test_claim_act_not_provided_takes_the_whole_day_and_spares_meters():
@@ -110,7 +110,7 @@ def test_sewerage_is_cold_plus_hot_water():
     (sewer,) = by(result.lines, service_id=6)
     # cold 10 m³ by the meter + hot by norm 2 × 1.5 = 3 → 13 × 20.00
     assert (sewer.base_quantity, sewer.amount, sewer.source) == (D(13), D("260.00"), "norm")
-    assert any("гаряча вода за нормою: 2 ос. × 1,5" in e for e in sewer.explanation)
+    assert any("гаряча вода за нормою: 2 ос. × 1,5" in e for e in said(sewer.explanation))
 
 
 def test_sewerage_without_water_services_uses_its_own_norm():
@@ -136,7 +136,7 @@ def test_days_without_a_price_are_not_billed_and_warned():
 def test_price_components_are_explained():
     prices = [Price(5, LONG_AGO, "90.00", [PriceComponent("вода", "30.00"), PriceComponent("підігрів", "60.00")])]
     result = run(subs=subscribe(5, 1), regs=residents(1, 1), prices=prices)
-    assert "(вода 30,00 + підігрів 60,00)" in result.lines[0].explanation[-3]
+    assert "(вода 30,00 + підігрів 60,00)" in said(result.lines[0].explanation)[-3]
 
 
 def test_first_meter_installed_mid_month_norm_before_meter_after():

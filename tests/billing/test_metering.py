@@ -3,7 +3,7 @@ from datetime import date
 
 from app.billing import BillingInput, Meter, MeterMonth, Norm, Price, Reading, Service, bill_period
 
-from .town import D, JUNE, LONG_AGO, accounts, amounts, building, by, flats, june, residents, subscribe
+from .town import said, D, JUNE, LONG_AGO, accounts, amounts, building, by, flats, june, residents, subscribe
 
 COLD = Service(1, "CW", "metered", "Холодна вода", "м³", resource="cold_water")
 HEAT = Service(2, "HEAT", "group", "Опалення", "Гкал", resource="heat", quantity_precision=4)
@@ -149,7 +149,7 @@ def test_overdue_verification_bills_the_norm():
     result = run(flats(50), meters, read(11, 100, 112), subscribe(1, 1), residents(1, 3))
     (line,) = result.lines
     assert (line.source, line.base_quantity, line.amount) == ("norm", D(15), D("450.00"))  # 3 × 5 m³
-    assert any("прострочена повірка" in e for e in line.explanation)
+    assert any("прострочена повірка" in e for e in said(line.explanation))
     assert [(m.volume, m.source, m.reading_date) for m in result.meter_volumes] == [(D(15), "norm", june(30))]
 
 

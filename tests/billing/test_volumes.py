@@ -4,6 +4,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from app.billing.data import Meter, MeterMonth, Reading
+from .town import said
 from app.billing.volumes import combine_sources, measured_rate, meter_month, premise_volume
 
 D = Decimal
@@ -29,7 +30,7 @@ def test_actual_reading():
 def test_rollover_99990_to_5_on_5_digits_is_15():
     v = meter_month(cold(digits=5), [Reading(1, date(2024, 5, 31), 99990), Reading(1, date(2024, 6, 30), 5)], [], JUNE)
     assert (v.status, v.volume) == ("actual", D(15))
-    assert "перехід через нуль" in v.reason
+    assert "перехід через нуль" in "; ".join(said(v.reason))
 
 
 def test_lower_reading_without_digits_is_not_a_reading():
@@ -78,7 +79,7 @@ def test_fourth_consecutive_month_without_reading_is_norm():
                month(1, "2024-04", D("6"), "estimated", read=False),
                month(1, "2024-05", D("6"), "estimated", read=False)]
     v = meter_month(cold(), [], history, JUNE)
-    assert v.status == "norm" and "4-й місяць поспіль" in v.reason
+    assert v.status == "norm" and "4-й місяць поспіль" in "; ".join(said(v.reason))
     # the third month without a reading is still estimated
     assert meter_month(cold(), [], history[:-1], "2024-05").status == "estimated"
     # … and so is every further month: the 5th is norm too
@@ -99,7 +100,7 @@ def test_true_up_after_estimates_may_be_negative():
     readings = [Reading(1, date(2024, 3, 31), 100), Reading(1, date(2024, 6, 30), 108)]
     v = meter_month(cold(), readings, history, JUNE)
     assert (v.status, v.volume, v.subtracted) == ("true_up", D(-4), D(12))
-    assert "коригування" in v.reason
+    assert "коригування" in "; ".join(said(v.reason))
 
 
 def test_true_up_subtracts_norm_months_without_reading_and_of_a_new_meter():
@@ -119,10 +120,10 @@ def test_estimate_readings_are_ignored():
 def test_overdue_verification_is_norm_and_the_first_day_is_not_overdue():
     readings = [Reading(1, date(2024, 5, 31), 100), Reading(1, date(2024, 6, 30), 110)]
     v = meter_month(cold(next_verification=date(2024, 5, 31)), readings, [], JUNE)
-    assert v.status == "norm" and "повірка" in v.reason and v.reading_date == date(2024, 6, 30)
+    assert v.status == "norm" and "повірка" in "; ".join(said(v.reason)) and v.reading_date == date(2024, 6, 30)
     assert meter_month(cold(next_verification=date(2024, 6, 1)), readings, [], JUNE).status == "actual"
     pv = premise_volume(10, "cold_water", [v, meter_month(cold(2), [Reading(2, date(2024, 6, 30), 3)], [], JUNE)])
-    assert pv.by_norm and "повірка" in pv.reason  # one meter at norm → the premise at norm
+    assert pv.by_norm and "повірка" in "; ".join(said(pv.reason))  # one meter at norm → the premise at norm
 
 
 def test_house_meter_overdue_only_warns_and_without_history_has_no_volume():
@@ -171,7 +172,7 @@ def test_a_vacant_flat_measured_at_zero_is_estimated_at_zero_not_by_norm():
     history = [month(1, "2024-03", D(0)), month(1, "2024-04", D(0)), month(1, "2024-05", D(0))]
     v = meter_month(cold(), [Reading(1, date(2024, 5, 31), 100)], history, JUNE)
     assert (v.status, v.volume, v.days) == ("estimated", D("0.000"), 30)
-    assert "середньодобове 0 × 30 дн. = 0" in v.reason
+    assert "середньодобове 0 × 30 дн. = 0" in "; ".join(said(v.reason))
     pv = premise_volume(10, "cold_water", [v])
     assert (pv.by_norm, pv.volume, pv.source, len(pv.covered)) == (False, D(0), "estimated", 30)
 

@@ -48,3 +48,10 @@ def by(lines, *, account_id=None, service_id=None, kind=None):
 
 def amounts(lines):
     return [line.amount for line in lines]
+
+
+def said(phrases) -> list[str]:
+    """The engine's phrases (an explanation, a volume's reason) as the Ukrainian screen reads them."""
+    from app.billing.phrases import ukrainian
+
+    return ukrainian().phrases(phrases)

@@ -63,7 +63,15 @@ def _rows(session, table, columns, where, order):
 
     t = JournalEntry.metadata.tables[table]
     stmt = sa.select(*[t.c[c] for c in columns]).where(sa.text(where)).order_by(sa.text(order))
-    return ["\t".join(_text(v) for v in row) for row in session.execute(stmt)]
+    # the explanation as the Ukrainian screen reads it: stored as phrases since the explanations
+    # became codes (app/billing/phrases.py), the same sentences as the text stored before
+    try:
+        from app.billing.phrases import ukrainian
+        render = ukrainian().text
+    except ImportError:  # the code before the phrases
+        render = _text
+    shown = [render if c == "explanation" else _text for c in columns]
+    return ["\t".join(f(v) for f, v in zip(shown, row)) for row in session.execute(stmt)]
 
 
 def scenario(session) -> dict:

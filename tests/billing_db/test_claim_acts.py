@@ -21,7 +21,7 @@ from app.services import claim_acts
 from app.services.billing import close_period, run_billing
 from app.validation import validate
 
-from .town import LONG_AGO, NOVEMBER, OCTOBER, amounts, create_town
+from .town import LONG_AGO, NOVEMBER, OCTOBER, amounts, create_town, explained
 
 DECEMBER = "2026-12"
 
@@ -66,7 +66,7 @@ def test_draft_approve_cancel_in_the_open_period(bdb):
     line = session.scalars(select(ChargeLine).where(ChargeLine.account_id == ids["accounts"][1],
                                                     ChargeLine.service_id == ids["services"]["UTR"],
                                                     ChargeLine.amount == 0)).one()
-    assert "Акт-претензія № АП-2026-0001 (ненадання послуги, 01.10–05.10.2026): зменшення 100 %" in line.explanation
+    assert "Акт-претензія № АП-2026-0001 (ненадання послуги, 01.10–05.10.2026): зменшення 100 %" in explained(line.explanation)
     # an approved act is not edited, nor its coverage
     act.note = "змінено"
     assert [e.field for e in validate(session, act)] == ["status"]

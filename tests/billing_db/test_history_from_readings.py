@@ -10,15 +10,15 @@ from app.extensions import db
 from app.models import Account, ChargeLine, Reading, Service
 from app.services.billing import run_billing
 
-from .town import OCTOBER, create_town
+from .town import OCTOBER, create_town, explained_rows
 
 
 def _cold_water_line(number):
-    return db.session.execute(
+    return explained_rows(db.session.execute(
         select(ChargeLine.quantity, ChargeLine.amount, ChargeLine.source, ChargeLine.explanation)
         .join(Account, Account.id == ChargeLine.account_id).join(Service, Service.id == ChargeLine.service_id)
         .where(Account.account_number == number, Service.code == "CW", ChargeLine.kind == "charge",
-               ChargeLine.period == OCTOBER)).one()
+               ChargeLine.period == OCTOBER)))[0]
 
 
 def test_first_month_estimate_from_the_imported_readings(bdb):

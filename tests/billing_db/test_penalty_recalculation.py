@@ -36,7 +36,7 @@ from app.services import ledger, restructuring
 from app.services.billing import close_period, run_billing
 
 from .test_penalty_restructuring import _pay, _penalties, _penalty_on
-from .town import LONG_AGO, NOVEMBER, OCTOBER, create_town
+from .town import LONG_AGO, NOVEMBER, OCTOBER, create_town, explained_rows
 
 DECEMBER, JANUARY = "2026-12", "2027-01"
 
@@ -81,10 +81,10 @@ def _november_under_agreement(session):
 
 
 def _penalty_recalculations(session, period):
-    return session.execute(
+    return explained_rows(session.execute(
         select(ChargeLine.account_id, ChargeLine.target_period, ChargeLine.amount, ChargeLine.explanation)
         .where(ChargeLine.period == period, ChargeLine.kind == "recalculation", ChargeLine.detail_kind == "penalty")
-        .order_by(ChargeLine.account_id, ChargeLine.target_period)).all()
+        .order_by(ChargeLine.account_id, ChargeLine.target_period)))
 
 
 def _recalculations(session, period):

@@ -15,7 +15,7 @@ from app.models import (
 from app.services import ledger, restructuring
 from app.services.billing import close_period, run_billing
 
-from .town import LONG_AGO, NOVEMBER, OCTOBER, create_town
+from .town import LONG_AGO, NOVEMBER, OCTOBER, create_town, explained_rows
 
 DECEMBER = "2026-12"
 
@@ -50,7 +50,7 @@ def _penalties(session, period, account_id=None):
         .where(ChargeLine.period == period, ChargeLine.kind == "penalty").order_by(ChargeLine.account_id, Service.code)
     if account_id is not None:
         stmt = stmt.where(ChargeLine.account_id == account_id)
-    return session.execute(stmt).all()
+    return explained_rows(session.execute(stmt))
 
 
 def test_a_run_charges_the_penalty_and_the_close_posts_it(bdb_any):

@@ -16,7 +16,7 @@ from app.services.billing import BillingError, run_billing
 from app.services.billing import close_period
 from app.services.periods import current_period
 
-from .town import NOVEMBER, OCTOBER, amounts, create_town, lines_of
+from .town import NOVEMBER, OCTOBER, amounts, create_town, explained, lines_of
 
 OCTOBER_AMOUNTS = {
     ("E1-001", "UTR", "charge", OCTOBER): D("400.00"), ("E1-001", "TPV", "charge", OCTOBER): D("80.00"),
@@ -52,8 +52,8 @@ def test_a_run_bills_the_open_month_to_the_kopiyka(bdb):
     assert sources == {("E1-001", "CW", "charge"): "actual", ("E1-001", "CW", "imbalance"): "imbalance",
                        ("E1-002", "CW", "charge"): "norm", ("E1-002", "CW", "imbalance"): "imbalance",
                        ("E1-003", "CW", "charge"): "norm", ("E1-003", "CW", "imbalance"): "imbalance"}
-    explanation = session.scalar(select(ChargeLine.explanation).where(ChargeLine.kind == "imbalance")
-                                 .order_by(ChargeLine.seq).limit(1))
+    explanation = explained(session.scalar(select(ChargeLine.explanation).where(ChargeLine.kind == "imbalance")
+                                 .order_by(ChargeLine.seq).limit(1)))
     assert "Небаланс будинку" in explanation and "13,500 − ΣVi 12,000 = Δ 1,500" in explanation
     assert session.scalar(select(func.count()).select_from(BillingBuilding)) == 1
 

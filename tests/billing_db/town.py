@@ -139,3 +139,21 @@ def amounts(session, period, **filters):
             key = (r[0], r[1], f"recalculation:{r[7]}", r[3])
         result[key] = result.get(key, D("0")) + r[5]
     return result
+
+
+def explained(stored) -> str:
+    """A stored explanation (phrases, app.billing.phrases) as the Ukrainian screen reads it."""
+    from app.billing.phrases import ukrainian
+
+    return ukrainian().text(stored)
+
+
+def explained_rows(rows) -> list:
+    """Selected rows with their ``explanation`` column as the Ukrainian screen reads it."""
+    from collections import namedtuple
+
+    rows = list(rows)
+    if not rows:
+        return []
+    Row = namedtuple("Row", rows[0]._fields)
+    return [Row(**dict(r._mapping, explanation=explained(r.explanation))) for r in rows]

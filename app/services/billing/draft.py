@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, text
 
+from ...billing.phrases import encode
 from ...models import BillingBuilding, BillingWarning, ChargeLine, MeterMonthDraft, PenaltyBasis
 from ..sql import insert_rows
 
@@ -39,7 +40,7 @@ def engine_line(line) -> DraftLine:
     """The engine's :class:`app.billing.data.ChargeLine` as a draft line."""
     return DraftLine(line.period, line.account_id, line.service_id, line.kind, None, line.date_from, line.date_to,
                      line.days, line.base_quantity, line.quantity, line.price, line.amount, line.method,
-                     line.source, line.reduction, line.beneficiary_id, "\n".join(line.explanation))
+                     line.source, line.reduction, line.beneficiary_id, encode(line.explanation))
 
 
 LINE_COLUMNS = ("period", "building_id", "seq") + DraftLine._fields

@@ -39,7 +39,8 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 
 from ...billing.codes import LINE_KINDS, PENALTY, RECALCULATION
-from ...billing.money import format_money, format_number, round_qty
+from ...billing import phrases as P
+from ...billing.money import round_qty
 from ...billing.periods import first_day, last_day, period_of
 from ...models import BillingBuilding, BillingChange, Period
 from .. import ledger
@@ -48,7 +49,6 @@ from .load import Catalog, months_back
 
 POSTED_KINDS = LINE_KINDS  # what a month posted: charge, imbalance, benefit
 COMPARED_KINDS = POSTED_KINDS + (PENALTY,)  # and the penalty, for the accounts of a cancelled agreement
-KIND_LABELS = {"charge": "нарахування", "imbalance": "небаланс", "benefit": "пільга", "penalty": "пеня"}
 
 
 # PostgreSQL: how long one attempt waits for the writers in flight, how long in all
@@ -183,27 +183,20 @@ def recalculation_lines(session, catalog: Catalog, building_id: int, months: dic
             delta_quantity = None
             if delta == 0:
                 continue
-            explanation = [
-                f"Перерахунок за {month} ({KIND_LABELS[kind]}): за поточними даними {format_money(now_amount)} грн, "
-                f"нараховано раніше {format_money(was_amount)} грн; різниця {format_money(delta)} грн",
-                f"Договір реструктуризації {', '.join(cancelled[account_id])} скасовано: пеню за {month} обчислено "
-                "без нього — на борг, який він виключав з бази пені",
-            ]
+            explanation = [("recalc_penalty", month, kind, P.money(now_amount), P.money(was_amount), P.money(delta)),
+                           ("recalc_cancelled", ", ".join(cancelled[account_id]), month)]
         elif delta == 0 and delta_quantity == 0:
             continue
         else:
-            explanation = [
-                f"Перерахунок за {month} ({KIND_LABELS[kind]}): за поточними даними {format_money(now_amount)} грн "
-                f"(кількість {format_number(now_quantity)}), нараховано раніше {format_money(was_amount)} грн "
-                f"(кількість {format_number(was_quantity)}); різниця {format_money(delta)} грн",
-            ]
+            explanation = [("recalc", month, kind, P.money(now_amount), P.num(now_quantity), P.money(was_amount),
+                            P.num(was_quantity), P.money(delta))]
         for line in lines:
-            explanation.extend(f"  {month}: {text}" for text in line.explanation)
+            explanation.extend(("in", month, phrase) for phrase in line.explanation)
         result.append(DraftLine(
             month, account_id, service_id, RECALCULATION, kind, first_day(month), last_day(month), None, None,
             delta_quantity, _single_price(lines) if kind != PENALTY else None, delta, method, _single_source(lines),
             None, None,
-            "\n".join(explanation)))
+            P.encode(explanation)))
     return result
 
 
