@@ -87,3 +87,37 @@ def test_accountant_imports_readings_bills_explains_and_closes(bdb, billing_serv
     assert sum(entry.amount for entry in journal if entry.kind == "charge") == sum(
         line.amount for line in db.session.scalars(select(ChargeLine).where(ChargeLine.period == OCTOBER))
         if line.kind == "charge")
+
+
+def test_the_english_interface_shows_english_explanations(bdb, billing_server, page, tmp_path):
+    """A new user, on the Ukrainian screen by default, picks English in the language menu: the
+    card's «why this much?» is English, with decimal points — and Ukrainian again on the way back."""
+    from app.extensions import db
+    from app.models import Account
+    from app.services.billing import run_billing
+
+    create_town()
+    run_billing()
+    base = billing_server
+    sign_in(page, base, "accountant", PASSWORD)
+    account_id = db.session.scalar(select(Account.id).where(Account.account_number == "E1-002"))
+    page.goto(f"{base}/accountview/show/{account_id}?charges={OCTOBER}")
+    lines = page.locator("#charge-lines").inner_text()
+    assert "Сума = " in lines and "грн" in lines and "Amount = " not in lines
+    page.click("a.dropdown-toggle:has(i.flag.ua)")  # the current language: Ukrainian
+    with page.expect_navigation():
+        page.click("a[href='/lang/en']")
+    page.goto(f"{base}/accountview/show/{account_id}?charges={OCTOBER}")
+    lines = page.locator("#charge-lines").inner_text()
+    assert "Amount = " in lines and "UAH" in lines and "Days: " in lines and "Tariff " in lines
+    assert "Сума" not in lines and "грн" not in lines and "Тариф" not in lines
+    assert "Amount = 0.375 × 30.00 × 31/31 = 11.25 UAH" in lines  # the flat's imbalance share, decimal points
+    assert "House imbalance (meter No. E1-HOUSE-CW): Vh 13.500 − ΣVi 12.000 = Δ 1.500 м³" in lines
+    page.click("a[href='#Charges'], a[data-toggle='tab']:has-text('Charges')")
+    page.wait_for_selector("#charge-lines", state="visible")
+    page.screenshot(path=str(tmp_path / "card-en.png"), full_page=True)
+    page.click("a.dropdown-toggle:has(i.flag.gb)")
+    with page.expect_navigation():
+        page.click("a[href='/lang/uk']")
+    page.goto(f"{base}/accountview/show/{account_id}?charges={OCTOBER}")
+    assert "Сума = " in page.locator("#charge-lines").inner_text()

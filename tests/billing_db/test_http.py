@@ -149,6 +149,33 @@ def test_the_account_card_shows_each_line_beside_its_explanation_and_the_balance
     assert "billing-2026-10" in journal
 
 
+def test_the_explanations_follow_the_interface_language(bdb, web):
+    """Stored as codes and numbers, an explanation reads in Ukrainian on the Ukrainian screen and
+    in English on the English one — the card and the charges report alike."""
+    ids = create_town()
+    run_billing()
+    client = web("operator")
+    url = f"/accountview/show/{ids['accounts'][1]}?charges={OCTOBER}"
+    card = text(client.get(url))
+    card = card[card.find('id="charges"'):]
+    assert "Сума = 0,750 × 30,00 × 31/31 = 22,50 грн" in card and "Небаланс будинку" in card
+    assert client.get("/lang/en").status_code == 302
+    card = text(client.get(url))
+    card = card[card.find('id="charges"'):]
+    assert "Amount = 0.750 × 30.00 × 31/31 = 22.50 UAH" in card and "House imbalance (meter No." in card
+    assert "Сума =" not in card and "Небаланс будинку" not in card and "Тариф" not in card
+    report = client.get(f"/reports/charges/download/xlsx?period={OCTOBER}")
+    assert report.status_code == 200 and report.mimetype.endswith("sheet")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    cells = [str(c.value) for row in load_workbook(BytesIO(report.data)).active.iter_rows() for c in row
+             if c.value is not None]
+    assert any("Amount = 0.750 × 30.00 × 31/31 = 22.50 UAH" in c for c in cells)
+    assert not any("Сума =" in c for c in cells)
+
+
 def test_claim_acts_are_drafted_by_an_operator_and_approved_by_an_accountant(bdb, web):
     ids = create_town()
     operator = web("operator")

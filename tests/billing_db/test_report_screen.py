@@ -512,3 +512,20 @@ def test_a_report_by_account_is_built_in_the_background_for_the_whole_town_only(
     assert db.session.scalar(select(ReportRun.id)) is None
     built = table_of(_build_background(client, "turnover", period=OCTOBER).get_data(as_text=True))
     assert [r[0] for r in built.rows] == ["E1-001", "E1-002", "E1-003"]
+
+
+def test_a_background_run_is_built_in_the_language_of_who_asked(town, web):
+    """The worker builds the report in the reader's language: its headers and the lines'
+    explanations (stored as codes and numbers) — an English reader's run is a run of its own."""
+    client = web("accountant")
+    client.post("/reports/charges/run", data={"period": OCTOBER, "service": "CW"})
+    ukrainian_run = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    page = client.get(f"/reports/charges/?period={OCTOBER}&service=CW").get_data(as_text=True)
+    assert "Сума = " in page and "Пояснення" in page and "Amount = " not in page
+    assert client.get("/lang/en").status_code == 302
+    client.post("/reports/charges/run", data={"period": OCTOBER, "service": "CW"})
+    english_run = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    assert english_run.id != ukrainian_run.id and english_run.status == "done"
+    page = client.get(f"/reports/charges/?period={OCTOBER}&service=CW").get_data(as_text=True)
+    assert "Amount = " in page and "Explanation" in page and "Сума = " not in page
+    assert "UAH" in page and "Тариф" not in page

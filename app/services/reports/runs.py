@@ -38,7 +38,21 @@ def directory() -> Path:
     return path
 
 
+LANGUAGE = "_lang"  # the reader's language among a run's filters: the worker builds the report in it
+
+
+def _with_language(args: dict) -> dict:
+    try:
+        from flask_babel import get_locale
+
+        lang = str(get_locale() or "uk")
+    except Exception:  # noqa: BLE001 - outside a request: the default language
+        lang = "uk"
+    return {**args, LANGUAGE: lang}
+
+
 def start_run(kind: str, args: dict, building_ids=None, user: str | None = None) -> ReportRun:
+    args = _with_language(args)
     run = ReportRun(kind=kind, filters=json.dumps(args, ensure_ascii=False),
                     scope=json.dumps(list(building_ids)) if building_ids is not None else None,
                     username=user, status="queued", progress=0, created_at=now())
@@ -52,6 +66,7 @@ def find_run(kind: str, args: dict, building_ids, user) -> ReportRun | None:
     from sqlalchemy import select
 
     scope = json.dumps(list(building_ids)) if building_ids is not None else None
+    args = _with_language(args)
     stmt = (select(ReportRun).where(ReportRun.kind == kind, ReportRun.username == user,
                                     ReportRun.filters == json.dumps(args, ensure_ascii=False))
             .order_by(ReportRun.id.desc()).limit(1))
@@ -114,8 +129,10 @@ def execute(run_id: int) -> str:
             raise ReportError(_("Unknown report %(kind)s; available: %(kinds)s", kind=run.kind,
                                 kinds=", ".join(sorted(kinds()))))
         scope = json.loads(run.scope) if run.scope else None
-        filters = parse_filters(spec, json.loads(run.filters or "{}"), session, scope)
-        with Heartbeat(db.engine, _beat_statement(run_id)) as heart:
+        args = json.loads(run.filters or "{}")
+        lang = args.pop(LANGUAGE, None)
+        filters = parse_filters(spec, args, session, scope)
+        with Heartbeat(db.engine, _beat_statement(run_id)) as heart, _language(lang):
             report = build(run.kind, filters, session)
             count = 0
             temporary = path.with_suffix(".part")
@@ -149,6 +166,18 @@ def execute(run_id: int) -> str:
         if not isinstance(error, ReportError):
             log.exception("report run %s failed", run_id)
         return "failed"
+
+
+def _language(lang: str | None):
+    """The report's titles, labels and explanations in the language of the user who asked for it."""
+    from contextlib import nullcontext
+
+    from flask import current_app, has_app_context
+    from flask_babel import force_locale
+
+    if not lang or not has_app_context() or lang not in current_app.config.get("LANGUAGES", {}):
+        return nullcontext()
+    return force_locale(lang)
 
 
 def stored_report(run: ReportRun) -> Report:
