@@ -212,6 +212,24 @@ def _encoded(phrase: Phrase) -> str:
     return text
 
 
+class _Sentences(dict):
+    """Stored phrase line → its sentence, rendered on the first lookup (bounded: a report of a
+    whole town holds a few hundred thousand distinct lines)."""
+
+    __slots__ = ("render",)
+    LIMIT = 500_000
+
+    def __init__(self, render):
+        super().__init__()
+        self.render = render
+
+    def __missing__(self, line: str) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self[line] = self.render(line)
+        return text
+
+
 class Renderer:
     """Phrases into sentences of one language. ``translate(context, msgid)`` gives a
     sentence's translation; ``comma``: the decimal separator is a comma (Ukrainian)."""
@@ -221,25 +239,20 @@ class Renderer:
         self.comma = comma
         self._templates: dict[str, str] = {}
         self._labels: dict[tuple[str, str], str] = {}
-        self._lines: dict[str, str] = {}
+        self._lines = _Sentences(self._line)
 
     def lines(self, stored: str | None) -> list[str]:
         """The sentences of a stored explanation (:func:`encode`), one per line."""
         if not stored:
             return []
-        cache = self._lines
-        result = []
-        for line in stored.split("\n"):
-            text = cache.get(line)
-            if text is None:
-                if len(cache) > 300_000:
-                    cache.clear()
-                text = cache[line] = self._line(line)
-            result.append(text)
-        return result
+        return list(map(self._lines.__getitem__, stored.split("\n")))
 
     def text(self, stored: str | None) -> str:
-        return "\n".join(self.lines(stored))
+        """The sentences of a stored explanation joined by new lines (a report's cell): each stored
+        line rendered once — a month's lines repeat their tariffs, days and meters."""
+        if not stored:
+            return ""
+        return "\n".join(map(self._lines.__getitem__, stored.split("\n")))
 
     def phrases(self, phrases: Iterable[Phrase]) -> list[str]:
         """The sentences of the engine's phrases (not stored yet)."""

@@ -121,7 +121,8 @@ def table(report, args) -> dict:
     if sort in codes:
         index = keep[codes.index(sort)]
         rows = sort_rows(rows, index, descending,
-                         report.columns[index].shower() if report.columns[index].labels else None)
+                         report.columns[index].shower()
+                         if report.columns[index].labels or report.columns[index].explained else None)
     else:
         sort = ""
     totals = Totals(report)

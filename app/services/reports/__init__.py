@@ -53,6 +53,8 @@ class Column:
                                # (the machine CSV keeps the code)
     people: bool = True        # shown to people (the screen, the XLSX, the CSV for Excel); False: a
                                # code for the machine CSV only, its name in the column beside it
+    explained: bool = False    # a charge line's explanation as stored (phrases, app/billing/phrases.py):
+                               # rendered in the reader's language where it is shown or written
 
     def shown(self, value):
         """The value as people see it (a code by its label)."""
@@ -60,6 +62,10 @@ class Column:
 
     def shower(self):
         """``shown`` for many rows: the labels translated once (a file of 750,000 lines)."""
+        if self.explained:
+            from ..explanations import renderer
+
+            return renderer().text
         if not self.labels:
             return _same
         table = {code: str(label) for code, label in self.labels}

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from ...billing.money import trimmer
 from ...models import Account, Building, ChargeLine, Premise, Service
 from ...models.billing import LINE_KINDS, VOLUME_SOURCES
-from ..explanations import renderer
 from ..sql import parts
 from . import Column, OwnFilter, Report, ReportKind, address_maker, service_labels, where_accounts
 
@@ -24,7 +23,7 @@ COLUMNS = [Column("account_number", _l("Account"), width=14), Column("service_co
            Column("estimated", _l("Estimated"), "int"),
            Column("owner", _l("Owner"), machine=False, width=28), Column("address", _l("Address"), machine=False, width=34),
            Column("source", _l("Source"), machine=False, width=16, labels=SOURCE_LABELS),
-           Column("explanation", _l("Explanation"), machine=False, width=60)]
+           Column("explanation", _l("Explanation"), machine=False, width=60, explained=True)]
 KIND_ORDER = {"charge": 0, "imbalance": 1, "benefit": 2, "recalculation": 3, "penalty": 4}
 
 
@@ -65,7 +64,6 @@ def charges_report(session, filters) -> Report:
                             ChargeLine.explanation, ChargeLine.seq))
 
     def rows():
-        explain = renderer().text  # the phrases in the reader's language
         position = {a: i for i, a in enumerate(account_ids)}
         for part in parts(account_ids):
             found = connection.execute(lines.where(ChargeLine.account_id.in_(part))).all()
@@ -73,7 +71,7 @@ def charges_report(session, filters) -> Report:
             for r in found:
                 number, owner, address = people[r[0]]
                 yield (number, services[r[1]], r[2], r[3], quantity(r[4]), price(r[5]), r[6],
-                       1 if r[7] == "estimated" else 0, owner, address, r[7], explain(r[8]))
+                       1 if r[7] == "estimated" else 0, owner, address, r[7], r[8] or "")
 
     words = []
     if extra.get("line_kind"):

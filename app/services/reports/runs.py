@@ -142,7 +142,7 @@ def execute(run_id: int) -> str:
                         "chart": report.chart,
                         "totals": {k: _encode(v) for k, v in report.totals.items()} if report.totals else None,
                         "columns": [{"code": c.code, "title": str(c.title), "kind": c.kind, "total": c.total,
-                                     "machine": c.machine, "width": c.width, "people": c.people,
+                                     "machine": c.machine, "width": c.width, "people": c.people, "explained": c.explained,
                                      "labels": [[code, str(label)] for code, label in c.labels]}
                                     for c in report.columns]}
                 stream.write(json.dumps(head, ensure_ascii=False) + "\n")
@@ -186,7 +186,8 @@ def stored_report(run: ReportRun) -> Report:
     with open(path, encoding="utf-8") as stream:
         head = json.loads(stream.readline())
     columns = [Column(c["code"], c["title"], c["kind"], c["total"], c["machine"], c["width"],
-                      tuple(tuple(p) for p in c.get("labels") or ()), c.get("people", True))
+                      tuple(tuple(p) for p in c.get("labels") or ()), c.get("people", True),
+                      c.get("explained", False))
                for c in head["columns"]]
     decoders = [_decoder(c.kind) for c in columns]
     by_code = {c.code: d for c, d in zip(columns, decoders)}
