@@ -10,10 +10,12 @@ a report with money. A background run is seen by the user who started it and the
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
-from flask import Response, abort, flash, jsonify, redirect, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -385,12 +387,23 @@ class ReportsView(BaseView):
     @has_access
     def run_download(self, run_id, fmt):
         from ..services.reports import kinds
-        from ..services.reports.runs import stored_report
+        from ..services.reports.runs import prepared_file, stored_report
 
         run = _run_or_abort(run_id)
         spec = kinds()[run.kind]
         if fmt not in FILE_FORMATS or run.status != "done":
             abort(404)
+        path, preparing = prepared_file(run, fmt)
+        if path is not None:  # written by the worker beside the rows
+            from ..services.reports import writers
+
+            return send_file(path, mimetype=writers.mimetype(fmt), as_attachment=True,
+                             download_name=f"{Path(run.file_path).stem}.{writers.extension(fmt)}", max_age=0)
+        if preparing:
+            flash(_("The file is being written in the background (a whole town's lines take about a minute): "
+                    "download it again in a moment."), "info")
+            args = {k: v for k, v in json.loads(run.filters or "{}").items() if not k.startswith("_")}
+            return redirect(url_for("ReportsView.report", kind=run.kind, **args))
         try:
             report = stored_report(run)
         except OSError:

@@ -529,3 +529,39 @@ def test_a_background_run_is_built_in_the_language_of_who_asked(town, web):
     page = client.get(f"/reports/charges/?period={OCTOBER}&service=CW").get_data(as_text=True)
     assert "Amount = " in page and "Explanation" in page and "Сума = " not in page
     assert "UAH" in page and "Тариф" not in page
+
+
+def test_a_big_runs_xlsx_is_written_by_the_worker_and_served_as_a_file(town, web, monkeypatch):
+    """A whole town's people's XLSX takes a minute — more than a web request may last: above
+    PREPARED_ROWS the worker writes it beside the rows, the download serves that file; while it
+    is still being written the screen says so; a small run's file is written on the download."""
+    from openpyxl import load_workbook
+
+    from app.services.reports import runs
+
+    client = web("accountant")
+    monkeypatch.setattr(runs, "PREPARED_ROWS", 0)
+    client.post("/reports/charges/run", data={"period": OCTOBER, "service": "CW"})
+    run = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    assert run.status == "done" and run.rows > 0
+    path = runs.prepared_path(run, "xlsx")
+    assert path.exists() and not path.with_name(path.name + ".part").exists()
+    response = client.get(f"/reports/run/{run.id}/download/xlsx")
+    assert response.status_code == 200 and response.data == path.read_bytes()
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert any("Сума = " in str(c.value) for row in sheet.iter_rows() for c in row if c.value)
+    # the worker is still writing it: said, not a long request
+    path.unlink()
+    response = client.get(f"/reports/run/{run.id}/download/xlsx", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "готується у фоні" in page
+    # long after (the worker died writing it): written on the download
+    monkeypatch.setattr(runs, "PREPARE_WAIT_SECONDS", -1)
+    response = client.get(f"/reports/run/{run.id}/download/xlsx")
+    assert response.status_code == 200 and response.data.startswith(b"PK")
+    # a small run: no file of the worker's, written on the download
+    monkeypatch.setattr(runs, "PREPARED_ROWS", 10**9)
+    client.post("/reports/charges/run", data={"period": OCTOBER, "service": "HEAT"})
+    small = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    assert small.id != run.id and not runs.prepared_path(small, "xlsx").exists()
+    assert client.get(f"/reports/run/{small.id}/download/xlsx").data.startswith(b"PK")
