@@ -12,6 +12,7 @@ See bench/README.md.
 """
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -46,25 +47,15 @@ def screens(ids):
         ("Readings (2M rows)", "/readingview/list/"),
         ("Readings, page 1000", "/readingview/list/?page_ReadingView=1000"),
         ("Readings of one meter", f"/readingview/list/?_flt_0_meter={ids['meter']}"),
-        # the search box (?q=, app/services/search.py): every word must match
-        ("Accounts: search «<street>»", f"/accountview/list/?q={quote(ids['street'])}"),
-        ("Accounts: search «<street> <building> кв. <flat>»",
-         f"/accountview/list/?q={quote(ids['street'] + ' ' + ids['building_number'] + ' кв. ' + ids['flat'])}"),
-        ("Accounts: search owner «Коваленко»", f"/accountview/list/?q={quote('Коваленко')}"),
+        # the search box (?q=, app/services/search.py): every word must match — each shape of
+        # SEARCH_SHAPES on each list and picker of SEARCH_TARGETS (search_screens), then a few more
+        *search_screens(ids),
         ("Accounts: search owner and street", f"/accountview/list/?q={quote(ids['owner_word'] + ' ' + ids['street'])}"),
-        ("Accounts: search number", f"/accountview/list/?q={ids['account_number']}"),
         ("Accounts: search «ь» (almost all)", f"/accountview/list/?q={quote('ь')}"),
-        ("Premises: search «<street> <building>»",
-         f"/premiseview/list/?q={quote(ids['street'] + ' ' + ids['building_number'])}"),
-        ("Meters: search «<street> <building>»", f"/meterview/list/?q={quote(ids['street'] + ' ' + ids['building_number'])}"),
         ("Meters: search serial", f"/meterview/list/?q={ids['serial']}"),
-        ("Meters: search account number", f"/meterview/list/?q={ids['account_number']}"),
         ("Residents: search «коваль петро»", f"/residentview/list/?q={quote('коваль петро')}"),
-        ("Lookup meter «<street> <building>»", f"/lookup/meter/?q={quote(ids['street'] + ' ' + ids['building_number'])}"),
-        ("Lookup meter «<street>»", f"/lookup/meter/?q={quote(ids['street'])}"),
         ("Lookup meter «с» (one letter)", f"/lookup/meter/?q={quote('с')}"),
         ("Lookup meter, opened empty", "/lookup/meter/?q="),
-        ("Lookup account by owner «Коваленко»", f"/lookup/account/?q={quote('Коваленко')}"),
         ("Lookup premise «Шевченка»", "/lookup/premise/?q=Шевченка"),
         ("Lookup premise «Шевченка 12»", "/lookup/premise/?q=Шевченка%2012"),
         ("Lookup account «010»", "/lookup/account/?q=010"),
@@ -73,6 +64,30 @@ def screens(ids):
         ("API readings (page_size 50)", "/api/v1/reading/?q=(page_size:50)"),
         ("API accounts (page_size 50)", "/api/v1/account/?q=(page_size:50)"),
     ]
+
+
+# The search box's shapes (label, text of the sample ids) and where they are typed (label, URL
+# prefix): every shape on every target is a screen «<target>: search <shape>».
+SEARCH_SHAPES = (
+    ("number", lambda ids: ids["account_number"]),
+    ("owner «Коваленко»", lambda ids: "Коваленко"),
+    ("«<street>»", lambda ids: ids["street"]),
+    ("«<street> <building>»", lambda ids: f"{ids['street']} {ids['building_number']}"),
+    ("«<street> <building> кв. <flat>»", lambda ids: f"{ids['street']} {ids['building_number']} кв. {ids['flat']}"),
+)
+SEARCH_TARGETS = (
+    ("Accounts", "/accountview/list/?q="),
+    ("Premises", "/premiseview/list/?q="),
+    ("Meters", "/meterview/list/?q="),
+    ("Lookup account", "/lookup/account/?q="),
+    ("Lookup premise", "/lookup/premise/?q="),
+    ("Lookup meter", "/lookup/meter/?q="),
+)
+
+
+def search_screens(ids):
+    return [(f"{target}: search {shape}", prefix + quote(typed(ids)))
+            for target, prefix in SEARCH_TARGETS for shape, typed in SEARCH_SHAPES]
 
 
 def parse_args():
@@ -89,6 +104,15 @@ def parse_args():
     parser.add_argument("--only", default=None, help="measure only screens whose label contains this text")
     parser.add_argument("--role", default="admin", choices=("admin", "accountant", "operator", "inspector"),
                         help="log in with this role (an inspector gets the first 20 buildings)")
+    parser.add_argument("--street", default=None,
+                        help="the street word of the search screens (default: the sample account's street)")
+    parser.add_argument("--building", default=None, help="the building number of the search screens")
+    parser.add_argument("--flat", default=None, help="the flat number of the search screens")
+    parser.add_argument("--baseline", default=None, metavar="REV",
+                        help="also measure every search screen with the search of git revision REV "
+                             "(its app/services/search.py and the pickers of app/views/lookup.py), the two "
+                             "requested by turns in the same run; prints both, their ratio, the EXPLAIN "
+                             "ANALYZE time of their statements (PostgreSQL) and whether they find the same")
     return parser.parse_args()
 
 
@@ -234,6 +258,140 @@ def measure(app, client, log, url, repeat):
             "status": status, "size": size, "statements": slowest}
 
 
+# --- the search of another revision, side by side (--baseline) -------------------------------
+SEARCH_MARKS = (" LIKE ", " ILIKE ", "(SELECT ")  # a statement of the search (its condition)
+
+
+class SearchArms:
+    """The current search and that of git revision ``rev`` in one process: ``use("baseline")``
+    puts the revision's ``condition`` into app.services.search and its pickers' specs into
+    app.views.lookup.LOOKUPS; ``use("current")`` puts the current ones back."""
+
+    def __init__(self, rev):
+        import subprocess
+        import types
+
+        from app.services import search
+        from app.views import lookup
+
+        def module(name, path, package):
+            source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{path}"], check=True,
+                                    capture_output=True, text=True).stdout
+            mod = types.ModuleType(name)
+            mod.__package__, mod.__file__ = package, f"{rev}:{path}"
+            sys.modules[name] = mod
+            exec(compile(source, mod.__file__, "exec"), mod.__dict__)
+            return mod
+
+        self.rev = rev
+        old_search = module("app.services._baseline_search", "app/services/search.py", "app.services")
+        old_lookup = module("app.views._baseline_lookup", "app/views/lookup.py", "app.views")
+        old_lookup.search = old_search  # its pickers search with the old words
+        self.search, self.lookup = search, lookup
+        self.conditions = {"current": search.condition, "baseline": old_search.condition}
+        current = dict(lookup.LOOKUPS)
+        self.lookups = {"current": current,
+                        "baseline": {**current, **{k: v for k, v in old_lookup.LOOKUPS.items() if k in current}}}
+
+    def use(self, arm):
+        self.search.condition = self.conditions[arm]
+        self.lookup.LOOKUPS.clear()
+        self.lookup.LOOKUPS.update(self.lookups[arm])
+
+    def found(self, app, path):
+        """{arm: the ids the search of ``path`` finds} (its whole condition, not a page)."""
+        from urllib.parse import parse_qs, urlsplit
+
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Account, Meter, Premise, Resident
+
+        url = urlsplit(path)
+        text = parse_qs(url.query).get("q", [""])[0]
+        models = {"accountview": Account, "premiseview": Premise, "meterview": Meter, "residentview": Resident}
+        parts = url.path.strip("/").split("/")
+        model = self.lookup.LOOKUPS[parts[1]].model if parts[0] == "lookup" else models.get(parts[0])
+        if model is None or not text.strip():
+            return None
+        with app.app_context():
+            return {arm: set(db.session.scalars(select(model.id).where(condition(model, text, True))))
+                    for arm, condition in self.conditions.items()}
+
+
+def explain_ms(app, statements):
+    """The EXPLAIN ANALYZE «Execution Time» of ``statements`` (PostgreSQL), summed: the median of 3."""
+    from app.extensions import db
+
+    runs = []
+    with app.app_context():
+        connection = db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            for _ in range(3):
+                total = 0.0
+                for statement, parameters in statements:
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+                    total += cursor.fetchone()[0][0]["Execution Time"]
+                runs.append(total)
+            connection.rollback()
+        finally:
+            connection.close()
+    return statistics.median(runs)
+
+
+def compare_search(app, client, log, arms, screens_, repeat, postgres):
+    """Each search screen with the baseline's search and the current one, requested by turns."""
+    import json
+
+    rows = []
+    for label, path in screens_:
+        times = {"baseline": [], "current": []}
+        sql = {"baseline": [], "current": []}
+        statements, answers = {}, {}
+        for i in range(repeat + 1):
+            for arm in (("baseline", "current") if i % 2 else ("current", "baseline")):
+                arms.use(arm)
+                log.statements = []
+                log.active = True
+                started = time.perf_counter()
+                response = client.get(path)
+                elapsed = (time.perf_counter() - started) * 1000
+                log.active = False
+                if i == 0:  # warm-up; the statements and the answer of each arm
+                    statements[arm] = [(st, p) for _s, st, p in log.statements if any(m in st for m in SEARCH_MARKS)]
+                    body = response.get_data(as_text=True)
+                    answers[arm] = (response.status_code, json.loads(body)["results"] if path.startswith("/lookup/")
+                                    else re.findall(r"Кількість записів:</strong>\s*(\d+)", body))
+                    continue
+                times[arm].append(elapsed)
+                sql[arm].append(sum(seconds for seconds, _, _ in log.statements) * 1000)
+        arms.use("current")
+        found = arms.found(app, path)
+        same = answers["baseline"] == answers["current"] and (found is None or found["baseline"] == found["current"])
+        explained = {arm: explain_ms(app, statements[arm]) if postgres else None for arm in statements}
+        rows.append((label, {arm: percentile(t, 50) for arm, t in times.items()},
+                     {arm: statistics.median(v) for arm, v in sql.items()}, explained,
+                     len(found["current"]) if found else None, same))
+        print(f"  {label:52s} {rows[-1][1]['baseline']:7.1f} → {rows[-1][1]['current']:7.1f} ms"
+              f"{'' if same else '  DIFFERENT RESULTS'}", file=sys.stderr, flush=True)
+    print()
+    print(f"Search: baseline {arms.rev} vs current, {repeat} requests each by turns (p50 ms of the request; SQL ms: "
+          f"median database time per request; EXPLAIN: EXPLAIN ANALYZE time of the search's statements)")
+    print(f"{'screen':52s} {'base':>7s} {'now':>7s} {'×':>5s}  {'SQL base':>8s} {'SQL now':>7s}  "
+          f"{'EXPL base':>9s} {'EXPL now':>8s} {'×':>5s} {'found':>6s} same")
+    print("-" * 128)
+    for label, p50, sql_ms, explained, found, same in rows:
+        ratio = p50["baseline"] / p50["current"] if p50["current"] else float("nan")
+        if explained.get("current"):
+            e = f"{explained['baseline']:9.1f} {explained['current']:8.1f} {explained['baseline'] / explained['current']:5.1f}"
+        else:
+            e = f"{'—':>9s} {'—':>8s} {'':5s}"
+        print(f"{label:52s} {p50['baseline']:7.1f} {p50['current']:7.1f} {ratio:5.1f}  {sql_ms['baseline']:8.1f} "
+              f"{sql_ms['current']:7.1f}  {e} {'' if found is None else found:>6} {'yes' if same else 'NO'}")
+    return all(row[-1] for row in rows)
+
+
 def main():
     args = parse_args()
     os.environ.setdefault("OBLIK_INSTANCE_DIR", args.dir)
@@ -254,6 +412,9 @@ def main():
     print(f"Database: {url.split('@')[-1]}")
     username = prepare(app, args.accounts, args.seed, args.role)
     ids = sample_ids(app)
+    for key, value in (("street", args.street), ("building_number", args.building), ("flat", args.flat)):
+        if value:
+            ids[key] = value
 
     client = app.test_client()
     response = client.post("/login/", data={"username": username, "password": BENCH_PASSWORD})
@@ -264,10 +425,16 @@ def main():
 
     print(f"Logged in as {username} ({args.role}); {args.repeat} requests per screen after a warm-up; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.")
+    chosen = [(label, path) for label, path in screens(ids) if not args.only or args.only.lower() in label.lower()]
+    if args.baseline:
+        with app.app_context():
+            arms = SearchArms(args.baseline)
+        same = compare_search(app, client, log, arms, [(label, path) for label, path in chosen
+                                                        if "search" in label or path.startswith("/lookup/")],
+                              args.repeat, url.startswith("postgresql"))
+        return 0 if same else 1
     results = []
-    for label, path in screens(ids):
-        if args.only and args.only.lower() not in label.lower():
-            continue
+    for label, path in chosen:
         result = measure(app, client, log, path, args.repeat)
         results.append((label, path, result))
         t = result["times"]

@@ -299,3 +299,54 @@ def test_odd_input_is_no_error(client_as, typed):
     for url in ("/accountview/list/?q=", "/meterview/list/?q=", "/residentview/list/?q=", "/lookup/meter/?q=",
                 "/lookup/account/?q=", "/lookup/premise/?q=", "/lookup/resident/?q=", "/lookup/building/?q="):
         assert client.get(url + typed).status_code == 200, (url, typed)
+
+
+# --- the narrowed shape (PostgreSQL's, app/services/search.py _narrowed) ---------------------
+NARROWED_TYPED = ["{street} 1 кв. 5", "{street}, 1, кв. 5", "вул. {street} 1 кв.12", "{street} 11 кв. 5",
+                  "{street} 12 кв. 12", "{street} 5 кв. 5", "{street} 1", "{street} 11", "{street} 5",
+                  "ярмоленко{sfx} {street} 1", "ярмоленко{sfx} 1 кв. 5", "ЯРМОЛЕНКО{SFX} ганна", "{other} 5 кв. 1",
+                  "{other} 5", "{number_b11} 5", "{serial_b1} {street}", "{serial_b1} кв. 5", "{street} {sfx}",
+                  "ь {street} 1", "1 5", "кв. 5 {street}"]
+
+
+@pytest.mark.parametrize("typed", NARROWED_TYPED)
+def test_the_narrowed_shape_finds_what_each_words_sets_find(town, app, typed):
+    """The shape PostgreSQL runs for several words (the record joined to its premise and building,
+    found through the most selective word, the others checked on its rows) finds the same
+    records as every word's own sets — run here on this test's database, SQLite or PostgreSQL."""
+    from app.extensions import db
+    from app.models import Account, Meter, Premise
+    from app.services.search import condition
+
+    text_ = typed.format(street=town["street"], other=town["other"], sfx=town["sfx"], SFX=town["sfx"].upper(),
+                         number_b11=town[("b11", "5")]["number"], serial_b1=town[("b1", "5")]["serial"])
+    with app.app_context():
+        for model in (Account, Premise, Meter):
+            for personal in (True, False):
+                found = {shape: set(db.session.scalars(select(model.id).where(
+                    condition(model, text_, personal, narrowed=shape)))) for shape in (True, False)}
+                assert found[True] == found[False], (model.__name__, personal, text_)
+
+
+def test_street_building_and_flat_is_the_one_flat_on_every_list_and_picker(town, client_as):
+    """«вулиця будинок кв. N» (the shape narrowed on PostgreSQL): the one flat, on the lists of
+    accounts, premises and meters and in their pickers; the same flat number in another building
+    (11) or of another street is not found."""
+    client = client_as("operator")
+    typed = quote(f"{town['street']} 1 кв. 5")
+    body, count = _listed(client, f"/accountview/list/?q={typed}")
+    assert _numbers(town, body) == {("b1", "5")} and count == 1
+    body, count = _listed(client, f"/premiseview/list/?q={typed}")
+    assert count == 1 and f"/premiseview/show/{town['premises'][('b1', '5')]}" in body
+    body, count = _listed(client, f"/meterview/list/?q={typed}")
+    assert _serials(town, body) == {("b1", "5")} and count == 1
+    assert [r["id"] for r in client.get(f"/lookup/premise/?q={typed}").json["results"]] == \
+        [town["premises"][("b1", "5")]]
+    assert [r["text"] for r in client.get(f"/lookup/account/?q={typed}").json["results"]] == \
+        [f"{town[('b1', '5')]['number']} {town[('b1', '5')]['owner']} — вул. {town['street']}, 1, кв. 5"]
+    assert [r["id"] for r in client.get(f"/lookup/meter/?q={typed}").json["results"]] == \
+        [town["meters"][town[("b1", "5")]["serial"]]]
+    typed = quote(f"{town['street']} 11 кв. 5")
+    assert [r["id"] for r in client.get(f"/lookup/premise/?q={typed}").json["results"]] == \
+        [town["premises"][("b11", "5")]]
+    assert client.get(f"/lookup/premise/?q={quote(town['other'] + ' 1 кв. 5')}").json["results"] == []

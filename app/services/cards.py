@@ -48,22 +48,32 @@ class AccountSummary:
     warnings: list[CardWarning] = field(default_factory=list)
 
 
-def reading_month(session, today: date) -> str:
-    """The month whose readings the card asks for: the open period's, else today's."""
-    return ledger.open_period(session) or period_of(today)
+def reading_month(session, today: date, current: str | None = None) -> str:
+    """The month whose readings the card asks for: the open period's (``current``, when the
+    caller has read it), else today's."""
+    return current or ledger.open_period(session) or period_of(today)
 
 
-def account_summary(session, account, today: date | None = None, *, drafted: bool = False) -> AccountSummary:
+def account_summary(session, account, today: date | None = None, *, drafted: bool = False,
+                    balance: Decimal | None = None, with_draft: Decimal | None = None, current: str | None = None,
+                    meters=None) -> AccountSummary:
     """The top of the account card. ``drafted``: the open period has been billed for the account
-    (its balance with the draft is shown beside the balance now)."""
+    (its balance with the draft is shown beside the balance now). What the card has already read
+    is not read again: ``balance`` and ``with_draft`` (``ledger.totals`` of the account, without
+    and with the draft — the billing tab's), ``current`` (the open period) and ``meters`` (the
+    premise's, see :func:`meter_warnings`)."""
     today = today or date.today()
-    current = ledger.open_period(session)
-    balance = ledger.totals(session, [account.id])[account.id]
-    with_draft = ledger.totals(session, [account.id], draft=True)[account.id] if drafted and current else None
+    current = current or ledger.open_period(session)
+    if balance is None:
+        balance = ledger.totals(session, [account.id])[account.id]
+    if not (drafted and current):
+        with_draft = None
+    elif with_draft is None:
+        with_draft = ledger.totals(session, [account.id], draft=True)[account.id]
     return AccountSummary(
         balance=balance, balance_with_draft=with_draft, open_period=current if with_draft is not None else None,
         last_payment=ledger.last_payment(session, account.id), invoice=last_invoice(session, account.id),
-        warnings=meter_warnings(session, account.premise_id, today))
+        warnings=meter_warnings(session, account.premise_id, today, meters=meters, current=current))
 
 
 def last_invoice(session, account_id: int) -> InvoiceDue | None:
@@ -82,19 +92,25 @@ def last_invoice(session, account_id: int) -> InvoiceDue | None:
     return InvoiceDue(period, invoice.amount_due, invoice.balance, invoice.due_date, invoice.preliminary)
 
 
-def meter_warnings(session, premise_id: int, today: date) -> list[CardWarning]:
+def meter_warnings(session, premise_id: int, today: date, *, meters=None, current: str | None = None) -> list[CardWarning]:
     """The premise's meters in service today: a verification overdue, no reading in the
-    reading month (:func:`reading_month`). Two statements."""
-    month = reading_month(session, today)
+    reading month (:func:`reading_month`). Two statements — one when the caller hands the
+    premise's ``meters`` (every one of them, as the card has them) and the open period."""
+    month = reading_month(session, today, current)
     start, end = first_day(month), last_day(month)
-    in_service = and_(Meter.premise_id == premise_id, Meter.installed_on <= today,
-                      or_(Meter.removed_on.is_(None), Meter.removed_on > today))
-    meters = session.execute(select(Meter.id, Meter.serial, Meter.next_verification, Meter.installed_on)
-                             .where(in_service).order_by(Meter.serial)).all()
+    if meters is None:
+        in_service = and_(Meter.premise_id == premise_id, Meter.installed_on <= today,
+                          or_(Meter.removed_on.is_(None), Meter.removed_on > today))
+        meters = session.execute(select(Meter.id, Meter.serial, Meter.next_verification, Meter.installed_on)
+                                 .where(in_service).order_by(Meter.serial)).all()
+    else:
+        meters = sorted(((m.id, m.serial, m.next_verification, m.installed_on) for m in meters
+                         if m.premise_id == premise_id and m.installed_on <= today
+                         and (m.removed_on is None or m.removed_on > today)), key=lambda m: m[1])
     if not meters:
         return []
     read = set(session.scalars(select(Reading.meter_id).where(
-        Reading.meter_id.in_([m.id for m in meters]), Reading.date >= start, Reading.date <= end).distinct()))
+        Reading.meter_id.in_([m[0] for m in meters]), Reading.date >= start, Reading.date <= end).distinct()))
     found = []
     for meter_id, serial, next_verification, installed_on in meters:
         if next_verification is not None and next_verification < today:

@@ -17,9 +17,14 @@ What a word matches, by the record (:data:`SEARCHES`):
   for users who may see personal data (``security.may_see_personal_data``, the rule of the
   audit log).
 
-Set-based: the conditions are ``IN`` sub-selects of the premises and buildings the word
-matches, one statement with the page and one with its count; the caller adds the inspector's
-scope, the order and the page.
+Set-based: one statement with the page and one with its count; the caller adds the inspector's
+scope, the order and the page. The condition of each word is ``IN`` sub-selects of the premises
+and buildings it matches; on PostgreSQL an account, a premise or a meter is found instead by one
+**narrowed** sub-select (:func:`_narrowed`): the record joined to its premise and building, its
+rows found through one word — the most selective, :func:`_lead`: a flat's number, else a word
+with a digit, else the longest — each way of that word by its own index, and every other word
+checked on the joined rows found (``premise.number = '5'`` on the joined premise, not an ``IN``
+of every premise numbered 5 — which the planner hashed and probed for every account).
 """
 import re
 from dataclasses import dataclass
@@ -231,26 +236,116 @@ def _any(model, word, branches):
     return model.id.in_(union(*(select(model.id).where(b) for b in branches)))
 
 
+# --- the narrowed shape (PostgreSQL): the record joined to its premise and building ----------
+def account_rows(word, personal):
+    """:func:`account_word` on the row of ``account`` joined to its premise and building."""
+    if getattr(word, "flat", False):
+        return [flat_number(word)]
+    return [*_account_branches(word, True), *_address_rows(word)]
+
+
+def premise_rows(word, personal):
+    """:func:`premise_word` on the row of ``premise`` joined to its building."""
+    if getattr(word, "flat", False):
+        return [flat_number(word)]
+    return _address_rows(word)
+
+
+def meter_rows(word, personal):
+    """:func:`meter_word` on the row of ``meter`` joined to its building and (outer) premise:
+    the account of the premise stays a sub-select (a premise may have several accounts)."""
+    if getattr(word, "flat", False):
+        return [flat_number(word)]
+    return [number_like(Meter.serial, word), building_matches(word),
+            Meter.premise_id.in_(select(Account.premise_id).where(accounts_matching(word, personal))),
+            *([flat_number(word)] if has_digit(word) and not getattr(word, "building", False) else [])]
+
+
+def _address_rows(word):
+    """The building matches the word; a number (not the building's alone) may be the flat's."""
+    rows = [building_matches(word)]
+    if has_digit(word) and not getattr(word, "building", False):
+        rows.append(flat_number(word))
+    return rows
+
+
+# (``correlate(None)``: a sub-select of its own rows, also inside a picker's query that joins
+# the same tables)
+def _account_joined():
+    return (select(Account.id).join(Premise, Premise.id == Account.premise_id)
+            .join(Building, Building.id == Premise.building_id).correlate(None))
+
+
+def _premise_joined():
+    return select(Premise.id).join(Building, Building.id == Premise.building_id).correlate(None)
+
+
+def _meter_joined():
+    return (select(Meter.id).join(Building, Building.id == Meter.building_id)
+            .outerjoin(Premise, Premise.id == Meter.premise_id).correlate(None))
+
+
+def _lead(found: list[Word]) -> Word:
+    """The word whose matches are likely the fewest: a flat's number (one flat of each
+    building), else a word with a digit (a building, a flat or an account number), else the
+    longest; the first of equals."""
+    return min(found, key=lambda w: (0 if w.flat else 1 if has_digit(w) else 2, -len(w)))
+
+
+def _narrowed(model, search, found: list[Word], personal):
+    """``model.id IN`` one sub-select of the record joined to its premise and building: the rows
+    of :func:`_lead`'s ways of matching (each by its own index: the union of their rows, as in
+    :func:`_any`), the other words checked on each joined row found. The same records as the
+    words' ``IN`` sub-selects (:attr:`Search.word`), the planner starts from the fewest."""
+    lead = _lead(found)
+    rest = [or_(*[b for b in search.rows(w, personal) if b is not _NOTHING] or [false()])
+            for w in found if w is not lead]
+    branches = [b for b in search.rows(lead, personal) if b is not _NOTHING]
+    if not branches:
+        return false()
+    if len(branches) == 1 or (len(lead) < 3 and not has_digit(lead)):
+        rows = search.joined().where(or_(*branches), *rest)
+        if rest:  # planned on its own, for all its rows (as a union is): ``OFFSET 0``
+            rows = rows.offset(0)
+    else:
+        rows = union(*(search.joined().where(b, *rest) for b in branches))
+    return model.id.in_(rows)
+
+
 @dataclass(frozen=True)
 class Search:
     word: Callable  # (word, personal) -> [condition on the model]: any one matches
+    # the narrowed shape (PostgreSQL): the same ways on the joined row, and the joined select
+    rows: Callable | None = None  # (word, personal) -> [condition on the joined row]
+    joined: Callable | None = None  # () -> select(model.id) joined to its premise and building
+    # narrowed only when a flat is named (a meter: its building's other words were found faster
+    # by their own sets, measured at 100,000 accounts — bench/README.md)
+    flat_only: bool = False
 
 
 SEARCHES: dict[type, Search] = {
-    Account: Search(account_word),
-    Premise: Search(premise_word),
-    Meter: Search(meter_word),
+    Account: Search(account_word, account_rows, _account_joined),
+    Premise: Search(premise_word, premise_rows, _premise_joined),
+    Meter: Search(meter_word, meter_rows, _meter_joined, flat_only=True),
     Resident: Search(resident_word),
     Building: Search(building_word),
 }
 
 
-def condition(model, text, personal: bool):
-    """The condition of the search ``text`` on ``model`` (every word matches), None if no word."""
+def condition(model, text, personal: bool, narrowed: bool | None = None):
+    """The condition of the search ``text`` on ``model`` (every word matches), None if no word.
+    ``narrowed`` (default: on PostgreSQL): several words on a record with an address are
+    :func:`_narrowed` — the same records as the words' own conditions, found from the fewest."""
     found = words(text)
     if not found:
         return None
-    return and_(*(_any(model, word, SEARCHES[model].word(word, personal)) for word in found))
+    search = SEARCHES[model]
+    if narrowed is None:
+        narrowed = _dialect() == "postgresql"
+    if narrowed and search.joined is not None and len(found) > 1 and \
+            (not search.flat_only or any(w.flat for w in found)):  # one word: nothing to narrow by
+        return _narrowed(model, search, found, personal)
+    return and_(*(_any(model, word, search.word(word, personal)) for word in found))
 
 
 def searchable(model) -> bool:

@@ -97,8 +97,8 @@ def _meter_order(text):
     return [Building.address, Premise.number.nullsfirst(), Meter.serial]  # a house meter first
 
 
-def _matches_first(column):
-    """``(text) -> order_by`` of a search on ``column``: by the column, as always. On
+def _matches_first(column, *then):
+    """``(text) -> order_by`` of a search on ``column`` (then ``then``): by the column, as always. On
     PostgreSQL a search of three characters or more is found through the trigram index of
     migration 0004 and only the matches are sorted; ordering by the bare column would let the
     planner walk the column's b-tree in order, reading every row before the first match
@@ -107,8 +107,8 @@ def _matches_first(column):
 
     def order(text):
         if len(text) >= 3 and _dialect() == "postgresql":
-            return [column.op("||")(literal(""))]
-        return [column]
+            return [column.op("||")(literal("")), *then]
+        return [column, *then]
 
     return order
 
@@ -119,10 +119,12 @@ LOOKUPS: dict[str, LookupSpec] = {
                            lambda: [Building.address, Building.code]),
     "premise": LookupSpec(Premise, "Premise", _words(Premise),
                           lambda: [Building.address, Premise.number], joins=(Building,),
+                          search_order=_matches_first(Building.address, Premise.number),
                           label=lambda: (contains_eager(Premise.building),), text=_premise_label),
     "resident": LookupSpec(Resident, "Resident", _words(Resident),
                            lambda: [Resident.full_name], search_order=_matches_first(Resident.full_name)),
     "account": LookupSpec(Account, "Account", _words(Account), lambda: [Account.account_number],
+                          search_order=_matches_first(Account.account_number),
                           prepare=lambda s: s.join(Premise, Premise.id == Account.premise_id)
                           .join(Building, Building.id == Premise.building_id),
                           label=lambda: (contains_eager(Account.premise).contains_eager(Premise.building),),
