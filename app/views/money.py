@@ -16,7 +16,7 @@ from ..services import ledger
 from ..models import JournalEntry, PaymentReversal, Service
 from ..models.choices import JOURNAL_KINDS
 from ..models.choices import PAYMENT_SOURCES, Choices
-from .base import OblikApi, OblikModelView, typed_filters
+from .base import OblikApi, OblikModelView
 from .fields import ChoiceField
 from .files import send_document
 from .csrf import check_csrf
@@ -51,6 +51,7 @@ class PaymentView(OblikModelView):
     search_columns = ["external_id", "account", "paid_on", "amount", "source"]
     order_columns = ["external_id", "paid_on", "amount"]
     base_order = ("paid_on", "desc")
+    quick_search_hint = _l("Account number, owner, address, receipt number or payment identifier")
     show_template = "oblik/payment_show.html"
     method_permission_name = {"reverse": "reverse", "receipt": "show"}
 
@@ -87,7 +88,7 @@ class PaymentView(OblikModelView):
 
     def _get_list_widget(self, filters, **kwargs):
         widgets = super()._get_list_widget(filters, **kwargs)
-        joined = typed_filters(self.datamodel, filters).get_joined_filters(self._base_filters)
+        joined = self.searched_filters(filters).get_joined_filters(self._base_filters)  # the search box too
         chosen = joined.apply_all(db.session.query(Payment.id)).with_entities(Payment.id).order_by(None)
         widgets["totals"] = ledger.payment_totals(db.session, chosen.statement)
         return widgets
