@@ -33,7 +33,7 @@ def _utc_now() -> datetime:
 
 
 def test_the_stamps_clock_is_utc_on_a_server_in_kyiv(server_in_kyiv):
-    from app.services import heartbeat, sessions
+    from app.services import heartbeat
     from app.validation.readings import utcnow
 
     local_offset = datetime.now() - _utc_now()
