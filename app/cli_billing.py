@@ -27,6 +27,42 @@ def _user() -> str:
         return "cli"
 
 
+def parallel_options(doing: str):
+    """``--jobs`` and ``--quiet`` of a command that works buildings in parallel processes
+    (``billing run``, ``invoices build``); ``doing``: what the processes do, in the help."""
+    def decorate(command):
+        command = click.option("--quiet", is_flag=True, help="Без ходу виконання в stderr")(command)
+        return click.option("--jobs", type=int, default=None,
+                            help=f"Процесів, що {doing} будинки паралельно (типово: кількість ядер на PostgreSQL, "
+                                 "1 на SQLite)")(command)
+
+    return decorate
+
+
+class Parallel:
+    """The shell of such a command (inside the app's context): how many processes (``--jobs``,
+    default the cores on PostgreSQL, 1 on SQLite), its progress lines in stderr (``line(done,
+    total)``, none with ``--quiet``) and, at the end, its time and rate."""
+
+    def __init__(self, jobs: int | None, quiet: bool, line):
+        from .extensions import db
+
+        if jobs is None:
+            jobs = (os.cpu_count() or 1) if db.engine.dialect.name == "postgresql" else 1
+        self.jobs = max(1, jobs)
+        self.quiet, self.line = quiet, line
+        self.started = time.monotonic()
+
+    def progress(self, done, total) -> None:
+        if not self.quiet:
+            click.echo(self.line(done, total), err=True)
+
+    def timing(self, count: int) -> tuple[str, str]:
+        """(seconds, ``count`` per second) since the start, as the summary line shows them."""
+        seconds = max(time.monotonic() - self.started, 1e-6)
+        return f"{seconds:.1f}", f"{count / seconds:.0f}"
+
+
 def register(main, period_group):
     @main.group()
     def billing():
@@ -35,36 +71,26 @@ def register(main, period_group):
     @billing.command("run")
     @click.option("--period", default=None, help="Період РРРР-ММ (типово: відкритий)")
     @click.option("--building", "building_code", default=None, help="Розрахувати один будинок (його код)")
-    @click.option("--jobs", type=int, default=None,
-                  help="Процесів, що рахують будинки паралельно (типово: кількість ядер на PostgreSQL, 1 на SQLite)")
-    @click.option("--quiet", is_flag=True, help="Без ходу виконання в stderr")
+    @parallel_options("рахують")
     def billing_run(period, building_code, jobs, quiet):
         """Розрахувати чернетку відкритого періоду: нарахування, небаланс, пільги і перерахунки."""
         app = _app()
         with app.app_context():
             from flask_babel import gettext as _
 
-            from .extensions import db
             from .services.billing import BillingError, run_billing
 
-            if jobs is None:
-                jobs = (os.cpu_count() or 1) if db.engine.dialect.name == "postgresql" else 1
-            started = time.monotonic()
-
-            def progress(done, total):
-                if not quiet:
-                    click.echo(_("Chunks of buildings: %(done)s of %(total)s", done=done, total=total), err=True)
-
+            shell = Parallel(jobs, quiet, lambda done, total: _("Chunks of buildings: %(done)s of %(total)s",
+                                                                done=done, total=total))
             try:
-                run = run_billing(period, building_code, _user(), jobs=max(1, jobs), progress=progress)
+                run = run_billing(period, building_code, _user(), jobs=shell.jobs, progress=shell.progress)
             except BillingError as error:
                 click.echo(str(error), err=True)
                 sys.exit(1)
-            seconds = max(time.monotonic() - started, 1e-6)
             if run.status != "done":
                 click.echo(run.message or _("The billing run failed."), err=True)
                 sys.exit(1)
-            seconds_text, rate_text = f"{seconds:.1f}", f"{run.accounts / seconds:.0f}"
+            seconds_text, rate_text = shell.timing(run.accounts)
             click.echo(_("Billed %(period)s: %(buildings)s buildings, %(accounts)s accounts, %(lines)s charge lines, "
                          "%(warnings)s warnings in %(seconds)s s (%(rate)s accounts/s).",
                          period=run.period, buildings=run.buildings_done, accounts=run.accounts, lines=run.lines,

@@ -144,6 +144,37 @@ def ensure_database(url, fresh):
             engine.dispose()
 
 
+def bench_app(directory, accounts, database_url=None, fresh=False):
+    """(app, url): the bench's application on ``database_url`` (default: the SQLite file
+    bench-<accounts>.db in ``directory``), its instance in ``directory``, Celery in the process,
+    no CSRF and no rate limits (the test client posts the forms); the database made first."""
+    os.environ.setdefault("OBLIK_INSTANCE_DIR", directory)
+    os.environ.setdefault("OBLIK_SECRET_KEY", "bench-secret-key")
+    os.environ["OBLIK_CELERY_EAGER"] = "1"
+    os.environ.setdefault("OBLIK_BROKER_URL", "memory://")
+    os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
+    url = database_url or f"sqlite:///{Path(directory) / f'bench-{accounts}.db'}"
+    ensure_database(url, fresh)
+
+    from app import create_app
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMITED": False,
+        "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
+    })
+    print(f"Database: {url.split('@')[-1]}")
+    return app, url
+
+
+def signed_in(app, username):
+    """A test client signed in as the bench user ``username`` (made by :func:`prepare`)."""
+    client = app.test_client()
+    response = client.post("/login/", data={"username": username, "password": BENCH_PASSWORD})
+    if response.status_code != 302 or "/login" in response.headers.get("Location", ""):
+        sys.exit(f"Login failed: HTTP {response.status_code} → {response.headers.get('Location')}")
+    return client
+
+
 def prepare(app, accounts, seed, role):
     """Migrate, load the demo unless the same town is already there, make the bench user."""
     from sqlalchemy import func, inspect, select
@@ -394,32 +425,16 @@ def compare_search(app, client, log, arms, screens_, repeat, postgres):
 
 def main():
     args = parse_args()
-    os.environ.setdefault("OBLIK_INSTANCE_DIR", args.dir)
-    os.environ.setdefault("OBLIK_SECRET_KEY", "bench-secret-key")
-    os.environ["OBLIK_CELERY_EAGER"] = "1"
-    os.environ.setdefault("OBLIK_BROKER_URL", "memory://")
-    os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
-    url = args.database_url or f"sqlite:///{Path(args.dir) / f'bench-{args.accounts}.db'}"
-    ensure_database(url, args.fresh)
-
-    from app import create_app
+    app, _url = bench_app(args.dir, args.accounts, args.database_url, args.fresh)
     from app.extensions import db
 
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMITED": False,
-        "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
-    })
-    print(f"Database: {url.split('@')[-1]}")
     username = prepare(app, args.accounts, args.seed, args.role)
     ids = sample_ids(app)
     for key, value in (("street", args.street), ("building_number", args.building), ("flat", args.flat)):
         if value:
             ids[key] = value
 
-    client = app.test_client()
-    response = client.post("/login/", data={"username": username, "password": BENCH_PASSWORD})
-    if response.status_code != 302 or "/login" in response.headers.get("Location", ""):
-        sys.exit(f"Login failed: HTTP {response.status_code} → {response.headers.get('Location')}")
+    client = signed_in(app, username)
     with app.app_context():
         log = StatementLog(db.engine)
 

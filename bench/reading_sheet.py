@@ -57,32 +57,19 @@ def pick_building(app, flats):
 
 def main():
     args = parse_args()
-    os.environ.setdefault("OBLIK_INSTANCE_DIR", args.dir)
-    os.environ.setdefault("OBLIK_SECRET_KEY", "bench-secret-key")
-    os.environ["OBLIK_CELERY_EAGER"] = "1"
-    os.environ.setdefault("OBLIK_BROKER_URL", "memory://")
-    os.environ.setdefault("OBLIK_RESULT_BACKEND", "cache+memory://")
-    url = args.database_url or f"sqlite:///{Path(args.dir) / f'bench-{args.accounts}.db'}"
-    list_screens.ensure_database(url, args.fresh)
+    app, _url = list_screens.bench_app(args.dir, args.accounts, args.database_url, args.fresh)
 
     from sqlalchemy import delete, select
 
-    from app import create_app
     from app.extensions import db
     from app.models import Reading
     from app.services import reading_sheet
     from app.validation.readings import local_today
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMITED": False,
-                      "RATELIMIT_ENABLED": False, "SERVER_NAME": None})
-    print(f"Database: {url.split('@')[-1]}")
     username = list_screens.prepare(app, args.accounts, args.seed, "operator")
     building_id, flats, meters, address = pick_building(app, args.flats)
     print(f"Building {building_id} ({address}): {flats} premises, {meters} meters.")
-    client = app.test_client()
-    response = client.post("/login/", data={"username": username, "password": list_screens.BENCH_PASSWORD})
-    if response.status_code != 302:
-        sys.exit(f"Login failed: HTTP {response.status_code}")
+    client = list_screens.signed_in(app, username)
     with app.app_context():
         log = list_screens.StatementLog(db.engine)
         today = local_today()

@@ -255,13 +255,24 @@ def test_a_new_record_with_a_deleted_ones_id_has_only_its_own_history(app):
 
 
 def test_the_account_card_has_the_history_tab(app):
+    """The account card (its own template) shows the same «Історія змін» table as other cards."""
     from app.extensions import db
     from app.models import Account
 
     with app.app_context():
-        account_id = db.session.scalar(select(Account.id).where(Account.account_number == "B1-001"))
-    page = text(login(app.test_client(), "operator").get(f"/accountview/show/{account_id}"))
-    assert 'href="#History"' in page and 'id="History"' in page
+        premise_id = db.session.scalar(select(Account.premise_id).where(Account.account_number == "B1-001"))
+        account = Account(account_number=uid("HA"), premise_id=premise_id, owner_name="Історичний Перший",
+                          opened_on=date(1999, 1, 1), closed_on=date(1999, 12, 31))  # not B1-001's dates
+        db.session.add(account)
+        db.session.commit()
+        account_id = account.id
+    client = login(app.test_client(), "admin")
+    link = f"/accountview/edit/{account_id}"
+    client.post(link, data={**form_values(text(client.get(link))), "owner_name": "Історичний Другий"})
+    page = text(client.get(f"/accountview/show/{account_id}"))
+    assert 'href="#History"' in page and "Історія змін" in page
+    tab = re.search(r'<div id="History".*?</table>', page, re.S).group(0)
+    assert "Історичний Перший → Історичний Другий" in tab
 
 
 @pytest.fixture()

@@ -21,7 +21,7 @@ def _suffix(rng):
     return "".join(rng.choice(LETTERS) for _ in range(5))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one town for test_search and test_payment_search
 def town(app):
     """A town of the test's own: two streets with unique names, buildings 1 and 11 of the
     first (a «1» must not find «11»), flats 5 and 12; an inspector of building 1 only."""

@@ -24,6 +24,7 @@ from ..billing.calendar import add_working_days  # the one working-day rule (pen
 from ..models import (
     Account, Building, ClaimAct, ClaimActTarget, Meter, MeterType, NetworkNode, Premise, PublicHoliday, Reading,
 )
+from ..validation.readings import utcnow
 
 DRAFT, APPROVED, CANCELLED = "draft", "approved", "cancelled"
 DEADLINE_WORKING_DAYS = 5  # Закон № 2189-VIII ст. 27: the provider answers within 5 working days
@@ -169,7 +170,7 @@ def approve(session, acts, user: str | None) -> tuple[int, list[str]]:
         if not act.targets:
             empty.append(act.number)
             continue
-        act.status, act.approved_by, act.approved_at = APPROVED, user, datetime.now()
+        act.status, act.approved_by, act.approved_at = APPROVED, user, utcnow()
         done += 1
     session.commit()
     return done, empty
@@ -181,7 +182,7 @@ def cancel(session, acts, user: str | None) -> int:
     for act in acts:
         if act.status == CANCELLED:
             continue
-        act.status, act.cancelled_by, act.cancelled_at = CANCELLED, user, datetime.now()
+        act.status, act.cancelled_by, act.cancelled_at = CANCELLED, user, utcnow()
         done += 1
     session.commit()
     return done

@@ -20,13 +20,17 @@ from time import monotonic
 
 from flask import current_app, has_app_context
 
+from ..validation import readings as _clock
+
 log = logging.getLogger(__name__)
 
 DEFAULT_STALE_SECONDS = 45
 
 
 def now() -> datetime:
-    return datetime.now().replace(microsecond=0)
+    """The stamps of background work (heartbeats, started, finished): naive UTC to the second,
+    as every stamp is stored (:func:`app.validation.readings.utcnow`)."""
+    return _clock.utcnow().replace(microsecond=0)
 
 
 def stale() -> timedelta:

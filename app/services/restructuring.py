@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -39,6 +39,7 @@ from ..billing import instalments as inst
 from ..billing.money import largest_remainder, parse_decimal
 from ..billing.periods import first_day, last_day
 from ..models import Account, PenaltyExemption, RestructuringAgreement, RestructuringInstalment
+from ..validation.readings import utcnow
 from .documents.numbering import next_number
 from .ledger import agreement_moves, debt_on
 from .sql import parts
@@ -135,7 +136,7 @@ def approve(session, agreement, user: str | None) -> None:
                                      number=other))
     if not agreement.schedule:
         raise RestructuringRefused(_("The agreement has no schedule: save it again"))
-    agreement.status, agreement.approved_by, agreement.approved_at = APPROVED, user, datetime.now()
+    agreement.status, agreement.approved_by, agreement.approved_at = APPROVED, user, utcnow()
     session.flush()
 
 

@@ -350,3 +350,21 @@ def condition(model, text, personal: bool, narrowed: bool | None = None):
 
 def searchable(model) -> bool:
     return model in SEARCHES
+
+
+# --- payments (the payments' list) -------------------------------------------------------------
+# Kept apart from the records above: a payment is found through its account, by the same words.
+from ..models import Payment  # noqa: E402
+
+
+def payment_word(word, personal):
+    """The payment's identifier — the desk receipt's number («КВ-2026-000123») or the bank's —
+    as a number (:func:`number_like`), and its account's number, owner and address
+    (:func:`account_word`, through ``Payment.account_id``). The identifier is compared for a
+    word marked a flat's too: :func:`words` reads the receipt's «КВ-2026-000123» as «кв.» and
+    «-2026-000123» (which the receipt's number contains; no flat is numbered so)."""
+    accounts = select(Account.id).where(_any(Account, word, account_word(word, personal)))
+    return [number_like(Payment.external_id, word), Payment.account_id.in_(accounts)]
+
+
+SEARCHES[Payment] = Search(payment_word)

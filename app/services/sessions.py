@@ -12,7 +12,8 @@ try a password.
   to ``LOGIN_LOCK_MAX_SECONDS``: every lockout ends by itself (the last admin's too), an admin
   can end it earlier (the notice on every page of an admin), and a locked account is logged.
 
-The time is ``now()``: ``OBLIK_CLOCK`` in the app's config (a callable, for tests) or UTC.
+The time is ``now()``: ``OBLIK_CLOCK`` in the app's config (a callable, for tests) or UTC —
+:func:`app.validation.readings.utcnow`, the clock of every stamp.
 """
 import logging
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import LoginThrottle, UserSession
+from ..validation.readings import utcnow
 
 log = logging.getLogger("oblik.security")
 
@@ -44,11 +46,8 @@ class LoginBlocked(Exception):
 
 
 def now() -> datetime:
-    """The current time, naive UTC (as stored)."""
-    clock = current_app.config.get("OBLIK_CLOCK")
-    if clock is not None:
-        return clock()
-    return datetime.now(UTC).replace(tzinfo=None)
+    """The current time, naive UTC (as stored): the stamps' one clock, ``OBLIK_CLOCK`` included."""
+    return utcnow()
 
 
 def _setting(name: str, default: int) -> int:

@@ -20,7 +20,7 @@ An approved or cancelled statement is never edited or deleted. No function here 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -32,6 +32,7 @@ from ..billing.settings import DEFAULTS, LIMITATION_KEY, Settings
 from ..billing import data as rec
 from ..models import Account, Service, Setting, WriteOff, WriteOffLine, WriteOffPosting
 from ..models.write_offs import WRITE_OFF_REASONS
+from ..validation.readings import utcnow
 from . import ledger
 from .documents.numbering import next_number
 from .documents.pdf import money_text
@@ -368,7 +369,7 @@ def approve(session, write_off_id: int, user: str | None) -> int:
         _mark(session, wo.id, "approve", period, len(lines), user)
         entries = ledger.post_write_off(session, wo.number,
                                         [(line.account_id, line.service_id, line.amount) for line in lines], user)
-        wo.status, wo.approved_by, wo.approved_at = APPROVED, user, datetime.now()
+        wo.status, wo.approved_by, wo.approved_at = APPROVED, user, utcnow()
     return entries
 
 
@@ -391,5 +392,5 @@ def cancel(session, write_off_id: int, reason: str, user: str | None) -> int:
         if wo.status == APPROVED:
             entries = ledger.reverse_write_off(session, wo.number, user)
             _mark(session, wo.id, "cancel", period, entries, user)
-        wo.status, wo.cancelled_by, wo.cancelled_at, wo.cancel_reason = CANCELLED, user, datetime.now(), reason
+        wo.status, wo.cancelled_by, wo.cancelled_at, wo.cancel_reason = CANCELLED, user, utcnow(), reason
     return entries

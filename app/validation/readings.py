@@ -63,6 +63,22 @@ def local_today() -> date:
     return datetime.now(provider_zone()).date()
 
 
+def utcnow() -> datetime:
+    """Now as every ``DateTime`` stamp the system writes is stored: naive UTC (like ``func.now()``
+    on a session in UTC and SQLite's CURRENT_TIMESTAMP), never the server's local time —
+    :func:`local_moment` shows it in Kyiv time. The one clock of the stamps written in Python
+    (approvals, cancellations, heartbeats, mail, sessions); in an application whose config has
+    ``OBLIK_CLOCK`` (a callable returning naive UTC, for tests) that clock."""
+    from datetime import timezone
+
+    from flask import current_app, has_app_context
+
+    clock = current_app.config.get("OBLIK_CLOCK") if has_app_context() else None
+    if clock is not None:
+        return clock()
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 def local_moment(value: datetime) -> datetime:
     """A stored moment (naive UTC, as every ``DateTime`` stamp is written; an aware one as it
     says) in the provider's time zone, naive — as people read it."""

@@ -566,14 +566,23 @@ class OblikModelView(ModelFormMixin, ModelView):
     # screen whose model has a search shows it; FAB's filters («Додати фільтр») stay below.
     quick_search_hint = None  # the box's placeholder: what it finds
 
-    def _get_list_widget(self, filters, **kwargs):
-        main_list = filters is self._filters and request.endpoint == f"{type(self).__name__}.list"
+    def _main_list(self, filters) -> bool:
+        return filters is self._filters and request.endpoint == f"{type(self).__name__}.list"
+
+    def searched_filters(self, filters):
+        """The list's filters as FAB reads them (:func:`typed_filters`) with the search box's
+        words (the main list only): what the page shows — and what its totals count."""
+        main_list = self._main_list(filters)
         filters = typed_filters(self.datamodel, filters)
         if main_list and self.quick_search_hint is not None:
             typed = quick_search_text()
             if typed:
                 filters.add_filter("id", QuickSearchFilter, typed)
-        widgets = super()._get_list_widget(filters, **kwargs)
+        return filters
+
+    def _get_list_widget(self, filters, **kwargs):
+        main_list = self._main_list(filters)
+        widgets = super()._get_list_widget(self.searched_filters(filters), **kwargs)
         if main_list and self.quick_search_hint is not None:
             widgets["quick_search"] = {"text": quick_search_text(), "hint": self.quick_search_hint}
         return widgets

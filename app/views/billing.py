@@ -42,6 +42,7 @@ from .base import API_METHOD_PERMISSIONS, OblikApi, OblikModelView
 from .csrf import check_csrf
 from .formatting import format_datetime, format_time
 from .fields import UkDateTimeField
+from .files import send_document
 from .labels import LABELS, warning_labels
 from .scope import allowed_building_ids, request_user, scoped_get
 
@@ -420,11 +421,8 @@ class ClaimActView(OblikModelView):
     def pdf(self, pk):
         from ..services.documents.claim_act import claim_act_pdf, file_name
 
-        act = scoped_get(db.session, ClaimAct, pk)
-        if act is None:
-            abort(404)
-        return Response(claim_act_pdf(db.session, act), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{file_name(act)}"'})
+        return send_document(scoped_get(db.session, ClaimAct, pk), lambda act: claim_act_pdf(db.session, act),
+                             file_name)
 
 
 class AreaChangeView(OblikModelView):

@@ -10,7 +10,7 @@ are found by ids in the database, never by a path from the request, and only ins
 build's own directory."""
 import re
 
-from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -24,11 +24,11 @@ from ..models import Account, Building, InvoiceBuild, Period
 from ..models.invoices import BUILD_STATUSES
 from ..security import role_of
 from .csrf import check_csrf
+from .files import send_bytes
 from .formatting import format_datetime
 from .guard import is_id
 
 PAGE = 50
-PDF = "application/pdf"
 
 
 def _when(moment) -> str:
@@ -82,7 +82,7 @@ def _build_or_404(build_id: int) -> InvoiceBuild:
 
 
 def _send(path, name, inline=False):
-    return send_file(path, mimetype=PDF, as_attachment=not inline, download_name=name, max_age=0)
+    return send_bytes(path, name, attachment=not inline)
 
 
 class InvoicesView(BaseView):
@@ -139,9 +139,7 @@ class InvoicesView(BaseView):
         except BuildError as error:
             flash(str(error), "warning")
             return redirect(url_for("InvoicesView.index", period=period, account=account))
-        import io
-
-        return _send(io.BytesIO(pdf), file_name(invoice), inline=True)
+        return _send(pdf, file_name(invoice), inline=True)
 
     @expose("/build", methods=["POST"])
     @has_access

@@ -1,9 +1,8 @@
 """Оплати: payments as received facts — entered or imported, never edited or deleted; posted
 to the journal when recorded, and corrected only by a reversal (Сторнування) with a reason."""
-import io
 from datetime import date
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -17,8 +16,9 @@ from ..services import ledger
 from ..models import JournalEntry, PaymentReversal, Service
 from ..models.choices import JOURNAL_KINDS
 from ..models.choices import PAYMENT_SOURCES, Choices
-from .base import OblikApi, OblikModelView, typed_filters
+from .base import OblikApi, OblikModelView
 from .fields import ChoiceField
+from .files import send_document
 from .csrf import check_csrf
 from .labels import LABELS
 from .scope import request_user
@@ -51,6 +51,7 @@ class PaymentView(OblikModelView):
     search_columns = ["external_id", "account", "paid_on", "amount", "source"]
     order_columns = ["external_id", "paid_on", "amount"]
     base_order = ("paid_on", "desc")
+    quick_search_hint = _l("Account number, owner, address, receipt number or payment identifier")
     show_template = "oblik/payment_show.html"
     method_permission_name = {"reverse": "reverse", "receipt": "show"}
 
@@ -87,7 +88,7 @@ class PaymentView(OblikModelView):
 
     def _get_list_widget(self, filters, **kwargs):
         widgets = super()._get_list_widget(filters, **kwargs)
-        joined = typed_filters(self.datamodel, filters).get_joined_filters(self._base_filters)
+        joined = self.searched_filters(filters).get_joined_filters(self._base_filters)  # the search box too
         chosen = joined.apply_all(db.session.query(Payment.id)).with_entities(Payment.id).order_by(None)
         widgets["totals"] = ledger.payment_totals(db.session, chosen.statement)
         return widgets
@@ -99,13 +100,10 @@ class PaymentView(OblikModelView):
         from ..services.documents import receipt
 
         item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        if item.source != "cash":
+        if item is not None and item.source != "cash":
             flash(_("A receipt is printed for a payment taken at the cash desk only."), "warning")
             return redirect(url_for("PaymentView.show", pk=pk))
-        return send_file(io.BytesIO(receipt.receipt_pdf(db.session, item)), mimetype="application/pdf",
-                         download_name=receipt.file_name(item), max_age=0)
+        return send_document(item, lambda payment: receipt.receipt_pdf(db.session, payment), receipt.file_name)
 
     def _get_show_widget(self, pk, item, **kwargs):
         widgets = super()._get_show_widget(pk, item, **kwargs)

@@ -8,7 +8,7 @@ inspector opens only the buildings assigned to them: another building's id is re
 whether in the address of the sheet, of its files or in the form that saves it."""
 from datetime import date
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from ..services import reading_sheet as service
 from ..services.spreadsheets import XLSX_MIME
 from ..validation.readings import local_today
 from .csrf import check_csrf
+from .files import send_bytes
 from .guard import is_id
 from .scope import allowed_building_ids
 
@@ -169,9 +170,7 @@ def _file_name(sheet, extension: str) -> str:
 
 
 def _file(data: bytes, mime: str, name: str):
-    import io
-
-    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=name, max_age=0)
+    return send_bytes(data, name, mimetype=mime, attachment=True)
 
 
 VIEWS = [(ReadingSheetView, "ReadingSheet", _l("Readings sheet"), "fa-clipboard-list")]

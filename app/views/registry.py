@@ -1,5 +1,4 @@
 """Реєстри: buildings, premises, residents, registrations, personal accounts, beneficiaries."""
-from decimal import Decimal
 
 from flask import redirect, url_for
 from flask_appbuilder.actions import action
@@ -266,11 +265,11 @@ class AccountApi(OblikApi):
         if not ids or not self.appbuilder.sm.has_access("can_list", "Journal"):
             return
         session = db.session
-        books = ledger.balances(session, ids)
+        found = ledger.account_books(session, ids)  # the whole page at once, as the card's figure
         codes = dict(session.execute(select(Service.id, Service.code)).all())
         for account_id, result in zip(ids, results):
-            book = {s: a for s, a in books.get(account_id, {}).items() if a != 0}
-            result["balance"] = str(sum(book.values(), Decimal("0.00")))
+            book, balance = found[account_id]
+            result["balance"] = str(balance)
             result["balance_by_service"] = {codes.get(s, "") if s else "": str(a) for s, a in
                                             sorted(book.items(), key=lambda kv: codes.get(kv[0], "") if kv[0] else "")}
 

@@ -6,7 +6,7 @@ Operators draft agreements; accountants (and the admin) approve, terminate and c
 keep the exemptions; inspectors see none of it."""
 from datetime import date
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
@@ -21,6 +21,7 @@ from ..models.restructuring import RESTRUCTURING_MODES, RESTRUCTURING_STATUSES
 from ..services import restructuring as service
 from .base import OblikModelView
 from .csrf import check_csrf
+from .files import send_document
 from .labels import LABELS
 from .scope import request_user
 
@@ -150,12 +151,8 @@ class RestructuringAgreementView(OblikModelView):
     def pdf(self, pk):
         from ..services.documents.restructuring import agreement_pdf, file_name
 
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        data = agreement_pdf(db.session, item)
-        return Response(data, mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{file_name(item)}"'})
+        return send_document(self.datamodel.get(pk, self._base_filters),
+                             lambda item: agreement_pdf(db.session, item), file_name)
 
 
 class MissedInstalmentsView(BaseView):

@@ -4,9 +4,8 @@ as a PDF to print and sign, and as XLSX. Thin: the figures are
 
 Who may see the journal may see a statement (``Journal`` / ``can_list``: accountants and
 operators); inspectors may not."""
-import io
 
-from flask import request, send_file
+from flask import request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..extensions import db
 from ..services import ledger
 from ..services.ledger.statement import MAX_MONTHS, account_by_number, default_range, read_month
+from .files import send_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -73,8 +73,7 @@ class StatementView(BaseView):
         form, st, message = self._statement()
         if st is None:
             return self._page(form, None, message or _("Enter the personal account number"), 400)
-        return send_file(io.BytesIO(render(st)), mimetype=mimetype, as_attachment=True,
-                         download_name=file_name(st, ext), max_age=0)
+        return send_bytes(render(st), file_name(st, ext), mimetype=mimetype, attachment=True)
 
 
 VIEWS = [(StatementView, "Journal", _l("Statement of account"), "fa-file-invoice-dollar")]

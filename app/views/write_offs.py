@@ -5,10 +5,9 @@ history of changes. Thin: every rule is :mod:`app.services.write_offs`.
 
 Rights (``app/security.py``, resource ``WriteOff``): accountants and the admin approve and cancel;
 operators draft (create, fill, edit, delete a draft); inspectors have no access."""
-import io
 from datetime import date
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from ..models.write_offs import WRITE_OFF_REASONS, WRITE_OFF_STATUSES
 from ..services import write_offs as service
 from ..services.write_offs import WriteOffRefused
 from .csrf import check_csrf
+from .files import send_bytes, send_document
 from .scope import request_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,8 +113,7 @@ class WriteOffView(BaseView):
         stmt = service.list_query(status=filters["status"] or None, reason=filters["reason"] or None,
                                   year=filters["year"] or None)
         rows = db.session.execute(stmt.limit(10000)).all()
-        return send_file(io.BytesIO(list_xlsx(rows)), mimetype=XLSX, as_attachment=True,
-                         download_name="vidomosti-spysannia.xlsx", max_age=0)
+        return send_bytes(list_xlsx(rows), "vidomosti-spysannia.xlsx", mimetype=XLSX, attachment=True)
 
     def _get(self, pk):
         wo = service.get(db.session, pk)
@@ -147,9 +146,8 @@ class WriteOffView(BaseView):
     def pdf(self, pk):
         from ..services.documents.write_off import file_name, statement_pdf
 
-        wo = self._get(pk)
-        return send_file(io.BytesIO(statement_pdf(db.session, wo)), mimetype="application/pdf", as_attachment=True,
-                         download_name=file_name(wo, "pdf"), max_age=0)
+        return send_document(service.get(db.session, pk), lambda wo: statement_pdf(db.session, wo),
+                             lambda wo: file_name(wo, "pdf"), attachment=True)
 
     def _do(self, action, success, back):
         """Run ``action`` (a service call); commit or roll back; flash; redirect to ``back``."""

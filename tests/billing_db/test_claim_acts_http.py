@@ -67,6 +67,7 @@ def test_from_the_building_card_to_an_approved_act_and_back(bdb, web):
     assert _acts()[0].status == "cancelled" and _acts()[0].cancelled_by == "accountant"
     pdf = accountant.get(f"/claimactview/pdf/{act.id}")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("inline") and "akt-" in pdf.headers["Content-Disposition"]
 
 
 def test_without_the_provider_two_other_consumers_sign_message_beside_the_field(bdb, web):

@@ -4,7 +4,7 @@ errors retried with back-off, permanent ones failed and shown; the rate limit; t
 address and List-Unsubscribe; the unsubscribe link without login; the «Розсилка» screen as
 each role (issue 9 §3)."""
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
@@ -17,6 +17,7 @@ from app.models import Account, AuditLog, MailDelivery, MailLock, MailSettings
 from app.services.billing import run_billing
 from app.services.mail import invoices as mail_invoices
 from app.services.mail import outbox
+from app.validation.readings import utcnow
 from tests.mailserver import MailServer
 
 from .town import OCTOBER, create_town
@@ -125,7 +126,7 @@ def test_a_temporary_error_is_retried_with_back_off(town, smtp, bdb, monkeypatch
     assert outbox.send_pending("invoice", OCTOBER).sent == 0
     assert outbox.sweep()["dispatched"] == []
     # the time has come: the sweep (beat) starts the sender again, and both go
-    db.session.execute(update(MailDelivery).values(next_attempt_at=datetime.now() - timedelta(seconds=1)))
+    db.session.execute(update(MailDelivery).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert outbox.sweep()["dispatched"] == ["invoice 2026-10"]
     deliveries = _deliveries()
@@ -294,7 +295,7 @@ def test_one_sender_at_a_time_and_a_dead_senders_message_is_unknown(town, smtp):
     marks what it left «sending» unknown — never sent again by itself — and sends the rest."""
     assert mail_invoices.queue_period(db.session, OCTOBER) == 2
     first, second = sorted(_deliveries().values(), key=lambda d: d.account_id)
-    now = datetime.now().replace(microsecond=0)
+    now = utcnow().replace(microsecond=0)
     db.session.add(MailLock(kind="invoice", period=OCTOBER, holder="host:1:dead", acquired_at=now, heartbeat_at=now))
     db.session.execute(update(MailDelivery).where(MailDelivery.id == first.id)
                        .values(status="sending", attempts=1, message_id="<in-flight@vodokanal.example>"))

@@ -86,6 +86,9 @@ def test_an_operator_drafts_an_accountant_approves_and_terminates(bdb, web):
     # print form
     response = accountant.get(f"/restructuringagreementview/pdf/{agreement.id}")
     assert response.status_code == 200 and response.data[:4] == b"%PDF"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("inline") and "dohovir-restrukturyzatsii-" in disposition
+    assert accountant.get("/restructuringagreementview/pdf/999999").status_code == 404
     # terminate without a reason: refused in Ukrainian
     response = accountant.post(f"/restructuringagreementview/terminate/{agreement.id}",
                                data={"terminated_on": "2026-12-15", "reason": ""}, follow_redirects=True)

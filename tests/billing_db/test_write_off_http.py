@@ -77,6 +77,9 @@ def test_accountant_approves_and_cancels(bdb, web):
     # the print form
     pdf = client.get(f"/writeoffs/{wo.id}/pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Content-Disposition"].startswith("attachment") and "vidomist-spysannia-" in pdf.headers[
+        "Content-Disposition"]
+    assert client.get("/writeoffs/999999/pdf").status_code == 404
     from pypdf import PdfReader
 
     words = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)

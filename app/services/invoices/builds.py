@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 import traceback
 import uuid
 from pathlib import Path
@@ -95,7 +96,7 @@ def _tidy(folder: Path, keep: set[str] | None) -> None:
     """Remove what an earlier attempt left in a building's folder: temporary files of a process
     killed while writing (older than a heartbeat's silence: not another live attempt's) and,
     with ``keep``, the PDFs not written now (accounts no longer there)."""
-    limit = now().timestamp() - stale().total_seconds()
+    limit = time.time() - stale().total_seconds()  # files' mtimes are epoch seconds (now() is naive UTC)
     for entry in folder.iterdir():
         if not entry.is_file():
             continue

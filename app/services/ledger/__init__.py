@@ -47,7 +47,7 @@ from .aging import (  # noqa: F401
     last_month_older_than, older_than, clear_debt_ages, states, store_debt_ages,
 )
 from .books import (  # noqa: F401
-    TURNOVER_COLUMNS, DebtTotals, LastPayment, PaymentTotals, account_balance, balance_as_of, balance_history,
+    TURNOVER_COLUMNS, DebtTotals, LastPayment, PaymentTotals, account_balance, account_books, balance_as_of, balance_history,
     balances, debt_totals, entries_query, entries_total, last_closed, last_payment, open_period, payment_lines,
     payment_totals, payments_in, period_totals, posted_by_target, totals, turnover,
 )

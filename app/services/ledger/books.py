@@ -151,21 +151,30 @@ def preview_offsets(books: dict) -> None:
                 book[service_id] -= part
 
 
+def account_books(session, account_ids, *, draft: bool = False) -> dict[int, tuple[dict, Decimal]]:
+    """{account: ({service or None: balance, zeros left out}, balance)} of many accounts now —
+    the book of :func:`balances` and its sum, positive a debt (борг), negative an advance
+    (переплата); an account without entries: ({}, 0.00). A fixed number of statements per chunk
+    of accounts, never one per account. The one sum of an account's balance: :func:`totals`,
+    :func:`account_balance` and the REST API's ``balance`` are this."""
+    ids = sorted(set(account_ids))
+    books = balances(session, ids, draft=draft) if ids else {}
+    found = {}
+    for account_id in ids:
+        book = {s: a for s, a in books.get(account_id, {}).items() if a != 0}
+        found[account_id] = (book, sum(book.values(), ZERO))
+    return found
+
+
 def account_balance(session, account_id: int, *, draft: bool = False) -> tuple[dict, Decimal]:
-    """({service or None: balance}, total) of one account now (see :func:`balances`)."""
-    book = balances(session, [account_id], draft=draft).get(account_id, {})
-    book = {s: a for s, a in book.items() if a != 0}
-    return book, sum(book.values(), ZERO)
+    """({service or None: balance}, total) of one account now (see :func:`account_books`)."""
+    return account_books(session, [account_id], draft=draft)[account_id]
 
 
 def totals(session, account_ids, *, draft: bool = False) -> dict[int, Decimal]:
-    """{account: balance now} of many accounts at once (a list screen's page): the sum of each
-    account's book of :func:`balances` — positive a debt (борг), negative an advance
-    (переплата); an account without entries: zero. A fixed number of statements per chunk of
-    accounts, never one per account."""
-    ids = sorted(set(account_ids))
-    books = balances(session, ids, draft=draft) if ids else {}
-    return {a: sum(books.get(a, {}).values(), ZERO) for a in ids}
+    """{account: balance now} of many accounts at once (a list screen's page, a card): the
+    balance of :func:`account_books`."""
+    return {a: total for a, (_book, total) in account_books(session, account_ids, draft=draft).items()}
 
 
 class DebtTotals(NamedTuple):
