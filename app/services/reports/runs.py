@@ -171,7 +171,7 @@ def execute(run_id: int) -> str:
 
 
 # The files the worker writes beside a done run's rows: the people's XLSX of a whole town's charge
-# lines takes a minute (xlsxwriter, cell by cell) — longer than a web request may last. Smaller
+# lines takes a minute (written cell by cell) — longer than a web request may last. Smaller
 # runs' files are written on the download, from the stored rows, as before.
 PREPARED = ("xlsx",)
 PREPARED_ROWS = 20_000   # a run with more rows gets its files from the worker
