@@ -157,6 +157,14 @@ class Money(TypeDecorator):
             return from_kopiyky(value)
         return value
 
+    def result_processor(self, dialect, coltype):
+        """NUMERIC money is read as the driver gives it (a Decimal, as process_result_value would
+        pass it on): no Python call per value — the charges report reads 750,000 amounts; SQLite's
+        whole kopiyky are converted."""
+        if stores_kopiyky(dialect):
+            return super().result_processor(dialect, coltype)
+        return self.load_dialect_impl(dialect).result_processor(dialect, coltype)
+
     class Comparator(TypeDecorator.Comparator):
         def _adapt_expression(self, op, other_comparator):
             # money × number, money ÷ number: still money (kopiyky × 3 are kopiyky)

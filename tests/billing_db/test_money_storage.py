@@ -119,6 +119,18 @@ def test_sql_expressions_of_money_read_back_as_money(bdb_any):
     session.rollback()
 
 
+def test_numeric_money_is_read_without_a_python_call_per_value_and_kopiyky_are_converted():
+    """PostgreSQL gives a Decimal: read as it comes (a report reads 750,000 amounts); SQLite's whole
+    kopiyky go through the conversion."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from app.models.types import Money
+
+    assert Money().result_processor(postgresql.psycopg2.dialect(), 1700) is None
+    convert = Money().result_processor(sqlite.dialect(), None)
+    assert convert is not None and convert(12345) == D("123.45") and convert(0) == D("0.00")
+
+
 def test_money_columns_are_numeric_14_2_in_the_database(bdb_any):
     """PostgreSQL: NUMERIC(14, 2); SQLite: the same declaration (its affinity keeps integers)."""
     from app.extensions import db
