@@ -227,14 +227,19 @@ def _tie(key):
     return (0,) if key is None else (1, key)
 
 
-def format_number(value: Number, places: int | None = None) -> str:
-    """A number as the Ukrainian UI writes it: decimal comma, no thousands separator
-    (``12,500``). ``places`` rounds half up first; without it a Decimal keeps its digits."""
+def number_digits(value: Number, places: int | None = None) -> str:
+    """A number's digits with a decimal point, no thousands separator (``12.500``; what a charge
+    explanation stores). ``places`` rounds half up first; without it a Decimal keeps its digits."""
     if places is not None:
         value = _round_half_up(value, places)
     elif not isinstance(value, Decimal):  # an exact fraction: at most 4 places, no trailing zeros
         value = _round_half_up(value, 4).normalize()
-    return format(value, "f").replace(".", ",")
+    return format(value, "f")
+
+
+def format_number(value: Number, places: int | None = None) -> str:
+    """A number as the Ukrainian UI writes it: :func:`number_digits` with a decimal comma (``12,500``)."""
+    return number_digits(value, places).replace(".", ",")
 
 
 def format_money(value: Number) -> str:

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .money import format_number
+from .money import number_digits
 
 CONTEXT = "explanation"
 
@@ -42,9 +42,9 @@ Phrase = tuple
 
 
 def num(value, places: int | None = None) -> str:
-    """A number as a phrase keeps it: the digits :func:`~app.billing.money.format_number`
-    shows, with a decimal point."""
-    return format_number(value, places).replace(",", ".")
+    """A number as a phrase keeps it: :func:`~app.billing.money.number_digits`, the digits
+    :func:`~app.billing.money.format_number` shows, with a decimal point."""
+    return number_digits(value, places)
 
 
 def money(value) -> str:
