@@ -104,6 +104,31 @@ def test_a_delete_of_a_record_not_loaded_since_the_commit_keeps_its_values(app):
     assert deleted["source"] == "system" or deleted["source"] == "cli"  # no request: a script's write
 
 
+def test_a_change_of_a_record_not_loaded_since_the_commit_logs_its_old_value(app):
+    """A commit expires every attribute; a field set before anything is read again must still be
+    logged with the value it had in the database, and no other field with it."""
+    from app.extensions import db
+    from app.models import Building
+
+    with app.app_context():
+        building = Building(code=uid("TE"), address="вул. Перша, 1", floors=4, imbalance_key="volume")
+        db.session.add(building)
+        db.session.flush()
+        building_id = building.id
+        db.session.commit()  # expires every attribute
+        building.address = "вул. Друга, 2"  # set before anything of it is read again
+        building.floors = 0  # zero is a value
+        db.session.commit()
+        building.floors = None
+        db.session.commit()
+        building.code = building.code  # read, then set to the same: no change
+        db.session.commit()
+    created, changed, cleared = entries(app, "building", building_id)
+    assert changed["action"] == "update"
+    assert changed["changes"] == {"address": ["вул. Перша, 1", "вул. Друга, 2"], "floors": [4, 0]}
+    assert cleared["changes"] == {"floors": [0, None]}
+
+
 def _import(app, kind, csv_text, username="operator"):
     from app.extensions import current_appbuilder, db
     from app.services.imports import actor_for, import_bytes

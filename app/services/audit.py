@@ -235,18 +235,47 @@ def _columns(state, name):
     return [attr.key for attr in state.mapper.column_attrs if attr.key not in skip]
 
 
-def _snapshot(state, name) -> dict:
-    """The values of a persistent record as they were before this flush."""
+def _snapshot(state, name, unknown: list | None = None) -> dict:
+    """The values of a persistent record as they were before this flush. A field not loaded since
+    the last commit (expired), or set before it was loaded, has its old value only in the
+    database: its key goes to ``unknown`` for :func:`_read_unknown`."""
     values = {}
     for key in _columns(state, name):
         history = state.attrs[key].history
         if history.deleted:
             values[key] = history.deleted[0]
-        elif history.added:
-            values[key] = None  # changed before it was ever loaded: the old value is unknown
+        elif history.added or key in state.unloaded:
+            values[key] = None
+            if unknown is not None:
+                unknown.append(key)
         else:
             values[key] = state.dict.get(key)
     return values
+
+
+def _read_unknown(session, wanted) -> None:
+    """Fill the snapshots' old values that only the database knows: ``wanted`` is [(state,
+    snapshot, keys)]; one query per table and 500 records (the row as it is before this flush)."""
+    from .sql import parts
+
+    by_mapper: dict = {}
+    for state, values, keys in wanted:
+        if state.identity is not None and len(state.identity) == 1:
+            by_mapper.setdefault(state.mapper, []).append((state.identity[0], values, keys))
+    connection = session.connection()
+    for mapper, records in by_mapper.items():
+        keys = sorted({k for _, _, ks in records for k in ks})
+        columns = [mapper.column_attrs[k].columns[0] for k in keys]
+        key_column = mapper.primary_key[0]
+        for part in parts(records, 500):
+            found = {row[0]: row[1:] for row in connection.execute(
+                select(key_column, *columns).where(key_column.in_([r[0] for r in part])))}
+            for record_id, values, record_keys in part:
+                row = found.get(record_id)
+                if row is not None:
+                    stored = dict(zip(keys, row))
+                    for key in record_keys:
+                        values[key] = stored[key]
 
 
 def _collection_names(state, key):
@@ -260,13 +289,20 @@ def _collection_names(state, key):
 
 def _before_flush(session, flush_context, instances):
     pending = session.info.setdefault("oblik_audit", {})
+    wanted = []
     for obj in session.dirty:
         name = _audited(obj)
         if name and obj not in pending:
             state = inspect(obj)
-            pending[obj] = ("update", _snapshot(state, name), {
+            unknown: list = []
+            values = _snapshot(state, name, unknown)
+            if unknown:
+                wanted.append((state, values, unknown))
+            pending[obj] = ("update", values, {
                 key: found for key in COLLECTIONS.get(name, ())
                 if (found := _collection_names(state, key)) is not None})
+    if wanted:
+        _read_unknown(session, wanted)
     for obj in session.deleted:
         name = _audited(obj)
         if name:
