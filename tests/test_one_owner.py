@@ -31,3 +31,27 @@ def test_the_guard_sees_a_sum_of_the_journal():
     assert MONEY_OF_THE_BOOKS.search("text('SELECT SUM(amount) FROM journal_entry')")
     assert not MONEY_OF_THE_BOOKS.search("select(JournalEntry).where(JournalEntry.kind == 'payment')")
     assert not MONEY_OF_THE_BOOKS.search("ledger.store_closing_balances(session, period)")
+
+
+def test_only_the_language_service_asks_flask_babel_for_the_locale():
+    """The reader's language is read in one place (``app/services/language.py``), with one default
+    outside a request; three modules used to repeat the same try/except."""
+    owner = APP / "services" / "language.py"
+    offenders = [f"{path.relative_to(APP.parent)}:{number}: {line.strip()}"
+                 for path in sorted(APP.rglob("*.py")) if path != owner
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\bget_locale\b", line)]
+    assert not offenders, "use app.services.language.current_language():\n" + "\n".join(offenders)
+
+
+def test_the_language_outside_a_request_is_ukrainian_and_inside_it_the_readers(app):
+    from flask_babel import force_locale
+
+    from app.services.language import current_language, uses_comma
+
+    assert (current_language(), uses_comma()) == ("uk", True)
+    with app.test_request_context():
+        with force_locale("en"):
+            assert (current_language(), uses_comma()) == ("en", False)
+        with force_locale("uk"):
+            assert (current_language(), uses_comma()) == ("uk", True)

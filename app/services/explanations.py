@@ -6,17 +6,18 @@ context (a script) it is the Ukrainian one. Keep the renderer for a loop over ma
 it remembers each phrase it has rendered."""
 from __future__ import annotations
 
+from flask import has_app_context
+
 from ..billing.phrases import Renderer, ukrainian
+from .language import uses_comma
 
 
 def renderer() -> Renderer:
-    try:
-        from flask_babel import get_locale, pgettext
-
-        lang = str(get_locale() or "uk")
-    except Exception:  # noqa: BLE001 - no application context: the default language
+    if not has_app_context():  # a script: the default language
         return ukrainian()
-    return Renderer(lambda context, msgid: pgettext(context, msgid), comma=lang != "en")
+    from flask_babel import pgettext
+
+    return Renderer(lambda context, msgid: pgettext(context, msgid), comma=uses_comma())
 
 
 def lines(stored: str | None) -> list[str]:

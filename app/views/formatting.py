@@ -3,14 +3,7 @@ their translated label. Also installs the form field types used for every model 
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import get_locale
-
-
-def uses_comma() -> bool:
-    try:
-        return str(get_locale() or "uk") != "en"
-    except Exception:  # outside a request
-        return True
+from ..services.language import uses_comma  # noqa: F401 - the views' name for it
 
 
 def local_time(value: datetime) -> datetime:

@@ -202,9 +202,9 @@ def _messages() -> dict:
 def _answer(code: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify(message=message), code
-    from flask_babel import get_locale
+    from ..services.language import current_language
 
-    lang = str(get_locale() or "uk")
+    lang = current_language()
     back = _way_back()
     if _signed_in():
         try:  # inside the app's layout, with its menu

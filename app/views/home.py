@@ -8,7 +8,6 @@ import json
 
 from flask import current_app, url_for
 from flask_appbuilder import IndexView, expose
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Account, Building, Meter, Premise
 from ..services.dashboard import dashboard
+from ..services.language import current_language
 from .scope import allowed_building_ids, scope_query
 
 
@@ -38,7 +38,7 @@ def _month(period: str) -> str:
 
 def _chart(kind: str, labels, datasets, **options) -> str:
     """The ``data-chart`` contract of static/oblik-charts.js: {type, labels, datasets[, options]}."""
-    chart = {"type": kind, "labels": labels, "datasets": datasets, "locale": str(get_locale() or "uk")}
+    chart = {"type": kind, "labels": labels, "datasets": datasets, "locale": current_language()}
     chart.update(options)
     return json.dumps(chart, ensure_ascii=False)
 

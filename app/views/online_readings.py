@@ -7,16 +7,16 @@ shares the count) and refused with a Ukrainian 429 page over the limit; the form
 CSRF token (checked by :func:`app.views.csrf.check_csrf` and by CSRFProtect for every POST)."""
 from flask import make_response, redirect, render_template, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..extensions import db
 from ..services import reminders
+from ..services.language import current_language
 from .csrf import check_csrf
 
 
 def _refused(message: str, code: int):
-    return render_template("oblik/error.html", code=code, message=message, lang=str(get_locale() or "uk")), code
+    return render_template("oblik/error.html", code=code, message=message, lang=current_language()), code
 
 
 class OnlineReadingsView(BaseView):
@@ -60,4 +60,4 @@ class OnlineReadingsView(BaseView):
         return render_template("oblik/online_readings.html", account=account, month=reminders.month_name(period),
                                errors=errors, entered=entered, saved=saved, token=token,
                                expires=reminders.last_day(period).strftime("%d.%m.%Y"),
-                               lang=str(get_locale() or "uk"))
+                               lang=current_language())

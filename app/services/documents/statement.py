@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+from ..language import current_language
 from ..ledger.statement import Statement, StatementMonth
 from ..spreadsheets import xlsx_bytes
 from . import pdf
@@ -75,7 +76,7 @@ def file_name(st: Statement, ext: str) -> str:
 
 
 def _ukrainian() -> bool:
-    return str(get_locale() or "uk").startswith("uk")
+    return current_language().startswith("uk")
 
 
 # -- PDF -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -36,6 +36,7 @@ from ...billing.money import trim
 from ...billing.periods import first_day
 from ...models.choices import RESOURCES
 from ..documents.pdf import FONT, FONT_BOLD, date_text, money_text, price_text, register_fonts
+from ..language import current_language
 from . import qr as nbu
 from .data import Invoice, ServiceLine
 
@@ -221,7 +222,7 @@ def signed(value: Decimal) -> str:
 
 def labels() -> dict[str, str]:
     """Every text of the page in the user's language (translated once per process and language)."""
-    return dict(_labels(str(get_locale() or "")))
+    return dict(_labels(current_language()))
 
 
 @lru_cache(maxsize=8)
@@ -260,7 +261,7 @@ def _labels(_locale: str) -> dict[str, str]:
 
 def month_name(period: str) -> str:
     """«листопад 2026» in the user's language."""
-    return _month_name(period, str(get_locale() or ""))
+    return _month_name(period, current_language())
 
 
 @lru_cache(maxsize=256)

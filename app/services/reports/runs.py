@@ -26,6 +26,7 @@ from sqlalchemy import or_, update
 from ...extensions import db
 from ...models import ReportRun
 from ..heartbeat import Heartbeat, now, stale
+from ..language import current_language
 from . import Column, Report, ReportError, build, kinds, parse_filters
 
 log = logging.getLogger(__name__)
@@ -42,13 +43,7 @@ LANGUAGE = "_lang"  # the reader's language among a run's filters: the worker bu
 
 
 def _with_language(args: dict) -> dict:
-    try:
-        from flask_babel import get_locale
-
-        lang = str(get_locale() or "uk")
-    except Exception:  # noqa: BLE001 - outside a request: the default language
-        lang = "uk"
-    return {**args, LANGUAGE: lang}
+    return {**args, LANGUAGE: current_language()}
 
 
 def start_run(kind: str, args: dict, building_ids=None, user: str | None = None) -> ReportRun:
