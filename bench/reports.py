@@ -10,8 +10,11 @@ The town: a fresh database, ``oblik demo --accounts N``, ``oblik billing run``, 
 open draft). ``--reuse`` keeps a database this bench prepared before (the preparation takes
 minutes). Then, in this process, for each report kind of ``app.services.reports.kinds()``: the
 report of the closed month built and every row read (what the screen and the files iterate),
-then its people's XLSX and its machine CSV written in memory. Prints seconds per report and the
-slowest; a report's own files (the benefits' DBF) are timed too.
+then its people's XLSX and its machine CSV written in memory; a report the screen builds in the
+background (``background=True``) is also run as the screen runs it — ``runs.execute``, the rows
+built and stored — and timed until its table can show ("on screen"). Prints seconds per report,
+the slowest on the screen and the slowest file; a report's own files (the benefits' DBF) are
+timed too.
 """
 import argparse
 import io
@@ -82,15 +85,17 @@ def main():
     app = make_app(SQLALCHEMY_DATABASE_URI=url)
     with app.app_context(), app.test_request_context():
         from app.extensions import db
-        from app.services.reports import ReportFilters, build, kinds
+        from app.services.reports import ReportFilters, build, kinds, runs
         from app.services.reports.writers import render
 
         session = db.session
         closed = session.scalar(sa.text("SELECT max(period) FROM period WHERE status = 'closed'"))
         accounts = session.scalar(sa.text("SELECT count(*) FROM account"))
         print(f"{args.db}, {accounts:,} accounts; the closed month {closed}")
-        print(f"{'report':<22} {'rows':>9} {'build+read, s':>14} {'xlsx, s':>8} {'csv, s':>7} {'own files, s':>13}")
-        slowest = (0.0, "")
+        print(f"{'report':<22} {'rows':>9} {'build+read, s':>14} {'on screen, s':>13} {'xlsx, s':>8} {'csv, s':>7} "
+              f"{'own files, s':>13}")
+        slowest, slowest_file = (0.0, ""), (0.0, "")
+        runs._prepare_files = lambda run_id: None  # the worker's XLSX is timed in its own column
         for kind, spec in kinds().items():
             if args.only and kind not in args.only:
                 continue
@@ -112,11 +117,20 @@ def main():
                 writer(session, filters, io.BytesIO())
                 own += time.monotonic() - started
             session.rollback()
-            total = built + max(xlsx, csv, own)
-            slowest = max(slowest, (total, kind))
-            print(f"{kind:<22} {len(rows):>9,} {built:>14.1f} {xlsx:>8.1f} {csv:>7.1f} "
+            screen = built
+            if spec.background:  # the screen's run: built and its rows stored, until the table shows
+                run = runs.start_run(kind, {"period": closed}, None, "bench")
+                started = time.monotonic()
+                assert runs.execute(run.id) == "done"
+                screen = time.monotonic() - started
+            slowest = max(slowest, (screen, kind))
+            slowest_file = max(slowest_file, (max(xlsx, csv, own), kind))
+            print(f"{kind:<22} {len(rows):>9,} {built:>14.1f} {screen:>13.1f} {xlsx:>8.1f} {csv:>7.1f} "
                   f"{(f'{own:.1f}' if spec.writers else '—'):>13}", flush=True)
-        print(f"slowest: {slowest[1]}, {slowest[0]:.1f} s (built and its slowest file)")
+        print(f"slowest on the screen: {slowest[1]}, {slowest[0]:.1f} s (a background kind: its run until the "
+              f"table shows; the others built and read)")
+        print(f"slowest file: {slowest_file[1]}, {slowest_file[0]:.1f} s (above {runs.PREPARED_ROWS:,} rows a "
+              f"run's XLSX is written by the worker after its table is on the screen)")
 
 
 if __name__ == "__main__":

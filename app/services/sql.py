@@ -1,5 +1,6 @@
 """Set-based helpers every service shares: lists cut into ``IN (…)`` parts, many rows written
-at once (PostgreSQL's ``COPY``), and the SQL form of a date-range overlap.
+at once (PostgreSQL's ``COPY``), many rows read as plain tuples (:func:`driver_rows`), and the
+SQL form of a date-range overlap.
 """
 from __future__ import annotations
 
@@ -17,6 +18,47 @@ def parts(values, size: int = PART):
     values = values if isinstance(values, list) else list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+def driver_rows(connection, stmt) -> list[tuple]:
+    """All rows of a Core ``select`` as the database driver returns them — plain tuples, not
+    SQLAlchemy's Row objects (building a Row costs about 2.5 µs, seconds for a report of 750,000
+    lines) — with each column's result processor applied where the dialect needs one (SQLite's
+    money stored as whole kopiyky, its decimals); on PostgreSQL psycopg2 already returns every
+    column in its Python type and the driver's list is returned as it is."""
+    result = connection.execute(stmt)
+    try:
+        cursor = result.cursor
+        dialect = connection.dialect
+        processors = [(i, p) for i, (column, described) in enumerate(zip(stmt.selected_columns, cursor.description))
+                      if (p := column.type.dialect_impl(dialect).result_processor(dialect, described[1])) is not None]
+        rows = cursor.fetchall()
+    finally:
+        result.close()
+    if not processors:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for i, process in processors:
+            row[i] = process(row[i])
+        converted.append(tuple(row))
+    return converted
+
+
+def trimmed(column, places: int, dialect):
+    """:func:`app.billing.money.trim` in SQL — the value without the column's padding zeros,
+    keeping at least ``places`` decimals — on PostgreSQL (``trim_scale``, PostgreSQL 13 and
+    newer), so that a report of a million values does not trim them in Python; None elsewhere
+    (the caller trims in Python)."""
+    if dialect.name != "postgresql":
+        return None
+    from sqlalchemy import case, func, type_coerce
+
+    short = func.trim_scale(column, type_=column.type)
+    if not places:
+        return short
+    return type_coerce(case((func.scale(short) < places, func.round(column, places)), else_=short), column.type)
 
 
 def overlapping(col_from, col_to, first, last):

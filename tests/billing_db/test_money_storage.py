@@ -119,6 +119,60 @@ def test_sql_expressions_of_money_read_back_as_money(bdb_any):
     session.rollback()
 
 
+def test_driver_rows_are_the_rows_sqlalchemy_reads_as_plain_tuples(bdb_any):
+    """``sql.driver_rows`` (the charges report's reader): the same values, of the same types and
+    exponents, as SQLAlchemy's own rows — money, quantities, prices, dates, text and NULLs — on
+    both databases, with bound parameters and an IN list."""
+    from app.extensions import db
+    from app.models import ChargeLine, JournalEntry
+    from app.services.sql import driver_rows
+
+    session = db.session
+    _close_with_amounts([D("-391.31"), D("0.10")])
+    connection = session.connection()
+    lines = select(ChargeLine.account_id, ChargeLine.kind, ChargeLine.target_period, ChargeLine.quantity,
+                   ChargeLine.price, ChargeLine.amount, ChargeLine.explanation, sa.literal(None).label("empty"))
+    entries = select(JournalEntry.id, JournalEntry.amount, JournalEntry.value_date, JournalEntry.kind)
+    ids = list(session.scalars(select(ChargeLine.account_id).distinct()))
+    for stmt in (lines, lines.where(ChargeLine.account_id.in_(ids[:3]), ChargeLine.amount > D("0.01")), entries):
+        expected = [tuple(r) for r in connection.execute(stmt.order_by(*stmt.selected_columns[:1]))]
+        found = driver_rows(connection, stmt.order_by(*stmt.selected_columns[:1]))
+        assert expected and found == expected
+        assert [[(type(v), v.as_tuple() if isinstance(v, D) else v) for v in r] for r in found] == \
+            [[(type(v), v.as_tuple() if isinstance(v, D) else v) for v in r] for r in expected]
+        assert all(type(r) is tuple for r in found)
+    assert all(r[7] is None for r in driver_rows(connection, lines))  # NULLs stay None
+    session.rollback()
+
+
+@pytest.mark.parametrize("places", [0, 2])
+def test_trimmed_in_sql_is_money_trim(bdb_any, places):
+    """``sql.trimmed`` (PostgreSQL's trim_scale, for the charges report) gives the very Decimal —
+    value and exponent — that ``money.trim`` gives in Python, zero and whole numbers included;
+    on SQLite it is None and the report trims in Python."""
+    from app.billing.money import trim
+    from app.extensions import db
+    from app.models.types import PRICE, QUANTITY
+    from app.services.sql import trimmed
+
+    session = db.session
+    dialect = session.connection().dialect
+    column = sa.literal_column("v", QUANTITY if places == 0 else PRICE)
+    if dialect.name != "postgresql":
+        assert trimmed(column, places, dialect) is None
+        return
+    values = ["0", "0.0000", "100.0000", "2.5000", "0.0010", "-5.5000", "7.95689", "30.00000", "30.10000",
+              "1200.00000", "-0.00100", "12345678.1234", "0.00001"]
+    expression = trimmed(column, places, dialect).compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+    stmt = sa.text(f"SELECT ({expression}) FROM "
+                   f"(VALUES {', '.join(f'(CAST({v!r} AS NUMERIC(16, 5)))' for v in values)}) AS t(v)")
+    found = list(session.scalars(stmt))
+    stored = [D(v).quantize(D("0.00001")) for v in values]  # as the column holds them: five decimals
+    assert [(str(f), f.as_tuple().exponent) for f in found] == \
+        [(str(trim(v, places)), trim(v, places).as_tuple().exponent) for v in stored]
+    session.rollback()
+
+
 def test_numeric_money_is_read_without_a_python_call_per_value_and_kopiyky_are_converted():
     """PostgreSQL gives a Decimal: read as it comes (a report reads 750,000 amounts); SQLite's whole
     kopiyky go through the conversion."""

@@ -565,3 +565,41 @@ def test_a_big_runs_xlsx_is_written_by_the_worker_and_served_as_a_file(town, web
     small = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
     assert small.id != run.id and not runs.prepared_path(small, "xlsx").exists()
     assert client.get(f"/reports/run/{small.id}/download/xlsx").data.startswith(b"PK")
+
+
+def _typed(rows):
+    return [tuple((type(v), v.as_tuple() if isinstance(v, D) else v) for v in row) for row in rows]
+
+
+def test_a_stored_run_reads_back_the_very_rows_the_report_built(town):
+    """The screen pages a run's stored file: every cell comes back as built — each Decimal with
+    its digits and exponent, dates, whole numbers, empty cells, text with quotes — in order, for
+    every kind (a price used to come back as text)."""
+    from app.services.reports import build, parse_filters
+    from app.services.reports import runs
+
+    with_rows = set()
+    for kind, spec in kinds().items():
+        built = list(build(kind, parse_filters(spec, {"period": OCTOBER}, db.session, None), db.session).rows)
+        db.session.rollback()
+        run = runs.start_run(kind, {"period": OCTOBER}, None, "accountant")
+        assert runs.execute(run.id) == "done", kind
+        run = db.session.get(ReportRun, run.id)
+        assert _typed(runs.stored_report(run).rows) == _typed(built) and run.rows == len(built), kind
+        if built:
+            with_rows.add(kind)
+    assert {"charges", "turnover", "debtors", "consumption", "periods"} <= with_rows
+
+
+def test_a_stored_cell_keeps_its_exact_value():
+    from app.services.reports import runs
+
+    kinds_ = ("text", "money", "quantity", "price", "int", "date", "text", "quantity", "money")
+    row = ('вул. «Шевченка», 1 "А"\\', D("-0.00"), D("1E+2"), D("7.95689"), 0, date(2026, 2, 28), None,
+           D("0.0000"), D("123456789.01"))
+    line = runs._ROW(row)
+    assert "\n" not in line
+    import json
+
+    back = tuple(runs._decoder(k)(v) for k, v in zip(kinds_, json.loads(line)))
+    assert _typed([back]) == _typed([row])

@@ -95,8 +95,22 @@ def _encode(value):
     return value
 
 
+def _cell(value):
+    """A cell the row encoder cannot write itself: a Decimal as its exact digits (read back as the
+    very same Decimal), a date in ISO form."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"a report cell of type {type(value).__name__}")
+
+
+# One encoder for every row of a run: json.dumps with options builds a new one per call.
+_ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_cell).encode
+
+
 def _decoder(kind: str):
-    if kind in ("money", "quantity", "percent"):
+    if kind in ("money", "price", "quantity", "percent"):
         return lambda v: None if v is None else Decimal(v)
     if kind == "date":
         return lambda v: None if v is None else date.fromisoformat(v)
@@ -141,11 +155,17 @@ def execute(run_id: int) -> str:
                                      "labels": [[code, str(label)] for code, label in c.labels]}
                                     for c in report.columns]}
                 stream.write(json.dumps(head, ensure_ascii=False) + "\n")
+                lines = []
                 for row in report.rows:
-                    stream.write(json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n")
-                    count += 1
-                    if count % BEAT_ROWS == 0:
+                    lines.append(_ROW(row))
+                    if len(lines) == BEAT_ROWS:  # written, and the heartbeat, a batch at a time
+                        stream.write("\n".join(lines) + "\n")
+                        count += len(lines)
+                        lines.clear()
                         heart.beat()
+                if lines:
+                    stream.write("\n".join(lines) + "\n")
+                    count += len(lines)
             os.replace(temporary, path)
         session.execute(update(ReportRun).where(ReportRun.id == run_id)
                         .values(status="done", progress=100, rows=count, finished_at=now(), file_path=str(path)))
