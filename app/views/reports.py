@@ -28,11 +28,11 @@ from ..extensions import current_appbuilder, db
 from ..models import Period, ReportRun, Service
 from ..models.reports import REPORT_RUN_STATUSES
 from ..security import is_inspector, role_of
+from ..services.reports.runs import PAGE  # rows of a page of the table: the runs' page index has as many
 from .csrf import check_csrf
 from .formatting import format_date, format_decimal, format_money, format_price
 from .scope import allowed_building_ids
 
-PAGE = 50
 FILE_FORMATS = ("csv", "xlsx", "csv-uk")
 RUN_STATUS_LABELS = {"queued": _l("Queued"), "running": _l("Being built"), "done": _l("Done"),
                      "failed": _l("Failed")}
@@ -110,41 +110,55 @@ def sort_rows(rows: list, index: int, descending: bool, shown=None) -> list:
     return present + empty
 
 
-def table(report, args) -> dict:
-    """The page of the table the screen shows: sorted, paged, with the totals of every row."""
-    from ..services.reports.writers import Totals
-
-    rows = list(report.rows)
-    keep = report.people_index
-    columns = [report.columns[i] for i in keep]
-    codes = [c.code for c in columns]
-    sort = args.get("sort", "")
-    descending = args.get("dir", "") == "desc"
-    if sort in codes:
-        index = keep[codes.index(sort)]
-        rows = sort_rows(rows, index, descending,
-                         report.columns[index].shower()
-                         if report.columns[index].labels or report.columns[index].explained else None)
-    else:
-        sort = ""
-    totals = Totals(report)
-    for row in rows:
-        totals.add(row)
-    last = totals.row()
-    pages = max(1, -(-len(rows) // PAGE))
+def _page_number(args, count: int) -> tuple[int, int]:
+    """(the page asked for, within 1 … pages; the number of pages)."""
+    pages = max(1, -(-count // PAGE))
     try:
         page = int(args.get("page", "1") or 1)
     except ValueError:
         page = 1
-    page = min(max(page, 1), pages)
-    shown = rows[(page - 1) * PAGE: page * PAGE]
+    return min(max(page, 1), pages), pages
+
+
+def _sort_of(report, args) -> tuple[str, bool]:
+    codes = [report.columns[i].code for i in report.people_index]
+    sort = args.get("sort", "")
+    return (sort if sort in codes else ""), args.get("dir", "") == "desc"
+
+
+def table(report, args, stored=None) -> dict:
+    """The page of the table the screen shows: sorted, paged, with the totals of every row.
+    ``stored`` (:func:`app.services.reports.runs.stored_page` of a run, for the page asked for)
+    is used when the table is not sorted: the page and the totals without reading every row."""
+    from ..services.reports.writers import Totals
+
+    keep = report.people_index
+    columns = [report.columns[i] for i in keep]
+    sort, descending = _sort_of(report, args)
+    if stored is not None and not sort:
+        shown, last, count = stored
+        page, pages = _page_number(args, count)
+    else:
+        rows = list(report.rows)
+        if sort:
+            index = next(i for i in keep if report.columns[i].code == sort)
+            rows = sort_rows(rows, index, descending,
+                             report.columns[index].shower()
+                             if report.columns[index].labels or report.columns[index].explained else None)
+        totals = Totals(report)
+        for row in rows:
+            totals.add(row)
+        last = totals.row()
+        count = len(rows)
+        page, pages = _page_number(args, count)
+        shown = rows[(page - 1) * PAGE: page * PAGE]
     return {
         "columns": [{"code": c.code, "title": str(c.title), "numeric": c.kind in NUMERIC} for c in columns],
         "rows": [[format_cell(report.columns[i], row[i]) for i in keep] for row in shown],
         "totals": ([format_cell(report.columns[i], last[i]) if not isinstance(last[i], str) else last[i] for i in keep]
-                   if last is not None and rows else None),
-        "count": len(rows), "page": page, "pages": pages, "sort": sort, "dir": "desc" if descending else "asc",
-        "first": (page - 1) * PAGE + 1 if rows else 0, "last_row": (page - 1) * PAGE + len(shown),
+                   if last is not None and count else None),
+        "count": count, "page": page, "pages": pages, "sort": sort, "dir": "desc" if descending else "asc",
+        "first": (page - 1) * PAGE + 1 if count else 0, "last_row": (page - 1) * PAGE + len(shown),
     }
 
 
@@ -287,7 +301,7 @@ class ReportsView(BaseView):
     @has_access
     def report(self, kind):
         from ..services.reports import ReportError, build, filter_args, parse_filters
-        from ..services.reports.runs import find_run, stored_report, unclaimed
+        from ..services.reports.runs import find_run, stored_page, stored_report, unclaimed
 
         spec = _kind_or_abort(kind)
         args = _args()
@@ -327,7 +341,10 @@ class ReportsView(BaseView):
                     context["run"]["status"] = "failed"
                     context["run"]["message"] = _("The stored report is gone: build it again.")
                 else:
-                    context.update(report=report, table=table(report, args))
+                    stored = None
+                    if not _sort_of(report, args)[0]:
+                        stored = stored_page(run, report, _page_number(args, run.rows or 0)[0])
+                    context.update(report=report, table=table(report, args, stored))
         return self.render_template("oblik/report.html", **context)
 
     @expose("/<kind>/download/<fmt>")

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal as D
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -603,3 +604,36 @@ def test_a_stored_cell_keeps_its_exact_value():
 
     back = tuple(runs._decoder(k)(v) for k, v in zip(kinds_, json.loads(line)))
     assert _typed([back]) == _typed([row])
+
+
+def test_a_stored_runs_page_is_read_from_its_index_and_the_same_without_it(town, web, monkeypatch):
+    """A page of a run's table is read from its page index, without reading the other rows (a
+    whole town's charge lines are 750,000): the same rows, totals and count as reading them all —
+    and a run stored before the index existed is still paged, by reading every row."""
+    import app.views.reports as screen
+    from app.services.reports import runs
+
+    for module in (runs, screen):  # pages of 4 rows: the town's month has 15 lines
+        monkeypatch.setattr(module, "PAGE", 4)
+    client = web("accountant")
+    response = client.post("/reports/charges/run", data={"period": OCTOBER})
+    run = db.session.scalar(select(ReportRun).order_by(ReportRun.id.desc()))
+    assert response.status_code == 302 and run.status == "done" and run.rows > runs.PAGE
+    report = runs.stored_report(run)
+    every = list(report.rows)
+    last_page = -(-run.rows // runs.PAGE)
+    rows, totals, count = runs.stored_page(run, report, last_page)
+    assert count == run.rows and _typed(rows) == _typed(every[(last_page - 1) * runs.PAGE:])
+    assert totals[[c.code for c in report.columns].index("amount")] == sum(r[6] for r in every)
+    assert runs.stored_page(run, report, last_page + 1)[0] == []
+    pages = {}
+    for indexed in (True, False):
+        if not indexed:
+            runs.pages_path(Path(run.file_path)).unlink()
+            assert runs.stored_page(run, report, 1) is None
+        for page in (1, 2, last_page, last_page + 5):
+            parsed = table_of(client.get(f"/reports/charges/?period={OCTOBER}&page={page}").get_data(as_text=True))
+            pages[indexed, page] = (parsed.rows, parsed.totals)
+        assert pages[indexed, 1][0] != pages[indexed, 2][0] and pages[indexed, last_page + 5] == pages[indexed, last_page]
+        assert len(pages[indexed, 1][0]) == runs.PAGE and pages[indexed, 1][1] is not None
+    assert {k[1]: v for k, v in pages.items() if k[0]} == {k[1]: v for k, v in pages.items() if not k[0]}

@@ -30,7 +30,8 @@ from ..language import current_language
 from . import Column, Report, ReportError, build, kinds, parse_filters
 
 log = logging.getLogger(__name__)
-BEAT_ROWS = 2000
+BEAT_ROWS = 2000  # a multiple of PAGE
+PAGE = 50  # rows of a page of the screen's table
 
 
 def directory() -> Path:
@@ -145,7 +146,10 @@ def execute(run_id: int) -> str:
             report = build(run.kind, filters, session)
             count = 0
             temporary = path.with_suffix(".part")
-            with open(temporary, "w", encoding="utf-8") as stream:
+            from .writers import Totals
+
+            totals, offsets = Totals(report), []
+            with open(temporary, "wb") as stream:
                 head = {"kind": report.kind, "title": str(report.title), "period": report.period,
                         "subtitle": str(report.subtitle or ""), "notes": [str(n) for n in report.notes],
                         "chart": report.chart,
@@ -154,18 +158,29 @@ def execute(run_id: int) -> str:
                                      "machine": c.machine, "width": c.width, "people": c.people, "explained": c.explained,
                                      "labels": [[code, str(label)] for code, label in c.labels]}
                                     for c in report.columns]}
-                stream.write(json.dumps(head, ensure_ascii=False) + "\n")
+                stream.write((json.dumps(head, ensure_ascii=False) + "\n").encode())
                 lines = []
+
+                def write_page():  # a page of the screen's table at a time, its place in the file noted
+                    nonlocal count
+                    offsets.append(stream.tell())
+                    stream.write(("\n".join(lines) + "\n").encode())
+                    count += len(lines)
+                    lines.clear()
+
+                add = totals.add if totals.index else None
                 for row in report.rows:
                     lines.append(_ROW(row))
-                    if len(lines) == BEAT_ROWS:  # written, and the heartbeat, a batch at a time
-                        stream.write("\n".join(lines) + "\n")
-                        count += len(lines)
-                        lines.clear()
-                        heart.beat()
+                    if add is not None:
+                        add(row)
+                    if len(lines) == PAGE:
+                        write_page()
+                        if count % BEAT_ROWS == 0:
+                            heart.beat()
                 if lines:
-                    stream.write("\n".join(lines) + "\n")
-                    count += len(lines)
+                    write_page()
+            index = {"page": PAGE, "rows": count, "offsets": offsets, "totals": totals.row()}
+            pages_path(path).write_text(_ROW(index), encoding="utf-8")
             os.replace(temporary, path)
         session.execute(update(ReportRun).where(ReportRun.id == run_id)
                         .values(status="done", progress=100, rows=count, finished_at=now(), file_path=str(path)))
@@ -263,6 +278,39 @@ def stored_report(run: ReportRun) -> Report:
               if head.get("totals") else None)
     return Report(head["kind"], head["title"], head["period"], columns, rows(), subtitle=head["subtitle"],
                   totals=totals, chart=head.get("chart"), notes=head.get("notes") or [])
+
+
+def pages_path(path: Path) -> Path:
+    """A run's page index beside its rows: where each page of :data:`PAGE` rows starts in the
+    file, and the totals row of all of them (written by :func:`execute`)."""
+    return path.with_suffix(".pages.json")
+
+
+def stored_page(run: ReportRun, report: Report, page: int):
+    """(the rows of page ``page`` (from 1), the totals row, the number of rows) of a done run,
+    read from its page index without reading the other rows — a whole town's charge lines are
+    750,000 rows; None for a run stored before the index existed (the caller reads them all)."""
+    path = Path(run.file_path)
+    try:
+        index = json.loads(pages_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if index.get("page") != PAGE:
+        return None
+    decoders = [_decoder(c.kind) for c in report.columns]
+    offsets = index["offsets"]
+    rows = []
+    if 1 <= page <= len(offsets):
+        with open(path, "rb") as stream:
+            stream.seek(offsets[page - 1])
+            for _row in range(PAGE):
+                line = stream.readline()
+                if not line:
+                    break
+                rows.append(tuple(d(v) for d, v in zip(decoders, json.loads(line))))
+    stored_totals = index.get("totals")
+    totals = None if stored_totals is None else [d(v) for d, v in zip(decoders, stored_totals)]
+    return rows, totals, index["rows"]
 
 
 def sweep_orphans() -> list[int]:
