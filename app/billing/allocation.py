@@ -41,7 +41,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Sequence
 
-from .money import format_number, largest_remainder, round_qty
+from .money import largest_remainder, round_qty
+from .phrases import Phrase, num
 from .settings import HEAT_COMMON_SHARE, HEAT_MIN_SHARE, HEAT_SYSTEM_SHARE
 
 
@@ -66,7 +67,7 @@ class ImbalanceResult:
     shares: dict = field(default_factory=dict)          # premise_id → Decimal
     key: str = "none"
     distributed: Decimal = Decimal(0)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Phrase, ...] = ()
 
 
 def distribute_imbalance(delta: Decimal, premises: Sequence[WaterPremise], key: str,
@@ -74,18 +75,18 @@ def distribute_imbalance(delta: Decimal, premises: Sequence[WaterPremise], key: 
     """Spread a positive imbalance ``delta`` over ``premises`` by ``key``."""
     delta = round_qty(delta, precision)
     if delta <= 0 or not premises:
-        return ImbalanceResult(warnings=() if premises else ("немає приміщень для розподілу небалансу",))
+        return ImbalanceResult(warnings=() if premises else (("w_imb_none",),))
     premises = sorted(premises, key=lambda p: p.sort_key)
     weigh = {"volume": lambda p: max(p.volume, Decimal(0)), "persons": lambda p: p.person_days,
              "area": lambda p: p.area}
     warnings = []
     weights = [weigh[key](p) for p in premises]
     if sum(weights) == 0 and key != "area":
-        warnings.append(f"небаланс не можна розподілити за ключем «{key}» (усі ваги нульові) — розподілено за площею")
+        warnings.append(("w_imb_key", key))
         key = "area"
         weights = [p.area for p in premises]
     if sum(weights) == 0:
-        return ImbalanceResult(warnings=tuple(warnings) + ("небаланс не розподілено: нульові площі",))
+        return ImbalanceResult(warnings=tuple(warnings) + (("w_imb_area",),))
     shares = largest_remainder(delta, weights, precision, [p.sort_key for p in premises])
     return ImbalanceResult(dict(zip((p.premise_id for p in premises), shares)), key, delta, tuple(warnings))
 
@@ -112,7 +113,7 @@ class HeatAllocation:
     method: str = "area"
     vs: Fraction = Fraction(0)
     vr: Fraction = Fraction(0)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Phrase, ...] = ()
 
 
 def _by(weights: dict, total: Fraction) -> dict:
@@ -148,9 +149,9 @@ def allocate_heat(vh: Decimal, premises: Sequence[HeatPremise], system_share: De
                   precision: int = 4) -> HeatAllocation:
     premises = sorted(premises, key=lambda p: p.sort_key)
     total = round_qty(vh, precision)
-    warnings: list[str] = []
+    warnings: list[Phrase] = []
     if not premises:
-        return HeatAllocation(warnings=("у групі немає приміщень",))
+        return HeatAllocation(warnings=(("w_heat_none",),))
     vh_f = Fraction(total)
     total_area = {p.premise_id: p.total_area for p in premises}
     central = [p for p in premises if p.central and p.heated_area > 0]
@@ -160,11 +161,11 @@ def allocate_heat(vh: Decimal, premises: Sequence[HeatPremise], system_share: De
     system_parts = _by(total_area, vs)
     method = "area"
     if not central:
-        warnings.append("у групі немає приміщень з централізованим опаленням — Vr розподілено за загальною площею")
+        warnings.append(("w_heat_central",))
         room = _by(total_area, vr)
         method = "area_fallback"
     elif vh_f < 0:
-        warnings.append(f"від'ємний обсяг будинку {format_number(total)} Гкал — розподілено лише за площею")
+        warnings.append(("w_heat_negative", num(total)))
         room = _by(heated, vr)
         method = "area_fallback"
     else:
@@ -175,7 +176,7 @@ def allocate_heat(vh: Decimal, premises: Sequence[HeatPremise], system_share: De
     if sum(weights) == 0:
         rounded = [round_qty(0, precision) for _ in premises] if total == 0 else None
         if rounded is None:
-            warnings.append("нульові площі — обсяг не розподілено")
+            warnings.append(("w_heat_area",))
             return HeatAllocation(method=method, vs=vs, vr=vr, warnings=tuple(warnings))
     else:
         rounded = largest_remainder(total, weights, precision, [p.sort_key for p in premises])
@@ -194,20 +195,18 @@ def _room_parts(vr: Fraction, central, heated: dict, min_share: Fraction, warnin
     if len(metered) + len(allocators) == len(central):
         units = {**allocators, **metered}
         if sum(units.values()) <= 0:
-            warnings.append("сума показів розподілювачів і лічильників нульова — Vr розподілено за площею")
+            warnings.append(("w_heat_units",))
             return _by(heated, vr), "area_fallback"
         return minimum_share(_by(units, vr), minimum, heated), "units"
     if not metered:
-        warnings.append("розподілювачі встановлено не в усіх приміщеннях — Vr розподілено за площею")
+        warnings.append(("w_heat_some",))
         return _by(heated, vr), "area_fallback"
     if allocators:
-        warnings.append("розподілювачі без лічильника тепла при частковому обліку не враховано — "
-                        "такі приміщення розподілено за площею")
+        warnings.append(("w_heat_ignored",))
     given = {k: max(q, minimum[k]) for k, q in metered.items()}
     rest = vr - sum(given.values(), Fraction(0))
     if rest < 0:
-        warnings.append(f"частковий облік: лічильники приміщень ({format_number(sum(given.values()))} Гкал) "
-                        f"перевищують Vr ({format_number(vr)} Гкал), R < 0 — увесь будинок розподілено за площею")
+        warnings.append(("w_heat_over", num(sum(given.values())), num(vr)))
         return _by(heated, vr), "area_fallback"
     unmetered = {k: a for k, a in heated.items() if k not in metered}
     return {**given, **_by(unmetered, rest)}, "partial"

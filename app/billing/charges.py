@@ -134,8 +134,7 @@ class Charges:
         premise_id = book.premise_of(sub.account_id)
         building_id = book.building_of(premise_id)
         if service.method == "group" and service.resource == "heat" and premise_id not in self.metering.heat:
-            book.warn("no_heat_share", f"послуга {service.code}: приміщення {book.premises[premise_id].number} "
-                      "не має частки обсягу загальнобудинкового лічильника тепла за місяць — не нараховано",
+            book.warn("no_heat_share", ("w_no_heat_share", service.code, book.premises[premise_id].number),
                       account_id=sub.account_id, service_id=service.id, premise_id=premise_id)
             return []
 
@@ -239,8 +238,7 @@ class Charges:
     def _price(self, service: Service, day: date, account_id: int) -> Price | None:
         price = self.book.price_on(service.id, day)
         if price is None:
-            self.book.warn("no_price", f"послуга {service.code}: немає ціни на частину днів місяця або на весь "
-                           "місяць — дні без ціни не нараховано", service_id=service.id, account_id=account_id)
+            self.book.warn("no_price", ("w_no_price", service.code), service_id=service.id, account_id=account_id)
         return price
 
     # --- explanations ---------------------------------------------------------------------

@@ -61,8 +61,8 @@ class Book:
         for sub in sorted(inputs.account_services, key=self._subscription_order):
             account, service = self.accounts.get(sub.account_id), self.services.get(sub.service_id)
             if account is None or service is None or account.premise_id not in self.premises:
-                self.warn("unknown_reference", f"підписка рахунку {sub.account_id} на послугу {sub.service_id}: "
-                          "немає рахунку, послуги або приміщення у вхідних даних", account_id=sub.account_id,
+                self.warn("unknown_reference", ("w_unknown", str(sub.account_id), str(sub.service_id)),
+                          account_id=sub.account_id,
                           service_id=sub.service_id)
                 continue
             if self.subscription_days(sub) or (service.method == "one_off" and self._one_off_in_month(sub)):
@@ -230,7 +230,8 @@ class Book:
 
     # --- warnings -------------------------------------------------------------------------
 
-    def warn(self, code: str, message: str, **ids) -> None:
+    def warn(self, code: str, message: tuple, **ids) -> None:
+        """``message``: a phrase (:mod:`app.billing.phrases`), shown in the reader's language."""
         warning = BillingWarning(code, message, **ids)
         if warning not in self._warning_set:
             self._warning_set.add(warning)

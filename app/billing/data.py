@@ -484,7 +484,7 @@ class BillingWarning:
     """Something the accountant should look at (shown on the run and in the losses report)."""
 
     code: str
-    message: str
+    message: tuple  # a phrase (app/billing/phrases.py): shown in the reader's language
     building_id: int | None = None
     premise_id: int | None = None
     account_id: int | None = None

@@ -126,8 +126,7 @@ def _benefit_norm(book: Book, service, premise_id: int, group: list[ChargeLine],
         weighted = sum((Fraction(line.base_quantity) * line.days for line in group), Fraction(0))
         quantity = weighted / charged_days if charged_days else Fraction(0)
     if kind == "gas" and premise.gas_category not in ("1", "2", "3"):
-        book.warn("gas_category", f"приміщення {premise.number}: не вказано категорію газоспоживання — "
-                  "соціальна норма газу взята за категорією 1", premise_id=premise_id, service_id=service.id)
+        book.warn("gas_category", ("w_gas", premise.number), premise_id=premise_id, service_id=service.id)
     has_hot = book.has_resource_service(premise_id, "hot_water")
     norm = social_norm(kind, residents, book.settings, day, has_hot, premise.gas_category)
     if norm is None:

@@ -25,8 +25,8 @@ from typing import Hashable
 from .allocation import HeatAllocation, HeatPremise, WaterPremise, allocate_heat, distribute_imbalance
 from .context import Book
 from .data import WATER, HouseBalance, Service
-from .money import format_number, ratio, round_qty
-from .phrases import uk
+from .money import ratio, round_qty
+from .phrases import num
 from .settings import HEAT_SHARES
 from .volumes import MeterVolume, PremiseVolume, measured_rate, meter_month, premise_volume, verification_overdue
 
@@ -92,9 +92,8 @@ class Metering:
         else:
             code = "meter_norm"
         premise = book.premises.get(meter.premise_id)
-        where = f"приміщення {premise.number}: " if premise is not None else ""
-        book.warn(code, where + uk(volume.reason), building_id=meter.building_id, premise_id=meter.premise_id,
-                  meter_id=meter.id)
+        message = ("w_premise", premise.number, volume.reason) if premise is not None else ("w_reasons", volume.reason)
+        book.warn(code, message, building_id=meter.building_id, premise_id=meter.premise_id, meter_id=meter.id)
 
     def _measure(self) -> None:
         book = self.book
@@ -123,9 +122,7 @@ class Metering:
         """``persons × norm_per_person`` of ``service`` on ``day`` (None without a norm)."""
         per_person = self.book.norm_on(service.id, day)
         if per_person is None:
-            self.book.warn("no_norm", f"послуга {service.code}: немає норми споживання (ОТН) на частину днів "
-                           "місяця або на весь місяць — обсяг за нормою 0",
-                           premise_id=premise_id, service_id=service.id)
+            self.book.warn("no_norm", ("w_no_norm", service.code), premise_id=premise_id, service_id=service.id)
             return None
         persons = self.book.residents.for_norm(premise_id, day, self.book.min_persons)
         numerator, denominator = ratio(per_person)
@@ -177,8 +174,7 @@ class Metering:
         total = sum(individual.values(), Decimal(0))
         ids = dict(building_id=meter.building_id, meter_id=meter.id)
         if house.status not in ("actual", "true_up"):
-            book.warn("house_no_reading", f"загальнобудинковий лічильник № {meter.serial or meter.id} "
-                      f"({meter.resource}): немає фактичного показника — небаланс не розподіляється", **ids)
+            book.warn("house_no_reading", ("w_house_unread", meter.serial or str(meter.id), meter.resource), **ids)
             self.balances.append(HouseBalance(meter.id, meter.building_id, meter.resource, house.volume,
                                               house.status if house.status != "none" else None, total, None,
                                               Decimal(0), "none"))
@@ -191,7 +187,7 @@ class Metering:
                               book.area_on(p, book.last)) for p in eligible]
         result = distribute_imbalance(difference, group, key, precision)
         for message in result.warnings:
-            book.warn("imbalance", f"лічильник № {meter.serial or meter.id}: {message}", **ids)
+            book.warn("imbalance", ("w_meter", meter.serial or str(meter.id), message), **ids)
         for premise_id, share in result.shares.items():
             self.imbalance[(premise_id, meter.resource)] = ImbalanceShare(
                 share, meter.id, house.volume, total, round_qty(difference, precision), result.key)
@@ -204,29 +200,27 @@ class Metering:
     def _heat_group(self, meter) -> None:
         book, house = self.book, self.meters[meter.id]
         ids = dict(building_id=meter.building_id, meter_id=meter.id)
-        name = f"загальнобудинковий лічильник тепла № {meter.serial or meter.id}"
+        serial = meter.serial or str(meter.id)
         premises = book.premises_served(meter)
         if house.status == "none":
-            book.warn("house_no_volume", f"{name}: немає показника і історії — нарахування за опалення "
-                      "за цим лічильником не проводиться", **ids)
+            book.warn("house_no_volume", ("w_heat_no_volume", serial), **ids)
             self.balances.append(HouseBalance(meter.id, meter.building_id, "heat", None, None, None, None,
                                               Decimal(0), "none"))
             return
         if house.status == "estimated":
-            book.warn("house_estimated", f"{name}: немає показника — обсяг будинку оцінено за середньодобовим "
-                      f"споживанням ({format_number(house.volume)} Гкал)", **ids)
+            book.warn("house_estimated", ("w_heat_estimated", serial, num(house.volume)), **ids)
         building = book.buildings.get(meter.building_id)
         group = [self._heat_premise(p) for p in premises]
         settings = (building.heat_system_share, building.heat_common_share, building.heat_min_share) if building \
             else HEAT_SHARES
         allocation = allocate_heat(house.volume, group, *settings, precision=book.resource_precision("heat"))
         for message in allocation.warnings:
-            book.warn("heat_allocation", f"{name}: {message}", **ids)
+            book.warn("heat_allocation", ("w_heat_meter", serial, message), **ids)
         for premise_id, share in allocation.shares.items():
             self.heat[premise_id] = HeatShare(share, meter.id, house.volume, house.status, allocation)
             if share and not book.premise_subscriptions(premise_id, "heat", methods=("group",)):
-                book.warn("heat_share_unbilled", f"{name}: частка {format_number(share)} Гкал приміщення "
-                          f"{book.premises[premise_id].number} нікому не нарахована (немає послуги опалення)",
+                book.warn("heat_share_unbilled",
+                          ("w_heat_unbilled", serial, num(share), book.premises[premise_id].number),
                           premise_id=premise_id, **ids)
         self.balances.append(HouseBalance(meter.id, meter.building_id, "heat", house.volume, house.status, None,
                                           None, sum(allocation.shares.values(), Decimal(0)), allocation.method))
@@ -239,8 +233,8 @@ class Metering:
             if volume is None:
                 continue
             if volume.by_norm:
-                book.warn("heat_device_ignored", f"приміщення {premise.number}: прилад ({resource}) не враховано "
-                          f"у розподілі — {uk(volume.reason)}", premise_id=premise_id)
+                book.warn("heat_device_ignored", ("w_device", premise.number, resource, volume.reason),
+                          premise_id=premise_id)
                 continue
             devices[resource] = sum((m.volume * (m.meter.allocator_factor if resource == "heat_allocator" else 1)
                                      for m in volume.meters), Decimal(0))

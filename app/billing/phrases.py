@@ -15,10 +15,12 @@ Stored (``charge_line.explanation``), an explanation is its phrases one per line
 compact JSON array (:func:`encode`). A line that is not a JSON array is text written before
 the explanations became codes: it is shown as it was written.
 
+The run's warnings (``billing_warning.message``) are phrases too, stored the same way: one
+phrase, whose arguments may nest the phrases of a meter's reason.
+
 Nothing here knows Flask: a :class:`Renderer` is given the translation function (the views
-and reports bind it to the request's language, ``app.services.explanations``; the tests and
-the engine's own Ukrainian warnings use :func:`ukrainian`, the compiled catalogue read with
-the standard library).
+and reports bind it to the request's language, ``app.services.explanations``; the tests use
+:func:`ukrainian`, the compiled catalogue read with the standard library).
 """
 from __future__ import annotations
 
@@ -74,6 +76,7 @@ LABELS = {
               "poor_quality": C_("explanation", "poor quality")},
     "line_kind": {"charge": C_("explanation", "charge"), "imbalance": C_("explanation", "imbalance"),
                   "benefit": C_("explanation", "benefit"), "penalty": C_("explanation", "penalty")},
+    "device": {"heat": C_("explanation", "heat meter"), "heat_allocator": C_("explanation", "heat cost allocator")},
 }
 
 # key → (the sentence, its arguments as ``name:type``). Types: ``n`` a number, ``m`` money,
@@ -189,6 +192,56 @@ PHRASES: dict[str, tuple[str, tuple[str, ...]]] = {
                             "%(month)s is computed without it — on the debt it kept out of the penalty base"),
                          ("agreements:s", "month:s")),
     "in": (C_("explanation", "  %(month)s: %(text)s"), ("month:s", "text:p")),
+    # the run's warnings (billing_warning.message: one phrase), for the accountant to look at
+    "w_imb_none": (C_("explanation", "no premises to allocate the imbalance to"), ()),
+    "w_imb_key": (C_("explanation", "the imbalance cannot be allocated %(key)s (every weight is zero) — allocated by "
+                     "area"), ("key:*key",)),
+    "w_imb_area": (C_("explanation", "the imbalance is not allocated: zero areas"), ()),
+    "w_heat_none": (C_("explanation", "no premises in the group"), ()),
+    "w_heat_central": (C_("explanation", "no premise of the group has central heating — Vr allocated by the total "
+                          "area"), ()),
+    "w_heat_negative": (C_("explanation", "negative house volume %(q)s Gcal — allocated by area only"), ("q:n",)),
+    "w_heat_area": (C_("explanation", "zero areas — the volume is not allocated"), ()),
+    "w_heat_units": (C_("explanation", "the allocators' and meters' readings add up to zero — Vr allocated by area"),
+                     ()),
+    "w_heat_some": (C_("explanation", "allocators are not installed in every premise — Vr allocated by area"), ()),
+    "w_heat_ignored": (C_("explanation", "allocators without a heat meter are not counted under partial metering — "
+                          "such premises are allocated by area"), ()),
+    "w_heat_over": (C_("explanation", "partial metering: the premises' meters (%(metered)s Gcal) exceed Vr (%(vr)s "
+                       "Gcal), R < 0 — the whole house is allocated by area"), ("metered:n", "vr:n")),
+    "w_no_heat_share": (C_("explanation", "service %(service)s: premise %(premise)s has no share of the house heat "
+                           "meter's volume for the month — not charged"), ("service:s", "premise:s")),
+    "w_no_price": (C_("explanation", "service %(service)s: no price for some days of the month or the whole month — "
+                      "the days without a price are not charged"), ("service:s",)),
+    "w_no_norm": (C_("explanation", "service %(service)s: no consumption norm for some days of the month or the "
+                     "whole month — the volume by the norm is 0"), ("service:s",)),
+    "w_unknown": (C_("explanation", "the subscription of account %(account)s to service %(service)s: no such "
+                     "account, service or premise in the input"), ("account:s", "service:s")),
+    "w_gas": (C_("explanation", "premise %(premise)s: no gas consumption category — the social norm of gas is taken "
+                 "for category 1"), ("premise:s",)),
+    "w_premise": (C_("explanation", "premise %(premise)s: %(text)s"), ("premise:s", "text:ps")),
+    "w_reasons": (C_("explanation", "%(text)s"), ("text:ps",)),
+    "w_house_overdue": (C_("explanation", "the verification of house meter No. %(serial)s is overdue since "
+                           "%(since)s"), ("serial:s", "since:d")),
+    "w_lower": (C_("explanation", "reading %(end)s of meter No. %(serial)s is lower than the previous one, "
+                   "%(start)s: taken as no reading"), ("end:n", "serial:s", "start:n")),
+    "w_months": (C_("explanation", "house meter No. %(serial)s: the previous reading is of %(since)s — the month's "
+                    "volume covers several months"), ("serial:s", "since:d")),
+    "w_house_unread": (C_("explanation", "house meter No. %(serial)s (%(resource)s): no actual reading — the "
+                          "imbalance is not allocated"), ("serial:s", "resource:*resource")),
+    "w_meter": (C_("explanation", "meter No. %(serial)s: %(text)s"), ("serial:s", "text:p")),
+    "w_heat_meter": (C_("explanation", "house heat meter No. %(serial)s: %(text)s"), ("serial:s", "text:p")),
+    "w_heat_no_volume": (C_("explanation", "house heat meter No. %(serial)s: no reading and no history — no heating "
+                            "is charged by this meter"), ("serial:s",)),
+    "w_heat_estimated": (C_("explanation", "house heat meter No. %(serial)s: no reading — the house volume is "
+                            "estimated by the average daily consumption (%(q)s Gcal)"), ("serial:s", "q:n")),
+    "w_heat_unbilled": (C_("explanation", "house heat meter No. %(serial)s: the share of %(q)s Gcal of premise "
+                           "%(premise)s is charged to nobody (no heating service)"),
+                        ("serial:s", "q:n", "premise:s")),
+    "w_device": (C_("explanation", "premise %(premise)s: the %(device)s is not counted in the allocation — "
+                    "%(reason)s"), ("premise:s", "device:*device", "reason:ps")),
+    "w_tariff_parts": (C_("explanation", "the tariff of service %(service)s from %(from)s: its components do not add "
+                          "up to the price — the components are not shown"), ("service:s", "from:d")),
 }
 
 _SPECS = {key: (msgid, tuple(tuple(arg.split(":", 1)) for arg in args)) for key, (msgid, args) in PHRASES.items()}

@@ -48,7 +48,7 @@ from fractions import Fraction
 from typing import Iterable, Mapping
 
 from .data import Meter, MeterMonth, Reading
-from .money import format_number, round_qty
+from .money import round_qty
 from .phrases import day as iso_day, num
 from .periods import first_day, last_day, period_of, previous_period
 
@@ -81,7 +81,7 @@ class MeterVolume:
     reading_date: date | None = None
     subtracted: Decimal = Decimal(0)
     reason: tuple = ()  # phrases (app.billing.phrases): why the volume is what it is
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[tuple, ...] = ()  # phrases (app.billing.phrases)
 
     @property
     def measured(self) -> bool:
@@ -138,8 +138,7 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
     warnings = []
     overdue = verification_overdue(meter, period)
     if overdue and house:
-        warnings.append(f"повірка загальнобудинкового лічильника № {meter.serial or meter.id} "
-                        f"прострочена з {meter.next_verification:%d.%m.%Y}")
+        warnings.append(("w_house_overdue", serial, iso_day(meter.next_verification)))
     elif overdue:
         return MeterVolume(status="norm", volume=None, reading_date=reading_date, start=start,
                            start_date=start_date, end=end, end_date=end_date,
@@ -147,16 +146,14 @@ def meter_month(meter: Meter, readings: Iterable[Reading], history: Iterable[Met
     if end is not None:
         used = consumption(start, end, meter.digits)
         if used is None:
-            warnings.append(f"показник {format_number(end)} лічильника № {meter.serial or meter.id} нижчий "
-                            f"за попередній {format_number(start)}: вважається, що показника немає")
+            warnings.append(("w_lower", num(end), serial, num(start)))
             end = end_date = reading_date = None
         else:
             since = period_of(start_date)
             unread = [h for p, h in sorted(history.items()) if p >= since and h.reading_date is None]
             subtracted = sum((h.volume for h in unread), Decimal(0))
             if house and not unread and since < previous_period(period):
-                warnings.append(f"загальнобудинковий лічильник № {meter.serial or meter.id}: попередній показник "
-                                f"від {start_date:%d.%m.%Y} — обсяг місяця охоплює кілька місяців")
+                warnings.append(("w_months", serial, iso_day(start_date)))
             reason = (("read_rolled" if end < start else "read", serial, num(end), num(start), num(used)),)
             if unread:
                 reason += (("true_up", len(unread), num(subtracted)),)

@@ -122,6 +122,13 @@ def format_blank(value):
     return "" if value is None else value
 
 
+def explained(stored: str | None) -> str:
+    """A stored explanation or warning (phrases, app/billing/phrases.py) in the reader's language."""
+    from ..services.explanations import renderer
+
+    return renderer().text(stored)
+
+
 def install(app):
     """Register Jinja filters and the Ukrainian form fields."""
     app.jinja_env.filters["uk_date"] = format_date
@@ -132,6 +139,7 @@ def install(app):
     app.jinja_env.filters["uk_amount"] = format_amount
     app.jinja_env.filters["uk_percent"] = format_percent
     app.jinja_env.filters["uk_count"] = format_count
+    app.jinja_env.filters["explained"] = explained
     from . import fields
 
     fields.install_converters()

@@ -128,14 +128,14 @@ def _sort_of(report, args) -> tuple[str, bool]:
 
 def table(report, args, stored=None) -> dict:
     """The page of the table the screen shows: sorted, paged, with the totals of every row.
-    ``stored`` (:func:`app.services.reports.runs.stored_page` of a run, for the page asked for)
-    is used when the table is not sorted: the page and the totals without reading every row."""
+    ``stored`` (:func:`app.services.reports.runs.stored_page` or ``sorted_page`` of a run, for
+    the page and the order asked for): the page and the totals without reading every row."""
     from ..services.reports.writers import Totals
 
     keep = report.people_index
     columns = [report.columns[i] for i in keep]
     sort, descending = _sort_of(report, args)
-    if stored is not None and not sort:
+    if stored is not None:  # the stored run's page, in the order asked for
         shown, last, count = stored
         page, pages = _page_number(args, count)
     else:
@@ -301,7 +301,7 @@ class ReportsView(BaseView):
     @has_access
     def report(self, kind):
         from ..services.reports import ReportError, build, filter_args, parse_filters
-        from ..services.reports.runs import find_run, stored_page, stored_report, unclaimed
+        from ..services.reports.runs import find_run, sorted_page, stored_page, stored_report, unclaimed
 
         spec = _kind_or_abort(kind)
         args = _args()
@@ -341,9 +341,16 @@ class ReportsView(BaseView):
                     context["run"]["status"] = "failed"
                     context["run"]["message"] = _("The stored report is gone: build it again.")
                 else:
-                    stored = None
-                    if not _sort_of(report, args)[0]:
-                        stored = stored_page(run, report, _page_number(args, run.rows or 0)[0])
+                    page = _page_number(args, run.rows or 0)[0]
+                    sort, descending = _sort_of(report, args)
+                    if sort:
+                        index = next(i for i in report.people_index if report.columns[i].code == sort)
+                        column = report.columns[index]
+                        shown = column.shower() if column.labels or column.explained else None
+                        stored = sorted_page(run, report, sort, descending,
+                                             lambda rows: sort_rows(rows, index, descending, shown), page)
+                    else:
+                        stored = stored_page(run, report, page)
                     context.update(report=report, table=table(report, args, stored))
         return self.render_template("oblik/report.html", **context)
 

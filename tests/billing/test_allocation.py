@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from hypothesis import given, settings, strategies as st
 
+from .town import said
+
 from app.billing.allocation import (
     HeatPremise, WaterPremise, allocate_heat, distribute_imbalance, premise_sort_key,
 )
@@ -52,7 +54,9 @@ def test_partial_metering():
 
 def test_partial_metering_falls_back_to_area_when_r_is_negative():
     result = allocate_heat(D(30), flats(meters=(D(20), D(10), None, None)))
-    assert result.method == "area_fallback" and any("R < 0" in w for w in result.warnings)
+    assert result.method == "area_fallback"
+    assert said(result.warnings) == ["частковий облік: лічильники приміщень (30 Гкал) перевищують Vr (25,5 Гкал), "
+                                     "R < 0 — увесь будинок розподілено за площею"]
     assert shares(result) == [D("7.5000")] * 4
 
 

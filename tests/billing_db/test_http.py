@@ -176,6 +176,32 @@ def test_the_explanations_follow_the_interface_language(bdb, web):
     assert not any("Сума =" in c for c in cells)
 
 
+def test_the_runs_warnings_follow_the_interface_language(bdb, web):
+    """A run's warnings are stored as phrases (codes and numbers) and read on the billing screen
+    in the reader's language; a warning stored as text before stays as it was written."""
+    from app.billing.phrases import english, ukrainian
+    from app.models import BillingWarning, Building
+
+    create_town()
+    run_billing()
+    stored = db.session.scalars(select(BillingWarning.message).order_by(BillingWarning.id)).all()
+    assert stored and all(m.startswith('["w_') for m in stored), stored
+    building = db.session.scalar(select(Building.id))
+    db.session.add(BillingWarning(period=OCTOBER, target_period=OCTOBER, building_id=building, code="meter",
+                                  message="старе попередження, записане текстом"))
+    db.session.commit()
+    client = web("accountant")
+    page = text(client.get(f"/billing/?period={OCTOBER}"))
+    table = page[page.find('id="billing-warnings-table"'):]
+    first = stored[0]
+    assert ukrainian().text(first) in table and "старе попередження, записане текстом" in table
+    assert client.get("/lang/en").status_code == 302
+    table = text(client.get(f"/billing/?period={OCTOBER}"))
+    table = table[table.find('id="billing-warnings-table"'):]
+    assert english().text(first) in table and ukrainian().text(first) not in table
+    assert "старе попередження, записане текстом" in table  # old text is shown as written
+
+
 def test_claim_acts_are_drafted_by_an_operator_and_approved_by_an_accountant(bdb, web):
     ids = create_town()
     operator = web("operator")

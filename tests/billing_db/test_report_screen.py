@@ -627,13 +627,43 @@ def test_a_stored_runs_page_is_read_from_its_index_and_the_same_without_it(town,
     assert totals[[c.code for c in report.columns].index("amount")] == sum(r[6] for r in every)
     assert runs.stored_page(run, report, last_page + 1)[0] == []
     pages = {}
+    orders = ("", "&sort=amount&dir=desc", "&sort=amount", "&sort=kind", "&sort=explanation&dir=desc")
     for indexed in (True, False):
         if not indexed:
             runs.pages_path(Path(run.file_path)).unlink()
             assert runs.stored_page(run, report, 1) is None
-        for page in (1, 2, last_page, last_page + 5):
-            parsed = table_of(client.get(f"/reports/charges/?period={OCTOBER}&page={page}").get_data(as_text=True))
-            pages[indexed, page] = (parsed.rows, parsed.totals)
-        assert pages[indexed, 1][0] != pages[indexed, 2][0] and pages[indexed, last_page + 5] == pages[indexed, last_page]
-        assert len(pages[indexed, 1][0]) == runs.PAGE and pages[indexed, 1][1] is not None
-    assert {k[1]: v for k, v in pages.items() if k[0]} == {k[1]: v for k, v in pages.items() if not k[0]}
+        for order in orders:
+            for page in (1, 2, last_page, last_page + 5, 2):  # the second page 2: from the kept order
+                parsed = table_of(client.get(f"/reports/charges/?period={OCTOBER}&page={page}{order}")
+                                  .get_data(as_text=True))
+                pages[indexed, order, page] = (parsed.rows, parsed.totals)
+            assert pages[indexed, order, 1][0] != pages[indexed, order, 2][0]
+            assert pages[indexed, order, last_page + 5] == pages[indexed, order, last_page]
+            assert len(pages[indexed, order, 1][0]) == runs.PAGE and pages[indexed, order, 1][1] is not None
+    assert {k[1:]: v for k, v in pages.items() if k[0]} == {k[1:]: v for k, v in pages.items() if not k[0]}
+    amount = [c.code for c in report.columns if c.people].index("amount")
+    shown = [number(r[amount]) for p in range(1, last_page + 1) for r in pages[True, "&sort=amount&dir=desc", p][0]] \
+        if all((True, "&sort=amount&dir=desc", p) in pages for p in range(1, last_page + 1)) else None
+    kept = sorted(Path(run.file_path).parent.glob(f"{Path(run.file_path).stem}.sort-*.bin"))
+    assert [k.name.split(".sort-")[1] for k in kept] == ["amount-asc.bin", "amount-desc.bin", "explanation-desc.bin",
+                                                        "kind-asc.bin"]
+    assert shown is None or shown == sorted(shown, reverse=True)
+
+
+def test_a_run_leaves_no_file_of_an_earlier_run_with_its_id(town):
+    """Run ids start again in a new database (and SQLite reuses a deleted last id): the files an
+    earlier run of the same id left — its rows, page index, kept orders, the worker's XLSX — are
+    removed before the run writes its own, so none is served for it."""
+    from app.services.reports import runs
+
+    run = runs.start_run("charges", {"period": OCTOBER}, None, "accountant")
+    folder = runs.directory()
+    left = [folder / f"report-{run.id}.{suffix}" for suffix in ("sort-amount-asc.bin", "xlsx", "pages.json")]
+    for path in left:
+        path.write_bytes(b"an earlier run's")
+    other = folder / f"report-{run.id}0.xlsx"  # another run's file stays
+    other.write_bytes(b"another run's")
+    assert runs.execute(run.id) == "done"
+    assert [p.exists() for p in left] == [False, False, True] and other.read_bytes() == b"another run's"
+    assert runs.pages_path(folder / f"report-{run.id}.jsonl").read_bytes() != b"an earlier run's"
+    other.unlink()

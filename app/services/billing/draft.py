@@ -72,7 +72,7 @@ def store_building(session, run_id: int, mark: int, bill) -> tuple[int, int]:
     head = (period, building_id)
     rows = [head + (seq,) + line for seq, line in enumerate(bill.lines)]
     insert_rows(session, ChargeLine.__table__, LINE_COLUMNS, rows)
-    warnings = [(period, target, building_id, w.code, w.message, w.premise_id, w.account_id, w.service_id,
+    warnings = [(period, target, building_id, w.code, encode((w.message,)), w.premise_id, w.account_id, w.service_id,
                  w.meter_id) for target, w in bill.warnings]
     insert_rows(session, BillingWarning.__table__, WARNING_COLUMNS, warnings)
     insert_rows(session, MeterMonthDraft.__table__, VOLUME_COLUMNS, [

@@ -129,8 +129,7 @@ def load_catalog(session) -> Catalog:
     for r in session.execute(select(Tariff.__table__).order_by(Tariff.service_id, Tariff.valid_from)).all():
         shown = components.get(r.id, ())
         if shown and sum(c.price for c in shown) != r.price:
-            warnings.append(f"тариф послуги {r.service_id} з {r.valid_from:%d.%m.%Y}: сума складових не дорівнює "
-                            "ціні — складові не показано")
+            warnings.append(("w_tariff_parts", str(r.service_id), r.valid_from.isoformat()))
             shown = ()
         prices.append(rec.Price(r.service_id, r.valid_from, trim(r.price, 2), tuple(shown)))
     norms = tuple(rec.Norm(r.service_id, r.valid_from, trim(r.norm_per_person))

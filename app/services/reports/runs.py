@@ -133,6 +133,8 @@ def execute(run_id: int) -> str:
     if run is None or not claimed:  # done, failed, or being built by a live process: nothing twice
         return run.status if run is not None else "missing"
     path = directory() / f"report-{run_id}.jsonl"
+    for stale in path.parent.glob(f"report-{run_id}.*"):  # another database's run of the same id
+        stale.unlink(missing_ok=True)                       # left its rows, index, order or XLSX
     try:
         spec = kinds().get(run.kind)
         if spec is None:
@@ -311,6 +313,48 @@ def stored_page(run: ReportRun, report: Report, page: int):
     stored_totals = index.get("totals")
     totals = None if stored_totals is None else [d(v) for d, v in zip(decoders, stored_totals)]
     return rows, totals, index["rows"]
+
+
+def sorted_page(run: ReportRun, report: Report, code: str, descending: bool, order, page: int):
+    """:func:`stored_page` of the table sorted by column ``code``: ``order(rows)`` is the screen's
+    sort. The first page asked for reads every row with its place in the file, sorts them and
+    keeps the order beside the run (``report-N.sort-CODE-asc|desc.bin``: the places, 8 bytes
+    each); every later page of the same order reads only its rows from their places. None for a
+    run stored before the page index existed."""
+    from array import array
+
+    found = stored_page(run, report, 0)
+    if found is None:
+        return None
+    _none, totals, count = found
+    path = Path(run.file_path)
+    cache = path.with_name(f"{path.stem}.sort-{code}-{'desc' if descending else 'asc'}.bin")
+    decoders = [_decoder(c.kind) for c in report.columns]
+
+    def decoded(line: bytes) -> tuple:
+        return tuple(d(v) for d, v in zip(decoders, json.loads(line)))
+
+    if not cache.exists():
+        rows = []
+        with open(path, "rb") as stream:
+            at = len(stream.readline())
+            for line in stream:
+                rows.append((*decoded(line), at))
+                at += len(line)
+        places = array("q", (row[-1] for row in order(rows)))
+        temporary = cache.with_name(cache.name + ".part")
+        temporary.write_bytes(places.tobytes())
+        os.replace(temporary, cache)
+    places = array("q")
+    with open(cache, "rb") as stream:
+        stream.seek(max(page - 1, 0) * PAGE * places.itemsize)
+        places.frombytes(stream.read(PAGE * places.itemsize) if page >= 1 else b"")
+    rows = []
+    with open(path, "rb") as stream:
+        for place in places:
+            stream.seek(place)
+            rows.append(decoded(stream.readline()))
+    return rows, totals, count
 
 
 def sweep_orphans() -> list[int]:
