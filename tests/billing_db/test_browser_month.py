@@ -116,6 +116,11 @@ def test_the_english_interface_shows_english_explanations(bdb, billing_server, p
     page.click("a[href='#Charges'], a[data-toggle='tab']:has-text('Charges')")
     page.wait_for_selector("#charge-lines", state="visible")
     page.screenshot(path=str(tmp_path / "card-en.png"), full_page=True)
+    page.goto(f"{base}/billing/?period={OCTOBER}")  # the run's warnings, in English too
+    warned = page.locator("#billing-warnings-table").inner_text()
+    assert "meter No." in warned or "premise " in warned, warned
+    assert not any(word in warned for word in ("приміщення", "лічильник", "немає", "показник")), warned
+    page.screenshot(path=str(tmp_path / "billing-en.png"), full_page=True)
     page.click("a.dropdown-toggle:has(i.flag.gb)")
     with page.expect_navigation():
         page.click("a[href='/lang/uk']")
