@@ -667,3 +667,33 @@ def test_a_run_leaves_no_file_of_an_earlier_run_with_its_id(town):
     assert [p.exists() for p in left] == [False, False, True] and other.read_bytes() == b"another run's"
     assert runs.pages_path(folder / f"report-{run.id}.jsonl").read_bytes() != b"an earlier run's"
     other.unlink()
+
+
+def test_a_new_run_removes_the_files_of_the_same_users_earlier_run_of_the_same_report(town, web):
+    """«Побудувати знову» keeps one copy: the earlier run's rows, index and kept orders go (a whole
+    town's charge lines are 300 MB with their XLSX); its download answers 404; another user's
+    run of the same report and the user's run with other filters keep theirs."""
+    from app.services.reports import runs
+
+    def run_of(user, **filters):
+        run = runs.start_run("charges", {"period": OCTOBER, **filters}, None, user)
+        assert runs.execute(run.id) == "done"
+        return db.session.get(ReportRun, run.id)
+
+    first, other_user, other_filters = run_of("accountant"), run_of("admin"), run_of("accountant", service="CW")
+    client = web("accountant")
+    assert client.get(f"/reports/charges/?period={OCTOBER}&sort=amount").status_code == 200  # keeps an order
+    files = sorted(p.name for p in runs.directory().glob(f"report-{first.id}.*"))
+    assert files == [f"report-{first.id}.jsonl", f"report-{first.id}.pages.json",
+                     f"report-{first.id}.sort-amount-asc.bin"]
+    assert client.get(f"/reports/run/{first.id}/download/csv").status_code == 200
+    second = run_of("accountant")
+    db.session.refresh(first)
+    assert first.file_path is None and not list(runs.directory().glob(f"report-{first.id}.*"))
+    assert client.get(f"/reports/run/{first.id}/download/csv").status_code == 404
+    assert client.get(f"/reports/run/{second.id}/download/csv").status_code == 200
+    for kept in (other_user, other_filters):
+        db.session.refresh(kept)
+        assert kept.file_path and Path(kept.file_path).exists()
+    table = table_of(client.get(f"/reports/charges/?period={OCTOBER}").get_data(as_text=True))
+    assert len(table.rows) == second.rows  # the screen shows the latest run

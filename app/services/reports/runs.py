@@ -187,6 +187,7 @@ def execute(run_id: int) -> str:
         session.execute(update(ReportRun).where(ReportRun.id == run_id)
                         .values(status="done", progress=100, rows=count, finished_at=now(), file_path=str(path)))
         session.commit()
+        _remove_superseded(run_id)
         with _language(lang):  # the table is on the screen; now the files that take long
             _prepare_files(run_id)
         return "done"
@@ -258,8 +259,34 @@ def _language(lang: str | None):
     return force_locale(lang)
 
 
+def _remove_superseded(run_id: int) -> None:
+    """Remove the files of the same user's earlier runs of the same report (kind, filters and
+    scope): the screen shows only the latest (:func:`find_run`), and a whole town's charge lines
+    take 300 MB with their XLSX — «Побудувати знову» every day would fill the disk. The runs stay
+    listed; their downloads answer 404."""
+    from sqlalchemy import select
+
+    session = db.session
+    run = session.get(ReportRun, run_id)
+    same = (ReportRun.kind == run.kind, ReportRun.username == run.username, ReportRun.filters == run.filters,
+            ReportRun.scope.is_(None) if run.scope is None else ReportRun.scope == run.scope)
+    older = list(session.scalars(select(ReportRun.id).where(*same, ReportRun.id < run_id,
+                                                            ReportRun.file_path.is_not(None))))
+    if not older:
+        return
+    folder = directory()
+    for old in older:
+        for path in folder.glob(f"report-{old}.*"):
+            path.unlink(missing_ok=True)
+    session.execute(update(ReportRun).where(ReportRun.id.in_(older)).values(file_path=None))
+    session.commit()
+
+
 def stored_report(run: ReportRun) -> Report:
-    """The report of a done run, read back from its file (rows as a generator)."""
+    """The report of a done run, read back from its file (rows as a generator); FileNotFoundError
+    when its files were removed (a later run of the same report replaced it)."""
+    if not run.file_path:
+        raise FileNotFoundError(f"report run {run.id}: its files were removed")
     path = Path(run.file_path)
     with open(path, encoding="utf-8") as stream:
         head = json.loads(stream.readline())
