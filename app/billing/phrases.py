@@ -252,35 +252,26 @@ def encode(phrases: Iterable[Phrase]) -> str:
     return "\n".join(_encoded(p) for p in phrases)
 
 
-_ENCODED: dict = {}
+class _Cache(dict):
+    """``key → make(key)``, made on the first lookup and kept — bounded: emptied when it reaches
+    ``limit`` (a whole town's month holds a few hundred thousand distinct phrases and lines)."""
 
+    __slots__ = ("make", "limit")
 
-def _encoded(phrase: Phrase) -> str:
-    """A phrase's JSON (cached: a month's lines repeat their tariffs, days and meters)."""
-    text = _ENCODED.get(phrase)
-    if text is None:
-        if len(_ENCODED) > 200_000:
-            _ENCODED.clear()
-        text = _ENCODED[phrase] = json.dumps(phrase, ensure_ascii=False, separators=(",", ":"))
-    return text
-
-
-class _Sentences(dict):
-    """Stored phrase line → its sentence, rendered on the first lookup (bounded: a report of a
-    whole town holds a few hundred thousand distinct lines)."""
-
-    __slots__ = ("render",)
-    LIMIT = 500_000
-
-    def __init__(self, render):
+    def __init__(self, make, limit: int):
         super().__init__()
-        self.render = render
+        self.make, self.limit = make, limit
 
-    def __missing__(self, line: str) -> str:
-        if len(self) >= self.LIMIT:
+    def __missing__(self, key):
+        if len(self) >= self.limit:
             self.clear()
-        text = self[line] = self.render(line)
-        return text
+        value = self[key] = self.make(key)
+        return value
+
+
+# a phrase's JSON (a month's lines repeat their tariffs, days and meters)
+_ENCODED = _Cache(lambda phrase: json.dumps(phrase, ensure_ascii=False, separators=(",", ":")), 200_000)
+_encoded = _ENCODED.__getitem__
 
 
 class Renderer:
@@ -292,7 +283,7 @@ class Renderer:
         self.comma = comma
         self._templates: dict[str, str] = {}
         self._labels: dict[tuple[str, str], str] = {}
-        self._lines = _Sentences(self._line)
+        self._lines = _Cache(self._line, 500_000)
 
     def lines(self, stored: str | None) -> list[str]:
         """The sentences of a stored explanation (:func:`encode`), one per line."""

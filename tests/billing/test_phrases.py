@@ -89,3 +89,14 @@ def test_a_phrase_this_version_does_not_know_is_shown_not_refused():
     assert ukrainian().lines('["from_a_newer_version",1,"2.5"]') == ["from_a_newer_version 1 2.5"]
     assert ukrainian().lines('["sum","1"]') == ["sum 1"]  # a known key with the wrong arguments
     assert ukrainian().lines("[not json") == ["[not json"]
+
+
+def test_the_phrase_caches_are_bounded():
+    """A phrase's JSON and a stored line's sentence are kept, made once — and emptied at their
+    limit, so a process that renders a town's month for years does not grow without end."""
+    from app.billing.phrases import _Cache
+
+    made = []
+    cache = _Cache(lambda key: made.append(key) or key.upper(), 2)
+    assert [cache["a"], cache["b"], cache["a"]] == ["A", "B", "A"] and made == ["a", "b"]
+    assert cache["c"] == "C" and len(cache) == 1 and made == ["a", "b", "c"]  # emptied at its limit
