@@ -466,7 +466,7 @@ def test_trigram_indexes_on_postgresql(app):
             pytest.skip("pg_trgm is not installed on this server")
         found = dict(db.session.execute(text(
             "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE '%\\_trgm'")).all())
-    for name, table, column in _migration().TRIGRAM_INDEXES:
+    for name, table, column in _migration().TRIGRAM_INDEXES + _migration("0025_payment_search_index").TRIGRAM_INDEXES:
         assert re.search(rf"ON public\.{table} USING gin \({column} gin_trgm_ops\)", found[name]), found.get(name)
 
 
@@ -476,14 +476,14 @@ def test_no_trigram_indexes_on_sqlite(app):
     if ON_PG:
         pytest.skip("SQLite")
     with app.app_context():
-        names = {ix["name"] for table in ("resident", "account", "meter", "building")
+        names = {ix["name"] for table in ("resident", "account", "meter", "building", "payment")
                  for ix in inspect(db.engine).get_indexes(table)}
     assert not any(name.endswith("_trgm") for name in names)
 
 
-def _migration():
-    path = Path(__file__).resolve().parent.parent / "app/migrations/versions/0004_search_indexes.py"
-    spec = importlib.util.spec_from_file_location("migration_0004", path)
+def _migration(name: str = "0004_search_indexes"):
+    path = Path(__file__).resolve().parent.parent / f"app/migrations/versions/{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name[:4]}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -526,7 +526,8 @@ def test_models_match_the_migrations(app):
 
     from app.extensions import db
 
-    trigram = {name for name, _t, _c in _migration().TRIGRAM_INDEXES}
+    trigram = {name for name, _t, _c in _migration().TRIGRAM_INDEXES
+               + _migration("0025_payment_search_index").TRIGRAM_INDEXES}
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Model.metadata)
     left = [d for d in diff if not (d[0] == "remove_index" and d[1].name in trigram)]
