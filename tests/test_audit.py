@@ -247,14 +247,19 @@ def test_the_admin_screen_filters_by_table_record_user_action_and_dates(app):
     assert rows == []
 
 
+def edited_history(client, view, record_id, **changes) -> str:
+    """Edit a record through its form, then open its card: the «Історія змін» tab's table."""
+    link = f"/{view}/edit/{record_id}"
+    response = client.post(link, data={**form_values(text(client.get(link))), **changes})
+    assert response.status_code == 302, text(response)[:2000]
+    page = text(client.get(f"/{view}/show/{record_id}"))
+    assert 'href="#History"' in page and "Історія змін" in page
+    return re.search(r'<div id="History".*?</table>', page, re.DOTALL).group(0)
+
+
 def test_a_card_has_the_history_tab_with_old_and_new(app):
     building_id, _ = make_building(app, address="вул. Картки, 1")
-    client = login(app.test_client(), "operator")
-    link = f"/buildingview/edit/{building_id}"
-    client.post(link, data={**form_values(text(client.get(link))), "address": "вул. Картки, 2"})
-    page = text(client.get(f"/buildingview/show/{building_id}"))
-    assert 'href="#History"' in page and "Історія змін" in page
-    tab = re.search(r'<div id="History".*?</table>', page, re.DOTALL).group(0)
+    tab = edited_history(login(app.test_client(), "operator"), "buildingview", building_id, address="вул. Картки, 2")
     assert "вул. Картки, 1 → вул. Картки, 2" in tab and "operator" in tab and "Екран" in tab
 
 
@@ -291,12 +296,7 @@ def test_the_account_card_has_the_history_tab(app):
         db.session.add(account)
         db.session.commit()
         account_id = account.id
-    client = login(app.test_client(), "admin")
-    link = f"/accountview/edit/{account_id}"
-    client.post(link, data={**form_values(text(client.get(link))), "owner_name": "Історичний Другий"})
-    page = text(client.get(f"/accountview/show/{account_id}"))
-    assert 'href="#History"' in page and "Історія змін" in page
-    tab = re.search(r'<div id="History".*?</table>', page, re.S).group(0)
+    tab = edited_history(login(app.test_client(), "admin"), "accountview", account_id, owner_name="Історичний Другий")
     assert "Історичний Перший → Історичний Другий" in tab
 
 
