@@ -267,16 +267,23 @@ def percentile(values, pct):
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
+def timed_get(client, log, url):
+    """One request: (the response, its milliseconds, the statements it ran as (seconds, SQL,
+    parameters))."""
+    log.statements = []
+    log.active = True
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    log.active = False
+    return response, elapsed, log.statements
+
+
 def measure(app, client, log, url, repeat):
     times, counts, sql_ms, slowest = [], [], [], defaultdict(list)
     status = size = None
     for i in range(repeat + 1):
-        log.statements = []
-        log.active = True
-        started = time.perf_counter()
-        response = client.get(url)
-        elapsed = (time.perf_counter() - started) * 1000
-        log.active = False
+        response, elapsed, _statements = timed_get(client, log, url)
         status, size = response.status_code, len(response.data)
         if i == 0:
             continue  # warm-up: templates, caches
@@ -383,12 +390,7 @@ def compare_search(app, client, log, arms, screens_, repeat, postgres):
         for i in range(repeat + 1):
             for arm in (("baseline", "current") if i % 2 else ("current", "baseline")):
                 arms.use(arm)
-                log.statements = []
-                log.active = True
-                started = time.perf_counter()
-                response = client.get(path)
-                elapsed = (time.perf_counter() - started) * 1000
-                log.active = False
+                response, elapsed, _statements = timed_get(client, log, path)
                 if i == 0:  # warm-up; the statements and the answer of each arm
                     statements[arm] = [(st, p) for _s, st, p in log.statements if any(m in st for m in SEARCH_MARKS)]
                     body = response.get_data(as_text=True)
@@ -425,7 +427,7 @@ def compare_search(app, client, log, arms, screens_, repeat, postgres):
 
 def main():
     args = parse_args()
-    app, _url = bench_app(args.dir, args.accounts, args.database_url, args.fresh)
+    app, url = bench_app(args.dir, args.accounts, args.database_url, args.fresh)
     from app.extensions import db
 
     username = prepare(app, args.accounts, args.seed, args.role)
