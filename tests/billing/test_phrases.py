@@ -100,3 +100,26 @@ def test_the_phrase_caches_are_bounded():
     cache = _Cache(lambda key: made.append(key) or key.upper(), 2)
     assert [cache["a"], cache["b"], cache["a"]] == ["A", "B", "A"] and made == ["a", "b"]
     assert cache["c"] == "C" and len(cache) == 1 and made == ["a", "b", "c"]  # emptied at its limit
+
+
+def test_every_phrase_reads_in_both_languages():
+    """Each key of the table — the explanations' and the warnings' — with arguments of its types
+    is a whole sentence in Ukrainian and in English: no placeholder left, not the unknown key's
+    fallback, the Ukrainian translated (not the English msgid)."""
+    from app.billing.phrases import LABELS, PHRASES, english, ukrainian
+
+    sample = {"n": "1.5", "m": "2.00", "i": 3, "s": "X-1", "d": "2026-01-31", "dm": "2026-01-31",
+              "p": ("no_meter",), "ps": (("no_meter",), ("no_meter_days",)), "unit": "м³",
+              "parts": (("вода", "1.00"),)}
+    uk, en = ukrainian(), english()
+    for key, (msgid, params) in PHRASES.items():
+        args = []
+        for param in params:
+            kind = param.split(":", 1)[1]
+            args.append(next(iter(LABELS[kind[1:]])) if kind.startswith("*") else sample[kind])
+        phrase = (key, *args)
+        ukrainian_text, english_text = uk.phrase(phrase), en.phrase(phrase)
+        for text in (ukrainian_text, english_text):
+            assert "%(" not in text and text != " ".join(str(part) for part in phrase), (key, text)
+        if msgid.strip() not in ("%(text)s", "%(month)s: %(text)s"):
+            assert ukrainian_text != english_text.replace(".", ","), (key, ukrainian_text)  # not the msgid

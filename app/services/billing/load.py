@@ -95,7 +95,7 @@ class Catalog:
     meter_types: dict[int, tuple[str, int | None]]
     claim_acts: tuple[rec.ClaimAct, ...]
     raw_settings: dict[str, list[tuple[date, str]]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple] = field(default_factory=list)  # phrases (app/billing/phrases.py)
 
     def setting(self, key: str, day: date, default: str | None = None) -> str | None:
         best = None
