@@ -388,7 +388,3 @@ def ukrainian() -> Renderer:
 def english() -> Renderer:
     return Renderer(lambda context, msgid: msgid, comma=False)
 
-
-def uk(phrases: Iterable[Phrase]) -> str:
-    """Phrases as one Ukrainian text joined by «; » (a warning that names a meter's reason)."""
-    return "; ".join(ukrainian().phrases(phrases))

@@ -126,6 +126,14 @@ def _sort_of(report, args) -> tuple[str, bool]:
     return (sort if sort in codes else ""), args.get("dir", "") == "desc"
 
 
+def _sorter(report, sort: str, descending: bool):
+    """``rows → rows`` in the order of column ``sort`` (a code column by the label people see)."""
+    index = next(i for i in report.people_index if report.columns[i].code == sort)
+    column = report.columns[index]
+    shown = column.shower() if column.labels or column.explained else None
+    return lambda rows: sort_rows(rows, index, descending, shown)
+
+
 def table(report, args, stored=None) -> dict:
     """The page of the table the screen shows: sorted, paged, with the totals of every row.
     ``stored`` (:func:`app.services.reports.runs.stored_page` or ``sorted_page`` of a run, for
@@ -141,10 +149,7 @@ def table(report, args, stored=None) -> dict:
     else:
         rows = list(report.rows)
         if sort:
-            index = next(i for i in keep if report.columns[i].code == sort)
-            rows = sort_rows(rows, index, descending,
-                             report.columns[index].shower()
-                             if report.columns[index].labels or report.columns[index].explained else None)
+            rows = _sorter(report, sort, descending)(rows)
         totals = Totals(report)
         for row in rows:
             totals.add(row)
@@ -344,11 +349,7 @@ class ReportsView(BaseView):
                     page = _page_number(args, run.rows or 0)[0]
                     sort, descending = _sort_of(report, args)
                     if sort:
-                        index = next(i for i in report.people_index if report.columns[i].code == sort)
-                        column = report.columns[index]
-                        shown = column.shower() if column.labels or column.explained else None
-                        stored = sorted_page(run, report, sort, descending,
-                                             lambda rows: sort_rows(rows, index, descending, shown), page)
+                        stored = sorted_page(run, report, sort, descending, _sorter(report, sort, descending), page)
                     else:
                         stored = stored_page(run, report, page)
                     context.update(report=report, table=table(report, args, stored))

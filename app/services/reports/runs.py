@@ -88,14 +88,6 @@ def unclaimed(run: ReportRun | None) -> ReportRun | None:
     return run
 
 
-def _encode(value):
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def _cell(value):
     """A cell the row encoder cannot write itself: a Decimal as its exact digits (read back as the
     very same Decimal), a date in ISO form."""
@@ -108,6 +100,12 @@ def _cell(value):
 
 # One encoder for every row of a run: json.dumps with options builds a new one per call.
 _ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_cell).encode
+
+
+def _row_decoder(columns):
+    """A stored line (bytes or text) → the row's tuple, each cell decoded by its column's kind."""
+    decoders = [_decoder(c.kind) for c in columns]
+    return lambda line: tuple(d(v) for d, v in zip(decoders, json.loads(line)))
 
 
 def _decoder(kind: str):
@@ -133,8 +131,8 @@ def execute(run_id: int) -> str:
     if run is None or not claimed:  # done, failed, or being built by a live process: nothing twice
         return run.status if run is not None else "missing"
     path = directory() / f"report-{run_id}.jsonl"
-    for stale in path.parent.glob(f"report-{run_id}.*"):  # another database's run of the same id
-        stale.unlink(missing_ok=True)                       # left its rows, index, order or XLSX
+    for left in path.parent.glob(f"report-{run_id}.*"):  # another database's run of the same id
+        left.unlink(missing_ok=True)                       # left its rows, index, order or XLSX
     try:
         spec = kinds().get(run.kind)
         if spec is None:
@@ -155,12 +153,12 @@ def execute(run_id: int) -> str:
                 head = {"kind": report.kind, "title": str(report.title), "period": report.period,
                         "subtitle": str(report.subtitle or ""), "notes": [str(n) for n in report.notes],
                         "chart": report.chart,
-                        "totals": {k: _encode(v) for k, v in report.totals.items()} if report.totals else None,
+                        "totals": report.totals or None,
                         "columns": [{"code": c.code, "title": str(c.title), "kind": c.kind, "total": c.total,
                                      "machine": c.machine, "width": c.width, "people": c.people, "explained": c.explained,
                                      "labels": [[code, str(label)] for code, label in c.labels]}
                                     for c in report.columns]}
-                stream.write((json.dumps(head, ensure_ascii=False) + "\n").encode())
+                stream.write((json.dumps(head, ensure_ascii=False, default=_cell) + "\n").encode())
                 lines = []
 
                 def write_page():  # a page of the screen's table at a time, its place in the file noted
@@ -294,14 +292,14 @@ def stored_report(run: ReportRun) -> Report:
                       tuple(tuple(p) for p in c.get("labels") or ()), c.get("people", True),
                       c.get("explained", False))
                for c in head["columns"]]
-    decoders = [_decoder(c.kind) for c in columns]
-    by_code = {c.code: d for c, d in zip(columns, decoders)}
+    by_code = {c.code: _decoder(c.kind) for c in columns}
+    decoded = _row_decoder(columns)
 
     def rows():
         with open(path, encoding="utf-8") as stream:
             stream.readline()
             for line in stream:
-                yield tuple(d(v) for d, v in zip(decoders, json.loads(line)))
+                yield decoded(line)
 
     totals = ({k: by_code.get(k, lambda v: v)(v) for k, v in head["totals"].items()}
               if head.get("totals") else None)
@@ -315,30 +313,39 @@ def pages_path(path: Path) -> Path:
     return path.with_suffix(".pages.json")
 
 
-def stored_page(run: ReportRun, report: Report, page: int):
-    """(the rows of page ``page`` (from 1), the totals row, the number of rows) of a done run,
-    read from its page index without reading the other rows — a whole town's charge lines are
-    750,000 rows; None for a run stored before the index existed (the caller reads them all)."""
-    path = Path(run.file_path)
+def _page_index(run: ReportRun, report: Report):
+    """(the run's page index, its totals row decoded), or None for a run stored before the index
+    existed (or with pages of another size)."""
     try:
-        index = json.loads(pages_path(path).read_text(encoding="utf-8"))
+        index = json.loads(pages_path(Path(run.file_path)).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if index.get("page") != PAGE:
         return None
-    decoders = [_decoder(c.kind) for c in report.columns]
+    stored_totals = index.get("totals")
+    totals = None if stored_totals is None else [_decoder(c.kind)(v) for c, v in zip(report.columns, stored_totals)]
+    return index, totals
+
+
+def stored_page(run: ReportRun, report: Report, page: int):
+    """(the rows of page ``page`` (from 1), the totals row, the number of rows) of a done run,
+    read from its page index without reading the other rows — a whole town's charge lines are
+    750,000 rows; None for a run stored before the index existed (the caller reads them all)."""
+    found = _page_index(run, report)
+    if found is None:
+        return None
+    index, totals = found
+    decoded = _row_decoder(report.columns)
     offsets = index["offsets"]
     rows = []
     if 1 <= page <= len(offsets):
-        with open(path, "rb") as stream:
+        with open(run.file_path, "rb") as stream:
             stream.seek(offsets[page - 1])
             for _row in range(PAGE):
                 line = stream.readline()
                 if not line:
                     break
-                rows.append(tuple(d(v) for d, v in zip(decoders, json.loads(line))))
-    stored_totals = index.get("totals")
-    totals = None if stored_totals is None else [d(v) for d, v in zip(decoders, stored_totals)]
+                rows.append(decoded(line))
     return rows, totals, index["rows"]
 
 
@@ -350,16 +357,13 @@ def sorted_page(run: ReportRun, report: Report, code: str, descending: bool, ord
     run stored before the page index existed."""
     from array import array
 
-    found = stored_page(run, report, 0)
+    found = _page_index(run, report)
     if found is None:
         return None
-    _none, totals, count = found
+    index, totals = found
     path = Path(run.file_path)
     cache = path.with_name(f"{path.stem}.sort-{code}-{'desc' if descending else 'asc'}.bin")
-    decoders = [_decoder(c.kind) for c in report.columns]
-
-    def decoded(line: bytes) -> tuple:
-        return tuple(d(v) for d, v in zip(decoders, json.loads(line)))
+    decoded = _row_decoder(report.columns)
 
     if not cache.exists():
         rows = []
@@ -381,7 +385,7 @@ def sorted_page(run: ReportRun, report: Report, code: str, descending: bool, ord
         for place in places:
             stream.seek(place)
             rows.append(decoded(stream.readline()))
-    return rows, totals, count
+    return rows, totals, index["rows"]
 
 
 def sweep_orphans() -> list[int]:
