@@ -33,6 +33,11 @@ def town(app):
     sfx = _suffix(rng)
     street, other = f"Пошукова{sfx}", f"Інша{sfx}"
     serial_base = str(rng.randrange(10**8, 10**9))
+    # an account number «base[:6] n flat» must not be contained in a serial «base n» (a base ending
+    # in «112» made account 1's number the start of every serial: a flaky search test)
+    while any(f"{serial_base[:6]}{n}{flat}" in serial_base + tail
+              for n, flat in enumerate(("5", "12", "5", "1")) for tail in ("0", "1", "2", "3", "H")):
+        serial_base = str(rng.randrange(10**8, 10**9))
     found = {"street": street, "other": other, "sfx": sfx}
     with app.app_context():
         cold = db.session.scalar(select(MeterType).where(MeterType.code == "CW"))
